@@ -1,0 +1,1 @@
+"""Audit log and change-request store (SQLite through sqlite-utils; the only code importing it)."""

@@ -1,0 +1,1 @@
+"""fleetops application: settings, pipeline, interpreter, policy, Slack adapter, CLI."""

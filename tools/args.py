@@ -1,0 +1,250 @@
+"""Argument models for every tool (DESIGN §4), validated so that a user can act on the error.
+
+Names are DNS-1123 labels, ``model`` resolves against the KAITO catalog (preset id, legacy alias, or
+the part after the org, case-insensitively) to the preset id, counts are >= 1, costs > 0, and the
+enumerations are closed. Unknown fields are rejected (a typo is an error, not a silent default).
+"""
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from tools.catalog import GPU_MODELS, UnknownModel, default_catalog
+from tools.fleet.conventions import is_dns1123_label
+
+
+class Geo(str, Enum):
+    us = "us"
+    eu = "eu"
+    apac = "apac"
+
+
+class Environment(str, Enum):
+    prod = "prod"
+    staging = "staging"
+    dev = "dev"
+
+
+class Provider(str, Enum):
+    azure = "azure"
+    aws = "aws"
+
+
+class Gpu(str, Enum):
+    A10 = "A10"
+    A10G = "A10G"
+    A100 = "A100"
+    H100 = "H100"
+    H200 = "H200"
+    L4 = "L4"
+
+
+class Prefer(str, Enum):
+    cost = "cost"
+    capacity = "capacity"
+    spread = "spread"
+
+
+class DeploymentStatus(str, Enum):
+    ready = "ready"
+    progressing = "progressing"
+    failed = "failed"
+
+
+class ChangeStatus(str, Enum):
+    pending = "pending"
+    approved = "approved"
+    executing = "executing"
+    succeeded = "succeeded"
+    failed = "failed"
+    rejected = "rejected"
+    expired = "expired"
+    cancelled = "cancelled"
+    stale = "stale"
+    attention = "attention"
+
+
+assert tuple(g.value for g in Gpu) == GPU_MODELS
+
+
+def _lower(v: Any) -> Any:
+    return v.strip().lower() if isinstance(v, str) else v
+
+
+def _gpu(v: Any) -> Any:
+    if isinstance(v, str):
+        for g in Gpu:
+            if g.value.lower() == v.strip().lower():
+                return g.value
+    return v
+
+
+def _name(v: Any) -> Any:
+    if not isinstance(v, str):
+        return v
+    v = v.strip()
+    if not is_dns1123_label(v):
+        raise ValueError(
+            f"'{v}' is not a valid name: use at most 63 lower-case letters, digits and '-', "
+            "starting and ending with a letter or digit"
+        )
+    return v
+
+
+def _names(v: Any) -> Any:
+    if isinstance(v, str):
+        v = [x for x in re.split(r"[,\s]+", v) if x]
+    if isinstance(v, (list, tuple)):
+        out: list[str] = []
+        for x in v:
+            x = _name(x)
+            if x not in out:
+                out.append(x)
+        if not out:
+            raise ValueError("give at least one cluster name")
+        return out
+    return v
+
+
+def _model(v: Any) -> Any:
+    if not isinstance(v, str):
+        return v
+    try:
+        return default_catalog().resolve(v).preset
+    except UnknownModel as e:
+        raise ValueError(str(e)) from None
+
+
+LowerGeo = Annotated[Geo, BeforeValidator(_lower)]
+LowerEnv = Annotated[Environment, BeforeValidator(_lower)]
+LowerProvider = Annotated[Provider, BeforeValidator(_lower)]
+GpuArg = Annotated[Gpu, BeforeValidator(_gpu)]
+LowerPrefer = Annotated[Prefer, BeforeValidator(_lower)]
+Name = Annotated[str, BeforeValidator(_name)]
+Names = Annotated[list[str], BeforeValidator(_names)]
+ModelId = Annotated[str, BeforeValidator(_model)]
+Region = Annotated[str, BeforeValidator(_lower), Field(min_length=1, max_length=64)]
+InstanceType = Annotated[str, Field(min_length=1, max_length=64)]
+Count = Annotated[int, Field(ge=1, le=100)]
+Cost = Annotated[float, Field(gt=0)]
+
+_SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
+
+
+class Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, str_strip_whitespace=True)
+
+    def given(self) -> dict[str, Any]:
+        """Arguments the caller actually set (what ``parse --json`` prints)."""
+        return self.model_dump(exclude_unset=True, mode="json")
+
+
+class ListClustersArgs(Args):
+    """List member clusters with their GPU inventory, optionally filtered."""
+
+    region: Region | None = None
+    geo: LowerGeo | None = None
+    environment: LowerEnv | None = None
+    provider: LowerProvider | None = None
+    gpu: GpuArg | None = None
+    min_free_gpus: Annotated[int, Field(ge=0)] | None = None
+
+
+class GetClusterArgs(Args):
+    """Show one member cluster: labels, eligibility, GPUs per instance type, deployments."""
+
+    name: Name
+
+
+class ListDeploymentsArgs(Args):
+    """List model deployments, optionally filtered by model, cluster, environment or status."""
+
+    model: ModelId | None = None
+    cluster: Name | None = None
+    environment: LowerEnv | None = None
+    status: Annotated[DeploymentStatus, BeforeValidator(_lower)] | None = None
+
+
+class GetDeploymentArgs(Args):
+    """Show one deployment: revision history and, per cluster, the KAITO state and reason."""
+
+    name: Name
+
+
+class _PlacementFilters(Args):
+    count: Count | None = None
+    geo: LowerGeo | None = None
+    region: Region | None = None
+    environment: LowerEnv | None = None
+    provider: LowerProvider | None = None
+    gpu: GpuArg | None = None
+    instance_type: InstanceType | None = None
+    max_cost_per_hour: Cost | None = None
+    prefer: LowerPrefer | None = None
+
+
+class PlanPlacementArgs(_PlacementFilters):
+    """Find the best clusters for a model (read-only): filters, ranking, one reason per cluster."""
+
+    model: ModelId
+    replicas: Count | None = None
+
+
+class DeployArgs(_PlacementFilters):
+    """Create a deployment or update one (model, instance type, replicas, clusters)."""
+
+    model: ModelId | None = None
+    name: Name | None = None
+    clusters: Names | None = None
+    replicas: Count | None = None
+
+
+class RollbackArgs(Args):
+    """Return a deployment to an earlier revision (default: the previous one)."""
+
+    deployment: Name
+    to_revision: Annotated[int, Field(ge=1)] | None = None
+
+
+class UndeployArgs(Args):
+    """Remove a deployment from some or all of its clusters."""
+
+    deployment: Name
+    clusters: Names | None = None
+
+
+class ListChangesArgs(Args):
+    """List change requests, optionally by status."""
+
+    status: Annotated[ChangeStatus, BeforeValidator(_lower)] | None = None
+
+
+class GetChangeArgs(Args):
+    """Show one change request: plan, approvals, progress, outcome."""
+
+    id: Annotated[str, BeforeValidator(lambda v: str(v).strip().lstrip("#") if v is not None else v),
+                  Field(min_length=1, max_length=64)]
+
+
+class SearchAuditArgs(Args):
+    """Search the audit log."""
+
+    actor: str | None = None
+    deployment: Name | None = None
+    cluster: Name | None = None
+    action: str | None = None
+    since: str | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+    @field_validator("since")
+    @classmethod
+    def _since(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        v = v.strip().lower()
+        if _SINCE.match(v) or re.match(r"^\d{4}-\d{2}-\d{2}([t ][0-9:.]+z?)?$", v):
+            return v
+        raise ValueError(f"'{v}' is not a time: use an ISO date (2026-11-01) or a span like 24h, 7d")

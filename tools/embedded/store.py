@@ -1,0 +1,286 @@
+"""In-memory object store for the embedded fleet: every cluster's objects, one resourceVersion clock.
+
+Thread-safe. Objects are plain dicts (what the API serves); the store hands out deep copies.
+Validation and defaulting are hooks (``Store.admit``) so that the HTTP server, the seed and the
+simulated controllers all go through the same checks a real API server would make.
+
+Events: after every committed write the store calls each subscriber with an ``Event``, outside
+the lock. Subscribers must be quick (the controllers enqueue and return).
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+from tools.embedded.errors import AlreadyExists, BadRequest, Conflict, NotFound, not_found
+from tools.embedded.selectors import parse_field_selector, parse_label_selector
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """One kind the server serves. ``versions`` lists served versions, storage version first."""
+
+    group: str
+    plural: str
+    kind: str
+    namespaced: bool
+    versions: tuple[str, ...]
+    singular: str = ""
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    status_subresource: bool = False
+    scale_subresource: bool = False
+    # version -> openAPIV3Schema (None for built-ins the server does not validate deeply)
+    schemas: dict = field(default_factory=dict, compare=False, hash=False)
+    # version -> additionalPrinterColumns
+    printer_columns: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def storage_version(self) -> str:
+        return self.versions[0]
+
+    def api_version(self, version: str | None = None) -> str:
+        v = version or self.storage_version
+        return f"{self.group}/{v}" if self.group else v
+
+
+@dataclass
+class Event:
+    type: str  # ADDED | MODIFIED | DELETED
+    cluster: str
+    rtype: ResourceType
+    obj: dict
+    old: dict | None = None
+
+
+Key = tuple[str, str, str, str, str]  # cluster, group, plural, namespace ("" if cluster-scoped), name
+
+# admit(cluster, rtype, new_obj, old_obj_or_None, subresource) -> new_obj (defaulted) or raise Invalid
+AdmitHook = Callable[[str, ResourceType, dict, "dict | None", "str | None"], dict]
+
+
+def now_rfc3339() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _spec_part(obj: dict) -> dict:
+    """Everything generation tracks: all but metadata and status."""
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+
+
+class Store:
+    def __init__(self, admit: AdmitHook | None = None):
+        self._lock = threading.RLock()
+        self._objs: dict[Key, dict] = {}
+        self._clock = itertools.count(1000)
+        self._rv = 1000
+        self._subscribers: list[Callable[[Event], None]] = []
+        self.clusters: list[str] = []
+        self.admit: AdmitHook | None = admit
+
+    # --- bookkeeping --------------------------------------------------------------------------
+    def add_cluster(self, name: str) -> None:
+        with self._lock:
+            if name not in self.clusters:
+                self.clusters.append(name)
+
+    def subscribe(self, fn: Callable[[Event], None]) -> None:
+        self._subscribers.append(fn)
+
+    def _emit(self, events: Iterable[Event]) -> None:
+        for ev in events:
+            for fn in list(self._subscribers):
+                fn(ev)
+
+    def _next_rv(self) -> str:
+        self._rv = next(self._clock)
+        return str(self._rv)
+
+    @property
+    def resource_version(self) -> str:
+        return str(self._rv)
+
+    @staticmethod
+    def _key(cluster: str, rt: ResourceType, namespace: str | None, name: str) -> Key:
+        return (cluster, rt.group, rt.plural, (namespace or "") if rt.namespaced else "", name)
+
+    def _check_cluster(self, cluster: str) -> None:
+        if cluster not in self.clusters:
+            raise NotFound(f'cluster "{cluster}" is not served here')
+
+    # --- reads ----------------------------------------------------------------------------------
+    def get(self, cluster: str, rt: ResourceType, namespace: str | None, name: str) -> dict:
+        with self._lock:
+            obj = self._objs.get(self._key(cluster, rt, namespace, name))
+            if obj is None:
+                raise not_found(rt.plural, name, rt.group)
+            return copy.deepcopy(obj)
+
+    def list(self, cluster: str, rt: ResourceType, namespace: str | None = None,
+             label_selector: str | None = None, field_selector: str | None = None) -> tuple[list[dict], str]:
+        match_labels = parse_label_selector(label_selector)
+        match_fields = parse_field_selector(field_selector)
+        with self._lock:
+            self._check_cluster(cluster)
+            out = []
+            for (c, g, p, ns, _), obj in self._objs.items():
+                if c != cluster or g != rt.group or p != rt.plural:
+                    continue
+                if rt.namespaced and namespace and ns != namespace:
+                    continue
+                if not match_labels(obj.get("metadata", {}).get("labels") or {}):
+                    continue
+                if not match_fields(obj):
+                    continue
+                out.append(copy.deepcopy(obj))
+            out.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+            return out, str(self._rv)
+
+    # --- writes ---------------------------------------------------------------------------------
+    def create(self, cluster: str, rt: ResourceType, namespace: str | None, obj: dict) -> dict:
+        obj = copy.deepcopy(obj)
+        meta = obj.setdefault("metadata", {})
+        name = meta.get("name")
+        if not name and meta.get("generateName"):
+            name = meta["generateName"] + uuid.uuid4().hex[:5]
+            meta["name"] = name
+        if not name:
+            raise BadRequest("name or generateName is required")
+        if rt.namespaced:
+            if not namespace:
+                raise BadRequest("the namespace of the object must be set for a namespaced resource")
+            if meta.get("namespace") and meta["namespace"] != namespace:
+                raise BadRequest("the namespace of the provided object does not match the namespace "
+                                 "sent on the request")
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+        obj["apiVersion"] = obj.get("apiVersion") or rt.api_version()
+        obj["kind"] = rt.kind
+        with self._lock:
+            self._check_cluster(cluster)
+            key = self._key(cluster, rt, namespace, name)
+            if key in self._objs:
+                raise AlreadyExists(f'{rt.plural}{"." + rt.group if rt.group else ""} "{name}" already exists',
+                                    kind=rt.plural, name=name, group=rt.group)
+            if rt.namespaced and rt.plural != "namespaces":
+                ns_rt = NAMESPACE
+                if self._key(cluster, ns_rt, None, namespace) not in self._objs:
+                    raise not_found("namespaces", namespace or "")
+            if self.admit:
+                obj = self.admit(cluster, rt, obj, None, None)
+            meta = obj["metadata"]
+            meta.pop("resourceVersion", None)
+            meta["uid"] = str(uuid.uuid4())
+            meta["creationTimestamp"] = meta.get("creationTimestamp") or now_rfc3339()
+            meta["generation"] = 1
+            meta["resourceVersion"] = self._next_rv()
+            obj["apiVersion"] = rt.api_version(obj["apiVersion"].rsplit("/", 1)[-1])
+            self._objs[key] = obj
+            out = copy.deepcopy(obj)
+        self._emit([Event("ADDED", cluster, rt, copy.deepcopy(out))])
+        return out
+
+    def replace(self, cluster: str, rt: ResourceType, namespace: str | None, name: str, obj: dict,
+                *, subresource: str | None = None, check_rv: bool = True) -> dict:
+        """PUT semantics. ``subresource='status'`` changes only status; otherwise status is kept.
+
+        A ``metadata.resourceVersion`` in ``obj`` that differs from the stored one is a 409 Conflict
+        (the optimistic concurrency every Kubernetes client relies on).
+        """
+        obj = copy.deepcopy(obj)
+        with self._lock:
+            key = self._key(cluster, rt, namespace, name)
+            old = self._objs.get(key)
+            if old is None:
+                raise not_found(rt.plural, name, rt.group)
+            want_rv = (obj.get("metadata") or {}).get("resourceVersion")
+            if check_rv and want_rv and want_rv != old["metadata"]["resourceVersion"]:
+                raise Conflict(
+                    f'Operation cannot be fulfilled on {rt.plural}{"." + rt.group if rt.group else ""} '
+                    f'"{name}": the object has been modified; please apply your changes to the latest '
+                    f"version and try again", kind=rt.plural, name=name, group=rt.group)
+            if subresource == "status":
+                new = copy.deepcopy(old)
+                if "status" in obj:
+                    new["status"] = obj["status"]
+                else:
+                    new.pop("status", None)
+            else:
+                new = obj
+                new.setdefault("metadata", {})
+                if rt.status_subresource:
+                    if "status" in old:
+                        new["status"] = copy.deepcopy(old["status"])
+                    else:
+                        new.pop("status", None)
+                # immutable metadata
+                for k in ("uid", "creationTimestamp", "namespace", "name", "generation"):
+                    if k in old["metadata"]:
+                        new["metadata"][k] = old["metadata"][k]
+                    else:
+                        new["metadata"].pop(k, None)
+            new["kind"] = rt.kind
+            new["apiVersion"] = rt.api_version((obj.get("apiVersion") or rt.api_version()).rsplit("/", 1)[-1])
+            if self.admit:
+                new = self.admit(cluster, rt, new, copy.deepcopy(old), subresource)
+            if subresource != "status" and _spec_part(new) != _spec_part(old):
+                new["metadata"]["generation"] = int(old["metadata"].get("generation", 1)) + 1
+            if _same(new, old):
+                return copy.deepcopy(old)  # no-op writes keep the resourceVersion, as the API server does
+            new["metadata"]["resourceVersion"] = self._next_rv()
+            self._objs[key] = new
+            out = copy.deepcopy(new)
+        self._emit([Event("MODIFIED", cluster, rt, copy.deepcopy(out), copy.deepcopy(old))])
+        return out
+
+    def delete(self, cluster: str, rt: ResourceType, namespace: str | None, name: str) -> dict:
+        events = []
+        with self._lock:
+            key = self._key(cluster, rt, namespace, name)
+            old = self._objs.pop(key, None)
+            if old is None:
+                raise not_found(rt.plural, name, rt.group)
+            events.append(Event("DELETED", cluster, rt, copy.deepcopy(old)))
+            if rt.plural == "namespaces" and rt.group == "":
+                # namespace deletion removes everything in it (no finalizers here)
+                for k in [k for k in self._objs if k[0] == cluster and k[3] == name]:
+                    gone = self._objs.pop(k)
+                    events.append(Event("DELETED", cluster, _TYPES_BY_GP.get((k[1], k[2]), rt), gone))
+        self._emit(events)
+        return old
+
+    def names(self, cluster: str) -> list[Key]:
+        with self._lock:
+            return [k for k in self._objs if k[0] == cluster]
+
+
+def _same(a: dict, b: dict) -> bool:
+    a2 = copy.deepcopy(a)
+    b2 = copy.deepcopy(b)
+    a2["metadata"].pop("resourceVersion", None)
+    b2["metadata"].pop("resourceVersion", None)
+    return a2 == b2
+
+
+# Built-in kinds the embedded server hosts alongside the CRDs.
+NAMESPACE = ResourceType("", "namespaces", "Namespace", False, ("v1",), singular="namespace",
+                         short_names=("ns",), status_subresource=True)
+NODE = ResourceType("", "nodes", "Node", False, ("v1",), singular="node", short_names=("no",),
+                    status_subresource=True)
+CONFIGMAP = ResourceType("", "configmaps", "ConfigMap", True, ("v1",), singular="configmap",
+                         short_names=("cm",))
+SECRET = ResourceType("", "secrets", "Secret", True, ("v1",), singular="secret")
+BUILTIN_TYPES = (NAMESPACE, NODE, CONFIGMAP, SECRET)
+
+_TYPES_BY_GP: dict[tuple[str, str], ResourceType] = {(t.group, t.plural): t for t in BUILTIN_TYPES}
+
+
+def register_type(rt: ResourceType) -> None:
+    """Let namespace deletion events carry the right type for CRD objects."""
+    _TYPES_BY_GP[(rt.group, rt.plural)] = rt
