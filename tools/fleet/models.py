@@ -94,6 +94,8 @@ class Revision(BaseModel):
     instance_type: str
     replicas: int = 1
     clusters: list[str] = Field(default_factory=list)
+    # per-cluster instance types where they differ from ``instance_type`` (ResourceOverride)
+    instance_types: dict[str, str] = Field(default_factory=dict)
     manifests: list[dict] = Field(default_factory=list)
     applied_at: str | None = None
     change_id: str | None = None
@@ -111,8 +113,12 @@ class Deployment(BaseModel):
     revisions: list[Revision] = Field(default_factory=list)
     kaito_kind: str = "Workspace"
     kaito_name: str | None = None
-    # resourceVersions of the hub objects this view was read from (plan bases)
-    resource_versions: dict[str, str] = Field(default_factory=dict)
+    # per-cluster instance types where a ResourceOverride differs from ``instance_type``
+    instance_types: dict[str, str] = Field(default_factory=dict)
+    # other KAITO objects in the namespace (a blue/green in flight)
+    other_kaito: list[str] = Field(default_factory=list)
+    # version tokens of the hub objects this view was read from (plan bases; None = absent)
+    resource_versions: dict[str, str | None] = Field(default_factory=dict)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -124,6 +130,9 @@ class Deployment(BaseModel):
         if states - {"Ready"}:
             return "progressing"
         return "ready"
+
+    def instance_type_on(self, cluster: str) -> str:
+        return self.instance_types.get(cluster, self.instance_type)
 
     def state_on(self, cluster: str) -> ClusterDeploymentState | None:
         return next((s for s in self.states if s.cluster == cluster), None)

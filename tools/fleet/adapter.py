@@ -1,0 +1,257 @@
+"""The fleet adapter: the one way fleetops reads and changes a KubeFleet hub and its members.
+
+``Fleet`` reads the hub (MemberClusters, deployment namespaces, KAITO objects, placements, revision
+records) and, where a kubeconfig context exists for a member, that member's KAITO status and nodes; it
+writes the hub with server-side apply (field manager ``fleetops``) and deletes; it waits for rollouts.
+KubeFleet objects are read and written as ``v1beta1`` (FLEET_API §11).
+"""
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from tools.catalog import Catalog, default_catalog
+from tools.fleet import conventions as cv
+from tools.fleet import inventory as inv
+from tools.fleet.errors import FleetError, FleetUnreachable
+from tools.fleet.kube import KubeConfig, Kube, Ref, retry_conflicts
+from tools.fleet.models import Cluster, ClusterDeploymentState, Deployment, FleetSnapshot, Revision
+
+
+class Fleet:
+    def __init__(self, hub: Kube, members: dict[str, Kube] | None = None, catalog: Catalog | None = None):
+        self.hub = hub
+        self.members = dict(members or {})
+        self.catalog = catalog or default_catalog()
+        self.embedded = None  # the EmbeddedFleet behind this adapter, when it is the demo fleet
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fleet-read")
+
+    # --- construction ---------------------------------------------------------------------------
+    @classmethod
+    def from_kubeconfig(cls, path: Path | str | None, hub_context: str | None = None,
+                        member_contexts: str | dict[str, str] = "auto", in_cluster: bool = False,
+                        catalog: Catalog | None = None) -> "Fleet":
+        """Hub from ``hub_context`` (default: the current context); members per ``member_contexts``:
+        ``"auto"`` (contexts named like member clusters), ``"none"``, ``"a=ctx,b=ctx"`` or a dict."""
+        kc = KubeConfig(Path(path) if path else None, in_cluster=in_cluster)
+        hub_ctx = hub_context or kc.current
+        hub = kc.client(hub_ctx, hub_ctx or "hub")
+        fleet = cls(hub, {}, catalog)
+        if in_cluster:
+            return fleet
+        if isinstance(member_contexts, str):
+            if member_contexts == "none":
+                mapping: dict[str, str] = {}
+            elif member_contexts == "auto":
+                names = {mc["metadata"]["name"] for mc in hub.list("MemberCluster")}
+                mapping = {c: c for c in kc.contexts if c in names and c != hub_ctx}
+            else:
+                mapping = dict(p.split("=", 1) for p in member_contexts.split(",") if "=" in p)
+        else:
+            mapping = dict(member_contexts)
+        fleet.members = {name: kc.client(ctx, name) for name, ctx in mapping.items()}
+        return fleet
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
+        for k in [self.hub, *self.members.values()]:
+            try:
+                k.api.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+
+    # --- member reads (tolerant: one unreachable member must not break inventory) ---------------------
+    def _member_kaito(self, cluster: str, namespace: str | None = None) -> list[dict] | None:
+        kube = self.members.get(cluster)
+        if kube is None:
+            return None
+        try:
+            return kube.list("Workspace", namespace) + kube.list("InferenceSet", namespace)
+        except FleetUnreachable:
+            return None
+
+    def _member_nodes(self, cluster: str) -> list[dict] | None:
+        kube = self.members.get(cluster)
+        if kube is None:
+            return None
+        try:
+            return kube.list("Node")
+        except FleetError:
+            return None
+
+    # --- reads ----------------------------------------------------------------------------------
+    def snapshot(self, now: datetime | None = None) -> FleetSnapshot:
+        """Clusters with GPU inventory and every deployment with per-cluster state, read at once."""
+        now = now or datetime.now(timezone.utc)
+        f_mcs = self._pool.submit(self.hub.list, "MemberCluster")
+        f_crps = self._pool.submit(self.hub.list, "ClusterResourcePlacement")
+        f_ns = self._pool.submit(self.hub.list, "Namespace", None, cv.DEPLOYMENT_LABEL)
+        f_ws = self._pool.submit(self.hub.list, "Workspace", None, cv.DEPLOYMENT_LABEL)
+        f_is = self._pool.submit(self.hub.list, "InferenceSet", None, cv.DEPLOYMENT_LABEL)
+        f_cms = self._pool.submit(self.hub.list, "ConfigMap", cv.REVISIONS_NAMESPACE)
+        f_ros = self._pool.submit(self.hub.list, "ResourceOverride", None, cv.DEPLOYMENT_LABEL)
+        mcs, crps, nss = f_mcs.result(), f_crps.result(), f_ns.result()
+        kaito = f_ws.result() + f_is.result()
+        cms = {cm["metadata"]["name"]: cm for cm in f_cms.result()}
+        overrides = f_ros.result()
+        member_names = [mc["metadata"]["name"] for mc in mcs]
+        member_kaito = dict(zip(member_names, self._pool.map(self._member_kaito, member_names)))
+        need_nodes = [mc["metadata"]["name"] for mc in mcs if not inv.capacity_of(mc)]
+        member_nodes = dict(zip(need_nodes, self._pool.map(self._member_nodes, need_nodes)))
+
+        crp_by_name = {c["metadata"]["name"]: c for c in crps}
+        kaito_by_dep: dict[str, list[dict]] = {}
+        for o in kaito:
+            dep = o["metadata"].get("labels", {}).get(cv.DEPLOYMENT_LABEL) or o["metadata"].get("namespace")
+            kaito_by_dep.setdefault(dep, []).append(o)
+        dep_names = sorted({n["metadata"]["name"] for n in nss} | set(kaito_by_dep)
+                           | {n for n, c in crp_by_name.items() if cv.DEPLOYMENT_LABEL in c["metadata"].get("labels", {})})
+
+        deployments: list[Deployment] = []
+        placed: list[tuple[str, dict]] = []
+        on_cluster: dict[str, list[str]] = {}
+        for name in dep_names:
+            crp = crp_by_name.get(name)
+            objs = kaito_by_dep.get(name, [])
+            clusters = list(((crp or {}).get("spec") or {}).get("policy", {}).get("clusterNames") or [])
+            for c in clusters:
+                on_cluster.setdefault(c, []).append(name)
+                placed.extend((c, o) for o in objs)
+            cm = cms.get(cv.revisions_configmap_name(name))
+            revisions = inv.revisions_from_configmap(cm)
+            primary = inv.primary_kaito(objs)
+            states = [self._state(c, name, primary, member_kaito.get(c), crp) for c in clusters]
+            ns_obj = next((n for n in nss if n["metadata"]["name"] == name), None)
+            dep_ros = [o for o in overrides if o["metadata"].get("namespace") == name]
+            deployments.append(inv.deployment_from(
+                name, objs, crp, revisions, states, ns_obj, (cm or {}).get("metadata", {}).get("resourceVersion"),
+                dep_ros))
+        used = inv.used_nodes(placed, self.catalog, overrides)
+        clusters_out = [inv.cluster_from(mc, self.catalog, used, on_cluster.get(mc["metadata"]["name"], []), now,
+                                         member_nodes.get(mc["metadata"]["name"]))
+                        for mc in sorted(mcs, key=lambda m: m["metadata"]["name"])]
+        return FleetSnapshot(clusters=clusters_out, deployments=deployments)
+
+    @staticmethod
+    def _state(cluster: str, deployment: str, primary: dict | None, member_objs: list[dict] | None,
+               crp: dict | None) -> ClusterDeploymentState:
+        if member_objs is None:
+            return inv.state_from_placement(crp, cluster)
+        name = (primary or {}).get("metadata", {}).get("name")
+        kind = (primary or {}).get("kind")
+        obj = next((o for o in member_objs if o["metadata"].get("namespace") == deployment
+                    and o["metadata"]["name"] == name and o.get("kind") == kind), None)
+        return inv.state_of(obj, cluster)
+
+    def list_clusters(self) -> list[Cluster]:
+        return self.snapshot().clusters
+
+    def get_cluster(self, name: str) -> Cluster | None:
+        return self.snapshot().cluster(name)
+
+    def list_deployments(self) -> list[Deployment]:
+        return self.snapshot().deployments
+
+    def get_deployment(self, name: str) -> Deployment | None:
+        return self.snapshot().deployment(name)
+
+    def revisions(self, deployment: str) -> list[Revision]:
+        cm = self.hub.get("ConfigMap", cv.revisions_configmap_name(deployment), cv.REVISIONS_NAMESPACE)
+        revs = inv.revisions_from_configmap(cm)
+        if revs:
+            return revs
+        snaps = self.hub.list("ClusterResourceSnapshot", None, f"{cv.PARENT_CRP_LABEL}={deployment}")
+        return inv.revisions_from_snapshots(snaps)
+
+    def get(self, ref: Ref) -> dict | None:
+        return self.hub.get(ref.kind, ref.name, ref.namespace)
+
+    def resource_versions(self, refs: Iterable[str]) -> dict[str, str | None]:
+        """Current version tokens (``inventory.version_token``) for plan-base keys ``Kind/name`` or
+        ``Kind/namespace/name``."""
+        out: dict[str, str | None] = {}
+        for key in refs:
+            parts = key.split("/")
+            ref = Ref(parts[0], parts[-1], parts[1] if len(parts) == 3 else None)
+            out[key] = inv.version_token(self.get(ref))
+        return out
+
+    # --- writes ---------------------------------------------------------------------------------
+    def apply(self, obj: dict, dry_run: bool = False) -> dict:
+        """Server-side apply one hub object (field manager ``fleetops``, conflicts retried)."""
+        return retry_conflicts(lambda: self.hub.apply(obj, dry_run=dry_run))
+
+    def delete(self, ref: Ref) -> bool:
+        return self.hub.delete(ref.kind, ref.name, ref.namespace)
+
+    def record_revision(self, deployment: str, revision: Revision) -> None:
+        """Store a revision with its full manifests on the hub (``fleetops-system/rev-<deployment>``)."""
+        name = cv.revisions_configmap_name(deployment)
+        ns = {"apiVersion": "v1", "kind": "Namespace",
+              "metadata": {"name": cv.REVISIONS_NAMESPACE, "labels": {cv.MANAGED_BY_LABEL: cv.MANAGED_BY_VALUE}}}
+        if self.hub.get("Namespace", cv.REVISIONS_NAMESPACE) is None:
+            self.apply(ns)
+        payload = json.dumps(revision.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+        def write() -> None:
+            if self.hub.get("ConfigMap", name, cv.REVISIONS_NAMESPACE) is None:
+                self.hub.create({"apiVersion": "v1", "kind": "ConfigMap",
+                                 "metadata": {"name": name, "namespace": cv.REVISIONS_NAMESPACE,
+                                              "labels": {cv.DEPLOYMENT_LABEL: deployment,
+                                                         cv.MANAGED_BY_LABEL: cv.MANAGED_BY_VALUE}},
+                                 "data": {str(revision.revision): payload}})
+            else:
+                self.hub.merge_patch("ConfigMap", name, {"data": {str(revision.revision): payload}},
+                                     cv.REVISIONS_NAMESPACE)
+        retry_conflicts(write)
+
+    # --- rollout ---------------------------------------------------------------------------------
+    def member_state(self, cluster: str, deployment: str, kind: str, name: str) -> ClusterDeploymentState:
+        """State of one KAITO object on one member (Unknown without a context for that member)."""
+        kube = self.members.get(cluster)
+        if kube is None:
+            crp = self.hub.get("ClusterResourcePlacement", deployment)
+            return inv.state_from_placement(crp, cluster)
+        try:
+            obj = kube.get(kind, name, deployment)
+        except FleetUnreachable as e:
+            return ClusterDeploymentState(cluster=cluster, state="Unknown", reason="Unreachable", message=str(e))
+        return inv.state_of(obj, cluster)
+
+    def member_absent(self, cluster: str, deployment: str, kind: str, name: str) -> bool:
+        kube = self.members.get(cluster)
+        if kube is None:
+            return True
+        try:
+            return kube.get(kind, name, deployment) is None
+        except FleetUnreachable:
+            return False
+
+    def wait(self, check: Callable[[], dict[str, ClusterDeploymentState]],
+             done: Callable[[dict[str, ClusterDeploymentState]], bool], timeout: float,
+             on_change: Callable[[dict[str, ClusterDeploymentState]], None] | None = None,
+             interval: float = 0.1, max_interval: float = 1.0) -> dict[str, ClusterDeploymentState]:
+        """Poll ``check`` until ``done`` or timeout; call ``on_change`` whenever any state changes.
+
+        Polling (not watch) because a real fleet's members may be reachable only for short reads, and a
+        rollout lasts minutes: a poll every ≤1 s costs little and survives reconnects.
+        """
+        deadline = time.monotonic() + timeout
+        last: dict[str, tuple] = {}
+        states = check()
+        while True:
+            sig = {c: (s.state, s.reason, s.message) for c, s in states.items()}
+            if sig != last:
+                last = sig
+                if on_change:
+                    on_change(states)
+                interval = 0.05
+            if done(states) or time.monotonic() >= deadline:
+                return states
+            time.sleep(interval)
+            interval = min(max_interval, interval * 1.5)
+            states = check()

@@ -1,0 +1,328 @@
+"""Pure functions that turn raw KubeFleet/KAITO objects into the typed read models.
+
+No I/O: the adapter fetches, these compute. Eligibility mirrors KubeFleet's scheduler
+(pkg/scheduler/clustereligibilitychecker): not being deleted; a MemberAgent status; last heartbeat
+less than 5 minutes old; MemberAgent Joined=True; Healthy not non-True for more than 5 minutes. Taints
+are checked separately by the scheduler; fleetops reports a tainted cluster as not eligible for placement,
+naming the taint. GPU numbers follow demo-fleet.yaml's rules (see ``tools.fleet.models``).
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime, timezone
+
+from tools.catalog import Catalog
+from tools.fleet import conventions as cv
+from tools.fleet.models import (
+    Cluster,
+    ClusterDeploymentState,
+    Deployment,
+    GpuPool,
+    Revision,
+    Taint,
+)
+from tools.messages import fleet as text
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _cond(conds: list[dict] | None, ctype: str) -> dict | None:
+    return next((c for c in conds or [] if c.get("type") == ctype), None)
+
+
+def _fmt_age(seconds: float) -> str:
+    minutes = seconds / 60
+    if minutes < 120:
+        return f"{int(minutes)} min"
+    return f"{minutes / 60:.1f} h"
+
+
+def _json_annotation(meta: dict, key: str) -> dict:
+    raw = (meta.get("annotations") or {}).get(key)
+    if not raw:
+        return {}
+    try:
+        val = json.loads(raw)
+        return val if isinstance(val, dict) else {}
+    except ValueError:
+        return {}
+
+
+def eligibility(mc: dict, now: datetime) -> tuple[bool, str | None, bool, float | None]:
+    """(eligible before taints, reason, joined, heartbeat age in seconds)."""
+    meta, status = mc.get("metadata") or {}, mc.get("status") or {}
+    agent = next((a for a in status.get("agentStatus") or [] if a.get("type") == "MemberAgent"), None)
+    joined_c = _cond((agent or {}).get("conditions"), "Joined") or _cond(status.get("conditions"), "Joined")
+    joined = bool(joined_c and joined_c.get("status") == "True")
+    hb = parse_time((agent or {}).get("lastReceivedHeartbeat"))
+    age = (now - hb).total_seconds() if hb else None
+    if meta.get("deletionTimestamp"):
+        return False, text.BEING_DELETED, joined, age
+    if agent is None or hb is None:
+        return False, text.NO_HEARTBEAT, joined, age
+    if age is not None and age > cv.HEARTBEAT_MAX_AGE_SECONDS:
+        return False, text.HEARTBEAT_STALE.format(age=_fmt_age(age)), joined, age
+    if not joined:
+        return False, text.NOT_JOINED.format(status=(joined_c or {}).get("status", "absent")), joined, age
+    healthy = _cond((agent or {}).get("conditions"), "Healthy")
+    if healthy and healthy.get("status") != "True":
+        since = parse_time(healthy.get("lastTransitionTime"))
+        if since and (now - since).total_seconds() > cv.HEARTBEAT_MAX_AGE_SECONDS:
+            return False, text.UNHEALTHY, joined, age
+    return True, None, joined, age
+
+
+def _quantity(value: str | None) -> int | None:
+    try:
+        return int(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def capacity_of(mc: dict, nodes: list[dict] | None = None) -> dict[str, int]:
+    """GPU nodes per instance type: the capacity annotation; else Azure per-VM-size counts; else Nodes."""
+    meta, status = mc.get("metadata") or {}, mc.get("status") or {}
+    cap = {k: int(v) for k, v in _json_annotation(meta, cv.GPU_CAPACITY_ANNOTATION).items()}
+    if cap:
+        return cap
+    props = status.get("properties") or {}
+    prefix, suffix = "kubernetes.azure.com/vm-sizes/", "/count"
+    for key, val in props.items():
+        if key.startswith(prefix) and key.endswith(suffix):
+            n = _quantity((val or {}).get("value"))
+            if n:
+                cap[key[len(prefix):-len(suffix)]] = n
+    if cap:
+        return cap
+    for node in nodes or []:
+        labels = (node.get("metadata") or {}).get("labels") or {}
+        gpus = ((node.get("status") or {}).get("allocatable") or {}).get(cv.GPU_RESOURCE)
+        sku = labels.get(cv.INSTANCE_TYPE_LABEL)
+        if sku and gpus and str(gpus) != "0":
+            cap[sku] = cap.get(sku, 0) + 1
+    return cap
+
+
+def kaito_spec(obj: dict) -> tuple[str, str, int]:
+    """(model preset, instance type, replicas) of a Workspace or InferenceSet."""
+    if obj.get("kind") == "InferenceSet":
+        spec = obj.get("spec") or {}
+        tmpl = spec.get("template") or {}
+        model = (((tmpl.get("inference") or {}).get("preset")) or {}).get("name", "")
+        sku = (tmpl.get("resource") or {}).get("instanceType", "")
+        return model, sku, int(spec.get("replicas", 1))
+    model = (((obj.get("inference") or {}).get("preset")) or {}).get("name", "")
+    sku = (obj.get("resource") or {}).get("instanceType", "")
+    return model, sku, 1
+
+
+def sku_overrides(kaito_obj: dict, overrides: list[dict]) -> dict[str, str]:
+    """Per-cluster instance types that ResourceOverrides in the object's namespace set for it."""
+    meta = kaito_obj.get("metadata") or {}
+    out: dict[str, str] = {}
+    for ro in overrides:
+        if (ro.get("metadata") or {}).get("namespace") != meta.get("namespace"):
+            continue
+        spec = ro.get("spec") or {}
+        if not any(sel.get("kind") == kaito_obj.get("kind") and sel.get("name") == meta.get("name")
+                   for sel in spec.get("resourceSelectors") or []):
+            continue
+        for rule in (spec.get("policy") or {}).get("overrideRules") or []:
+            sku = next((p.get("value") for p in rule.get("jsonPatchOverrides") or []
+                        if p.get("op") in ("replace", "add") and str(p.get("path", "")).endswith("/resource/instanceType")),
+                       None)
+            if not sku:
+                continue
+            for term in (rule.get("clusterSelector") or {}).get("clusterSelectorTerms") or []:
+                member = ((term.get("labelSelector") or {}).get("matchLabels") or {}).get(cv.MEMBER_NAME_LABEL)
+                if member:
+                    out[member] = sku
+    return out
+
+
+def used_nodes(placed: list[tuple[str, dict]], catalog: Catalog,
+               overrides: list[dict] | None = None) -> dict[tuple[str, str], int]:
+    """Nodes in use per (cluster, instance type): Σ nodes-per-replica × replicas over placed KAITO objects."""
+    used: dict[tuple[str, str], int] = defaultdict(int)
+    for cluster, obj in placed:
+        model, sku, replicas = kaito_spec(obj)
+        sku = sku_overrides(obj, overrides or []).get(cluster, sku) if overrides else sku
+        m = catalog.get(model) if model else None
+        per = (m.nodes_on(sku) if m else None) or int((obj.get("status") or {}).get("targetNodeCount") or 1)
+        used[(cluster, sku)] += per * replicas
+    return dict(used)
+
+
+def cluster_from(mc: dict, catalog: Catalog, used: dict[tuple[str, str], int], deployments: list[str],
+                 now: datetime | None = None, nodes: list[dict] | None = None) -> Cluster:
+    now = now or datetime.now(timezone.utc)
+    meta, spec, status = mc.get("metadata") or {}, mc.get("spec") or {}, mc.get("status") or {}
+    labels = meta.get("labels") or {}
+    name = meta["name"]
+    ok, reason, joined, age = eligibility(mc, now)
+    taints = [Taint(key=t.get("key", ""), value=t.get("value", "") or "", effect=t.get("effect", "NoSchedule"))
+              for t in spec.get("taints") or []]
+    if ok and taints:
+        ok, reason = False, text.TAINTED.format(taints=", ".join(str(t) for t in taints))
+    prices = _json_annotation(meta, cv.GPU_PRICE_ANNOTATION)
+    pools = []
+    for sku, cap in sorted(capacity_of(mc, nodes).items()):
+        s = catalog.sku(sku)
+        pools.append(GpuPool(
+            instance_type=sku, gpu=s.gpu if s else "unknown", gpus_per_node=s.gpus if s else 0,
+            capacity_nodes=cap, used_nodes=used.get((name, sku), 0),
+            price_per_node_hour=float(prices[sku]) if sku in prices else None))
+    props = status.get("properties") or {}
+    return Cluster(
+        name=name,
+        region=labels.get(cv.LABELS["region"]),
+        geo=labels.get(cv.LABELS["geo"]),
+        environment=labels.get(cv.LABELS["environment"]),
+        provider=labels.get(cv.LABELS["provider"]),
+        labels=labels,
+        kubernetes_version=(props.get(cv.K8S_VERSION_PROPERTY) or {}).get("value"),
+        node_count=_quantity((props.get(cv.NODE_COUNT_PROPERTY) or {}).get("value")),
+        joined=joined,
+        heartbeat_age_seconds=round(age, 1) if age is not None else None,
+        taints=taints,
+        eligible=ok,
+        ineligible_reason=reason,
+        gpus=pools,
+        deployments=sorted(deployments),
+        resource_version=meta.get("resourceVersion"),
+    )
+
+
+def state_of(obj: dict | None, cluster: str) -> ClusterDeploymentState:
+    """A member's KAITO object → Ready | Progressing | Failed | Pending (absent) with reason and message."""
+    if obj is None:
+        return ClusterDeploymentState(cluster=cluster, state="Pending", reason="NotPlacedYet",
+                                      message="the KAITO object has not reached this cluster yet")
+    name = obj["metadata"]["name"]
+    if obj["metadata"].get("deletionTimestamp"):
+        return ClusterDeploymentState(cluster=cluster, state="Deleting", kaito_object=name)
+    conds = (obj.get("status") or {}).get("conditions") or []
+    ready_replicas = None
+    if obj.get("kind") == "InferenceSet":
+        summary = _cond(conds, "InferenceSetReady")
+        ready_replicas = (obj.get("status") or {}).get("readyReplicas")
+    else:
+        summary = _cond(conds, "WorkspaceSucceeded")
+    if summary and summary.get("status") == "True":
+        return ClusterDeploymentState(cluster=cluster, state="Ready", reason=summary.get("reason"),
+                                      message=summary.get("message"), kaito_object=name,
+                                      ready_replicas=ready_replicas)
+    failing = next((c for c in (_cond(conds, t) for t in ("ResourceReady", "InferenceReady")) if c
+                    and c.get("status") == "False"), None)
+    if summary and summary.get("status") == "False":
+        src = failing if failing and not summary.get("message") else summary
+        return ClusterDeploymentState(cluster=cluster, state="Failed", reason=src.get("reason"),
+                                      message=src.get("message"), kaito_object=name, ready_replicas=ready_replicas)
+    src = failing or summary or {}
+    return ClusterDeploymentState(cluster=cluster, state="Progressing", reason=src.get("reason") or "Pending",
+                                  message=src.get("message"), kaito_object=name, ready_replicas=ready_replicas)
+
+
+def state_from_placement(crp: dict | None, cluster: str) -> ClusterDeploymentState:
+    """Without member access: what the hub's placement status says (Available ≠ serving for KAITO)."""
+    for ps in ((crp or {}).get("status") or {}).get("placementStatuses") or []:
+        if ps.get("clusterName") == cluster:
+            applied = _cond(ps.get("conditions"), "Applied")
+            if applied and applied.get("status") == "False":
+                return ClusterDeploymentState(cluster=cluster, state="Failed", reason=applied.get("reason"),
+                                              message=applied.get("message"))
+            return ClusterDeploymentState(cluster=cluster, state="Unknown", reason="NoMemberAccess",
+                                          message="placed; KAITO status needs a kubeconfig context for this member")
+    return ClusterDeploymentState(cluster=cluster, state="Pending", reason="NotScheduled")
+
+
+def revisions_from_configmap(cm: dict | None) -> list[Revision]:
+    out = []
+    for key, raw in ((cm or {}).get("data") or {}).items():
+        try:
+            out.append(Revision.model_validate(json.loads(raw)))
+        except ValueError:
+            continue
+    return sorted(out, key=lambda r: r.revision)
+
+
+def revisions_from_snapshots(snapshots: list[dict]) -> list[Revision]:
+    """Fallback for deployments fleetops did not create: one revision per resource snapshot index."""
+    out = []
+    for snap in snapshots:
+        labels = (snap.get("metadata") or {}).get("labels") or {}
+        try:
+            idx = int(labels.get(cv.RESOURCE_INDEX_LABEL, ""))
+        except ValueError:
+            continue
+        kaito = [r for r in (snap.get("spec") or {}).get("selectedResources") or []
+                 if r.get("kind") in ("Workspace", "InferenceSet")]
+        if not kaito:
+            continue
+        model, sku, replicas = kaito_spec(kaito[-1])
+        out.append(Revision(revision=idx + 1, model=model, instance_type=sku, replicas=replicas,
+                            manifests=(snap.get("spec") or {}).get("selectedResources") or [],
+                            applied_at=(snap.get("metadata") or {}).get("creationTimestamp")))
+    return sorted(out, key=lambda r: r.revision)
+
+
+def primary_kaito(objs: list[dict]) -> dict | None:
+    """The KAITO object that represents a deployment now: the highest fleetops revision label."""
+    def rev(o: dict) -> int:
+        try:
+            return int(((o.get("metadata") or {}).get("labels") or {}).get(cv.REVISION_LABEL, "0"))
+        except ValueError:
+            return 0
+    return max(objs, key=lambda o: (rev(o), o["metadata"].get("creationTimestamp", ""))) if objs else None
+
+
+STATUS_WRITTEN_KINDS = ("ClusterResourcePlacement", "Workspace", "InferenceSet")
+
+
+def version_token(obj: dict | None) -> str | None:
+    """What a plan records as its base for an object: the generation for kinds whose status controllers
+    rewrite all the time (a CRP's placement status must not make every plan stale), else the
+    resourceVersion. None when the object does not exist."""
+    if obj is None:
+        return None
+    meta = obj.get("metadata") or {}
+    if obj.get("kind") in STATUS_WRITTEN_KINDS:
+        return f"g{meta.get('generation', 0)}:" + ",".join(
+            f"{k}={v}" for k, v in sorted((meta.get("labels") or {}).items()))
+    return meta.get("resourceVersion")
+
+
+def deployment_from(name: str, kaito_objs: list[dict], crp: dict | None, revisions: list[Revision],
+                    states: list[ClusterDeploymentState], namespace_obj: dict | None = None,
+                    revisions_rv: str | None = None, overrides: list[dict] | None = None) -> Deployment:
+    primary = primary_kaito(kaito_objs)
+    model, sku, replicas = kaito_spec(primary) if primary else ("", "", 1)
+    clusters = list(((crp or {}).get("spec") or {}).get("policy", {}).get("clusterNames") or [])
+    rev = revisions[-1].revision if revisions else 0
+    if primary:
+        try:
+            rev = max(rev, int(primary["metadata"].get("labels", {}).get(cv.REVISION_LABEL, "0")))
+        except ValueError:
+            pass
+    rvs: dict[str, str | None] = {f"Namespace/{name}": version_token(namespace_obj),
+                                  f"ClusterResourcePlacement/{name}": version_token(crp)}
+    for o in kaito_objs:
+        rvs[f"{o['kind']}/{name}/{o['metadata']['name']}"] = version_token(o)
+    for ro in overrides or []:
+        rvs[f"ResourceOverride/{name}/{ro['metadata']['name']}"] = version_token(ro)
+    rvs[f"ConfigMap/{cv.REVISIONS_NAMESPACE}/{cv.revisions_configmap_name(name)}"] = revisions_rv
+    return Deployment(
+        name=name, model=model, instance_type=sku, replicas=replicas, revision=rev, clusters=clusters,
+        states=states, revisions=revisions, kaito_kind=(primary or {}).get("kind", "Workspace"),
+        kaito_name=(primary or {}).get("metadata", {}).get("name"), resource_versions=rvs,
+        instance_types={c: t for c, t in (sku_overrides(primary, overrides or []) if primary else {}).items()
+                        if t != sku and c in clusters},
+        other_kaito=[f"{o['kind']}/{o['metadata']['name']}" for o in kaito_objs if o is not primary])

@@ -1,0 +1,107 @@
+"""Plan: exactly what a mutating tool would change, computed from live state without writing.
+
+A plan carries the hub manifests to apply and the objects to delete (its final effect), the ordered
+steps the executor follows (apply, wait until ready, delete, wait until gone), what to undo if the new
+side of a blue/green fails, per-cluster actions, a human diff, GPU and hourly-cost deltas, the
+resourceVersions it was computed from, and a content hash over all of that. An approval binds to the
+hash; the executor refuses a plan whose base no longer matches the live fleet (``StalePlan``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tools.fleet.models import Revision
+
+StepKind = Literal["apply", "delete", "wait_ready", "wait_absent"]
+
+
+class ObjectRef(BaseModel):
+    apiVersion: str
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    def key(self) -> str:
+        return f"{self.kind}/{self.namespace + '/' if self.namespace else ''}{self.name}"
+
+
+class Step(BaseModel):
+    """One executor step. ``apply``/``delete`` act on the hub; waits watch the named members."""
+
+    kind: StepKind
+    manifest: dict | None = None  # apply
+    ref: ObjectRef | None = None  # delete, wait_ready, wait_absent (the KAITO object)
+    clusters: list[str] = Field(default_factory=list)  # waits
+    note: str = ""
+
+
+class ClusterAction(BaseModel):
+    cluster: str
+    action: Literal["create", "update", "replace", "scale", "remove", "keep"]
+    detail: str
+    instance_type: str | None = None
+    gpu_delta: int = 0
+    cost_delta_per_hour: float = 0.0
+
+
+class Plan(BaseModel):
+    tool: str
+    args: dict[str, Any]
+    deployment: str
+    strategy: Literal["create", "in_place", "blue_green", "remove", "noop"]
+    summary: str
+    actions: list[ClusterAction] = Field(default_factory=list)
+    manifests: list[dict] = Field(default_factory=list)
+    deletes: list[ObjectRef] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
+    undo: list[Step] = Field(default_factory=list)  # run if a wait fails (blue/green: drop the new side)
+    diff: str = ""
+    gpu_delta: int = 0
+    cost_delta_per_hour: float = 0.0
+    peak_gpu_delta: int = 0  # during a blue/green both sides hold GPUs
+    environments: list[str] = Field(default_factory=list)
+    clusters: list[str] = Field(default_factory=list)  # every cluster the plan touches
+    base: dict[str, str | None] = Field(default_factory=dict)  # resourceVersions (None = must not exist)
+    revision: Revision | None = None  # the revision record written when the change is applied
+    hash: str = ""
+
+    def content(self) -> dict:
+        return self.model_dump(mode="json", exclude={"hash"})
+
+    def compute_hash(self) -> str:
+        raw = json.dumps(self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def seal(self) -> "Plan":
+        self.hash = self.compute_hash()
+        return self
+
+    @property
+    def mutating(self) -> bool:
+        return self.strategy != "noop"
+
+    def to_json(self) -> dict:
+        """The shape ``fleetops plan --json`` prints (other tooling reads it)."""
+        return {
+            "tool": self.tool,
+            "args": self.args,
+            "hash": self.hash,
+            "deployment": self.deployment,
+            "strategy": self.strategy,
+            "summary": self.summary,
+            "actions": [a.model_dump(mode="json") for a in self.actions],
+            "manifests": self.manifests,
+            "deletes": [d.model_dump(mode="json", exclude_none=True) for d in self.deletes],
+            "steps": [s.model_dump(mode="json", exclude_none=True) for s in self.steps],
+            "diff": self.diff,
+            "gpu_delta": self.gpu_delta,
+            "peak_gpu_delta": self.peak_gpu_delta,
+            "cost_delta_per_hour": round(self.cost_delta_per_hour, 2),
+            "environments": self.environments,
+            "clusters": self.clusters,
+            "base": self.base,
+        }

@@ -1,0 +1,50 @@
+"""``rollback``: plan a change back to a chosen revision (default: the previous one). Pure.
+
+The target comes from the bot's own revision record (full manifests, stored on the hub), never from
+KubeFleet's snapshot retention. Going back becomes a new revision (history only grows), applied with the
+same rules as any update: blue/green when the model, an instance type or the kind differs, else in place.
+"""
+from __future__ import annotations
+
+from tools import change
+from tools.args import RollbackArgs
+from tools.catalog import Catalog, default_catalog
+from tools.errors import InvalidRequest, UnknownName
+from tools.fleet.models import FleetSnapshot, Revision
+from tools.messages import plans as M
+from tools.plan import Plan
+
+
+def pick(revisions: list[Revision], current: int, deployment: str, to: int | None) -> Revision:
+    """The revision to return to: ``to``, or the latest one before ``current``."""
+    available = sorted(r.revision for r in revisions)
+    if to is None:
+        earlier = [r for r in revisions if r.revision < current and r.clusters]
+        if not earlier:
+            raise InvalidRequest(M.NO_REVISIONS.format(deployment=deployment))
+        return max(earlier, key=lambda r: r.revision)
+    match = next((r for r in revisions if r.revision == to), None)
+    if match is None:
+        raise InvalidRequest(M.UNKNOWN_REVISION.format(deployment=deployment, revision=to,
+                                                       available=", ".join(map(str, available)) or "none"))
+    if to == current:
+        raise InvalidRequest(M.SAME_REVISION.format(deployment=deployment, revision=to))
+    return match
+
+
+def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
+         live: dict | None = None) -> Plan:
+    catalog = catalog or default_catalog()
+    current = snap.deployment(args.deployment)
+    if current is None:
+        raise UnknownName.among("deployment", args.deployment, [d.name for d in snap.deployments])
+    rev = pick(current.revisions, current.revision, current.name, args.to_revision)
+    unknown = [c for c in rev.clusters if snap.cluster(c) is None]
+    if unknown:
+        raise UnknownName.among("cluster", unknown[0], [c.name for c in snap.clusters])
+    skus = {c: rev.instance_types.get(c, rev.instance_type) for c in rev.clusters}
+    target = change.Target(rev.model, rev.replicas, skus, note=M.PLAN_ROLLBACK_NOTE.format(revision=rev.revision))
+    live = live or {}
+    p = change.build("rollback", args.given(), current.name, current, target, snap, catalog,
+                     live.get("kaito"), live.get("override"))
+    return p
