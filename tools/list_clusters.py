@@ -1,0 +1,102 @@
+"""list_clusters: member clusters with their GPU inventory, optionally filtered. Read-only, pure.
+
+Filters: region, geo, environment, provider (equal, case-insensitive); gpu (the cluster has an
+instance type with that GPU model); min_free_gpus (free GPUs of that GPU model when gpu is given,
+else all free GPUs of the cluster, at least N). Clusters are listed by name.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from tools.args import ListClustersArgs
+from tools.fleet.models import Cluster, FleetSnapshot
+from tools.messages import tools as M
+from tools.readonly import (
+    GpuRow, TaintRow, ToolResult, coerce_args, gpu_row, not_placeable_reason, status_word, taint_rows,
+)
+from tools.render import filters_text, table
+
+
+class ClusterRow(BaseModel):
+    name: str
+    region: str | None
+    geo: str | None
+    environment: str | None
+    provider: str | None
+    eligible: bool
+    ineligible_reason: str | None
+    gpus: list[GpuRow]
+    # extras (allowed by the contract: never remove the keys above)
+    status: str
+    free_gpus: int
+    taints: list[TaintRow] = Field(default_factory=list)
+    heartbeat_age_seconds: float | None = None
+    deployments: list[str] = Field(default_factory=list)
+
+
+class ListClustersResult(ToolResult):
+    clusters: list[ClusterRow]
+    filters: dict[str, Any] = Field(default_factory=dict, exclude=True)
+
+    def render(self) -> str:
+        filt = filters_text(self.filters)
+        suffix = f" ({filt})" if filt else ""
+        if not self.clusters:
+            return M.CLUSTERS_NONE.format(filters=suffix)
+        rows = []
+        for c in self.clusters:
+            first = [c.name, c.region, c.environment, c.provider, c.status]
+            if not c.gpus:
+                rows.append(first + [None] * 5)
+            for i, p in enumerate(c.gpus):
+                lead = first if i == 0 else [""] * len(first)
+                rows.append(lead + [p.instance_type, p.gpu, f"{p.free_nodes}/{p.capacity_nodes}",
+                                    p.free_gpus, p.price_per_node_hour])
+        out = [M.CLUSTERS_COUNT.format(n=len(self.clusters), filters=suffix),
+               table(M.CLUSTERS_HEAD, rows, right=(8, 9))]
+        notes = [M.CLUSTER_NOTE.format(name=c.name, reason=not_placeable_reason_text(c))
+                 for c in self.clusters if c.status != M.OK]
+        if notes:
+            out += [M.CLUSTERS_NOTES, *notes]
+        return "\n".join(out)
+
+
+def not_placeable_reason_text(c: ClusterRow) -> str:
+    if c.ineligible_reason:
+        return c.ineligible_reason
+    return "tainted " + ", ".join(f"{t.key}={t.value}:{t.effect}" for t in c.taints)
+
+
+def free_gpus(c: Cluster, gpu: str | None = None) -> int:
+    return sum(p.free_gpus for p in c.gpus if gpu is None or p.gpu == gpu)
+
+
+def _eq(have: str | None, want: str | None) -> bool:
+    return want is None or (have or "").lower() == str(want).lower()
+
+
+def matches(c: Cluster, a: ListClustersArgs) -> bool:
+    if not all(_eq(getattr(c, f), getattr(a, f)) for f in ("region", "geo", "environment", "provider")):
+        return False
+    if a.gpu and not any(p.gpu == a.gpu for p in c.gpus):
+        return False
+    return a.min_free_gpus is None or free_gpus(c, a.gpu) >= a.min_free_gpus
+
+
+def cluster_row(c: Cluster) -> ClusterRow:
+    reason = c.ineligible_reason if not c.eligible else None
+    if reason is None and not c.eligible:
+        reason = not_placeable_reason(c)
+    return ClusterRow(name=c.name, region=c.region, geo=c.geo, environment=c.environment,
+                      provider=c.provider, eligible=c.eligible, ineligible_reason=reason,
+                      gpus=[gpu_row(p) for p in c.gpus], status=status_word(c), free_gpus=free_gpus(c),
+                      taints=taint_rows(c), heartbeat_age_seconds=c.heartbeat_age_seconds,
+                      deployments=sorted(c.deployments))
+
+
+def run(snapshot: FleetSnapshot, args: ListClustersArgs | dict | None = None) -> ListClustersResult:
+    a = coerce_args(ListClustersArgs, args)
+    rows = [cluster_row(c) for c in sorted(snapshot.clusters, key=lambda c: c.name) if matches(c, a)]
+    return ListClustersResult(clusters=rows, filters=a.given())

@@ -1,0 +1,228 @@
+"""Placement: which clusters should run a model, and one line for every cluster saying why. Pure.
+
+Algorithm (the contract; tests compare it with an independent calculation):
+
+1. Candidates: every cluster of the snapshot. With ``clusters`` only those are considered (others are
+   rejected "not among the requested clusters"; names that are not in the fleet are rejected by name
+   with a did-you-mean); clusters in ``exclude`` are rejected "excluded".
+2. Filters, all evaluated on every cluster so that ``failed_filters`` names each one that failed:
+   eligibility (``Cluster.eligible`` False, or heartbeat older than 5 minutes), taints (any NoSchedule
+   taint), environment / geo / region / provider (equal, case-insensitive), gpu / instance_type (the
+   cluster has such an instance type), model (the catalog's ``nodesBySku`` lists the instance type),
+   capacity (``nodes_per_replica × replicas ≤ free_nodes + credit[(cluster, instance_type)]``), and the
+   cost cap (option cost ``≤ max_cost_per_hour``).
+3. An *option* is one instance type of one cluster that passes every filter:
+   ``nodes = nodes_per_replica × replicas``, ``cost = nodes × price per node-hour``,
+   ``free_gpus_after = (free_nodes + credit − nodes) × gpus_per_node`` (GPUs of that instance type).
+4. Each cluster's best option: prefer cost or spread → (cost, −free_gpus_after, instance type);
+   prefer capacity → (−free_gpus_after, cost, instance type).
+5. Ranking of the clusters by their best option: cost → (cost, −free_gpus_after, name); capacity →
+   (−free_gpus_after, name); spread → greedy: repeatedly take the first cluster in cost order whose
+   region is not used yet; once every region is used, the rest in cost order.
+6. ``chosen`` = the first ``count`` clusters of the ranking; the other fitting clusters are rejected
+   with "fits at $X/h but ...". ``ok`` is ``len(chosen) == count``. When fewer than ``count`` fit,
+   ``suggestions`` say what would (``tools.placement_explain``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, computed_field
+
+from tools.catalog import Catalog, Model, UnknownModel, default_catalog
+from tools.errors import NothingFits, UnknownName, did_you_mean
+from tools.fleet.models import FleetSnapshot
+from tools.messages import tools as M
+from tools.placement_eval import (
+    HARD_FILTERS, Evaluation, Option, PlacementRequest, evaluate, fmt_option, free_after_text,
+)
+from tools.render import money
+
+__all__ = ["PlacementRequest", "Choice", "Rejection", "Placement", "plan_placement", "Option"]
+
+
+class Choice(BaseModel):
+    cluster: str
+    instance_type: str
+    gpu: str
+    nodes_per_replica: int
+    nodes: int
+    cost_per_hour: float | None
+    free_gpus_after: int
+    reason: str
+    region: str | None = None
+    gpus_per_node: int = 1
+    price_per_node_hour: float | None = None
+
+
+class Rejection(BaseModel):
+    cluster: str
+    reason: str
+    failed_filters: list[str] = Field(default_factory=list)
+    # set for clusters that fit but were outranked
+    instance_type: str | None = None
+    cost_per_hour: float | None = None
+
+
+class Placement(BaseModel):
+    model: str
+    replicas: int
+    count: int
+    prefer: str
+    filters: dict[str, Any] = Field(default_factory=dict)
+    chosen: list[Choice] = Field(default_factory=list)
+    rejected: list[Rejection] = Field(default_factory=list)
+    suggestions: list[str] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ok(self) -> bool:
+        return len(self.chosen) == self.count
+
+    @property
+    def clusters(self) -> list[str]:
+        return [c.cluster for c in self.chosen]
+
+    @property
+    def total_cost_per_hour(self) -> float | None:
+        costs = [c.cost_per_hour for c in self.chosen]
+        return None if any(c is None for c in costs) else round(sum(costs), 2)  # type: ignore[arg-type]
+
+    @property
+    def unknown_clusters(self) -> list[str]:
+        return [r.cluster for r in self.rejected if "unknown_cluster" in r.failed_filters]
+
+    def require(self) -> "Placement":
+        """Return self when ``ok``, else raise ``NothingFits`` (for mutating tools)."""
+        if not self.ok:
+            raise NothingFits(self)
+        return self
+
+    def to_json(self) -> dict:
+        out = self.model_dump(mode="json")
+        out["total_cost_per_hour"] = self.total_cost_per_hour
+        return out
+
+    def render(self) -> str:
+        from tools.placement_explain import render
+
+        return render(self)
+
+
+def _resolve_model(catalog: Catalog, text: str) -> Model:
+    try:
+        return catalog.resolve(text)
+    except UnknownModel as e:
+        raise UnknownName("model", text, e.suggestions) from None
+
+
+def _choice(o: Option, reason: str) -> Choice:
+    return Choice(cluster=o.cluster, instance_type=o.instance_type, gpu=o.gpu,
+                  nodes_per_replica=o.nodes_per_replica, nodes=o.nodes, cost_per_hour=o.cost,
+                  free_gpus_after=o.free_gpus_after, reason=reason, region=o.region,
+                  gpus_per_node=o.gpus_per_node, price_per_node_hour=o.price)
+
+
+def best_option(options: list[Option], prefer: str) -> Option:
+    if prefer == "capacity":
+        return min(options, key=lambda o: (-o.free_gpus_after, o.cost_key, o.instance_type))
+    return min(options, key=lambda o: (o.cost_key, -o.free_gpus_after, o.instance_type))
+
+
+def rank(best: list[Option], prefer: str) -> list[Option]:
+    """Order the clusters' best options (step 5 of the module docstring)."""
+    by_cost = sorted(best, key=lambda o: (o.cost_key, -o.free_gpus_after, o.cluster))
+    if prefer == "capacity":
+        return sorted(best, key=lambda o: (-o.free_gpus_after, o.cluster))
+    if prefer != "spread":
+        return by_cost
+    order: list[Option] = []
+    used: set[str] = set()
+    rest = list(by_cost)
+    while rest:
+        pick = next((o for o in rest if o.region_key not in used), rest[0])
+        order.append(pick)
+        used.add(pick.region_key)
+        rest.remove(pick)
+    return order
+
+
+def _chosen_reason(o: Option, prefer: str, earlier: list[Option]) -> str:
+    option, free = fmt_option(o), free_after_text(o)
+    if prefer == "capacity":
+        return M.C_CAPACITY.format(option=option, free_after=free)
+    if prefer == "spread":
+        if any(e.region_key == o.region_key for e in earlier):
+            return M.C_SPREAD_REUSED.format(option=option, free_after=free)
+        return M.C_SPREAD_NEW_REGION.format(region=o.region or M.R_UNSET, option=option, free_after=free)
+    return M.C_COST.format(option=option, free_after=free)
+
+
+def _outranked_reason(o: Option, prefer: str, chosen: list[Option]) -> str:
+    n = len(chosen)
+    words = {"n": n, "clusters": M.plural(n, "cluster", "clusters"), "were": M.plural(n, "was", "were"),
+             "cost": money(o.cost)}
+    if prefer == "capacity":
+        strictly = all(c.free_gpus_after > o.free_gpus_after for c in chosen)
+        tpl = M.R_OUTRANKED_CAPACITY if strictly else M.R_OUTRANKED_CAPACITY_TIE
+        return tpl.format(free=o.free_gpus_after, gpu=o.gpu, **words)
+    if prefer == "spread":
+        same = next((c for c in chosen if c.region_key == o.region_key), None)
+        if same is not None:
+            return M.R_OUTRANKED_SPREAD_REGION.format(cost=money(o.cost), region=o.region or M.R_UNSET,
+                                                      other=same.cluster)
+        return M.R_OUTRANKED_SPREAD.format(**words)
+    strictly = all(c.cost_key < o.cost_key for c in chosen)
+    return (M.R_OUTRANKED_COST if strictly else M.R_OUTRANKED_COST_TIE).format(**words)
+
+
+def _rejection_reason(ev: Evaluation) -> str:
+    hard = [r for f, r in ev.failures if f in HARD_FILTERS]
+    return "; ".join(hard or [r for _, r in ev.failures])
+
+
+def plan_placement(snapshot: FleetSnapshot, catalog: Catalog | None = None,
+                   req: PlacementRequest | Any = None, **kwargs: Any) -> Placement:
+    """Choose ``req.count`` clusters for ``req.model`` (see the module docstring).
+
+    ``req`` may be a ``PlacementRequest``, a tool argument model (``PlanPlacementArgs``,
+    ``DeployArgs``), a dict, or omitted in favour of keyword arguments.
+    Raises ``UnknownName`` for a model that is not in the catalog.
+    """
+    catalog = catalog or default_catalog()
+    req = PlacementRequest.coerce(req, **kwargs)
+    model = _resolve_model(catalog, req.model)
+    names = [c.name for c in snapshot.clusters]
+
+    evals = [evaluate(c, model, req) for c in snapshot.clusters]
+    fitting = [e for e in evals if not e.failures]
+    best = {e.cluster.name: best_option(e.options, req.prefer) for e in fitting}
+    ranked = rank(list(best.values()), req.prefer)
+    top, rest = ranked[: req.count], ranked[req.count:]
+
+    chosen = [_choice(o, _chosen_reason(o, req.prefer, top[:i])) for i, o in enumerate(top)]
+    outranked = {o.cluster: o for o in rest}
+    rejected: list[Rejection] = []
+    for name in req.clusters or []:
+        if name not in names:
+            sugg = did_you_mean(name, names)
+            hint = M.R_UNKNOWN_HINT.format(names=", ".join(sugg)) if sugg else ""
+            rejected.append(Rejection(cluster=name, reason=M.R_UNKNOWN_CLUSTER.format(hint=hint),
+                                      failed_filters=["unknown_cluster"]))
+    for e in evals:
+        name = e.cluster.name
+        if name in outranked:
+            o = outranked[name]
+            rejected.append(Rejection(cluster=name, reason=_outranked_reason(o, req.prefer, top),
+                                      instance_type=o.instance_type, cost_per_hour=o.cost))
+        elif e.failures:
+            rejected.append(Rejection(cluster=name, reason=_rejection_reason(e),
+                                      failed_filters=[f for f, _ in e.failures]))
+
+    placement = Placement(model=model.preset, replicas=req.replicas, count=req.count,
+                          prefer=req.prefer, filters=req.filters(), chosen=chosen, rejected=rejected)
+    if not placement.ok:
+        from tools.placement_explain import suggest
+
+        placement.suggestions = suggest(snapshot, catalog, model, req, evals, top)
+    return placement

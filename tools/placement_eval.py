@@ -1,0 +1,270 @@
+"""Placement, step 1-3: the request, and each cluster's filters and options (see tools/placement.py).
+
+``evaluate(cluster, model, req)`` checks every filter on one cluster and lists its options (instance
+types where the model fits, with room and under the cost cap). Pure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+from pydantic import BaseModel
+
+from tools.catalog import GPU_MODELS, Model
+from tools.errors import InvalidRequest
+from tools.fleet.conventions import HEARTBEAT_MAX_AGE_SECONDS
+from tools.fleet.models import Cluster, GpuPool
+from tools.messages import tools as M
+from tools.render import age, money
+
+LABEL_FILTERS = ("environment", "geo", "region", "provider")
+HARDWARE_FILTERS = ("gpu", "instance_type")
+# a cluster rejected for one of these is out whatever the user relaxes
+HARD_FILTERS = ("unknown_cluster", "clusters", "exclude", "eligibility", "taint")
+PREFERENCES = ("cost", "capacity", "spread")
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class PlacementRequest:
+    """What to place and where it may go. ``credit[(cluster, instance_type)]`` = nodes to count as
+    free (an update replacing its own usage). Strings are normalised; counts default to 1."""
+
+    model: str
+    count: int = 1
+    replicas: int = 1
+    geo: str | None = None
+    region: str | None = None
+    environment: str | None = None
+    provider: str | None = None
+    gpu: str | None = None
+    instance_type: str | None = None
+    max_cost_per_hour: float | None = None
+    prefer: str = "cost"
+    clusters: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    credit: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s = object.__setattr__
+        for f in ("geo", "region", "environment", "provider", "prefer"):
+            v = getattr(self, f)
+            s(self, f, _value(v).strip().lower() if v is not None else None)
+        if self.prefer is None:
+            s(self, "prefer", "cost")
+        if self.gpu is not None:
+            g = _value(self.gpu).strip()
+            s(self, "gpu", next((m for m in GPU_MODELS if m.lower() == g.lower()), g))
+        if self.instance_type is not None:
+            s(self, "instance_type", self.instance_type.strip())
+        s(self, "count", 1 if self.count is None else int(self.count))
+        s(self, "replicas", 1 if self.replicas is None else int(self.replicas))
+        if self.clusters is not None:
+            s(self, "clusters", tuple(dict.fromkeys(self.clusters)))
+        s(self, "exclude", tuple(self.exclude or ()))
+        credit: dict[tuple[str, str], int] = {}
+        for k, v in dict(self.credit or {}).items():
+            key = tuple(k.split("/", 1)) if isinstance(k, str) else tuple(k)
+            credit[key] = credit.get(key, 0) + int(v)  # type: ignore[index]
+        s(self, "credit", credit)
+        if self.count < 1 or self.replicas < 1:
+            raise InvalidRequest("count and replicas must be at least 1")
+        if self.prefer not in PREFERENCES:
+            raise InvalidRequest(f"prefer must be one of {', '.join(PREFERENCES)}, not '{self.prefer}'")
+        if self.max_cost_per_hour is not None and self.max_cost_per_hour <= 0:
+            raise InvalidRequest("max_cost_per_hour must be more than 0")
+
+    @classmethod
+    def coerce(cls, req: Any = None, **kwargs: Any) -> "PlacementRequest":
+        """From a PlacementRequest, a tool argument model, a dict, and/or keyword arguments."""
+        if isinstance(req, cls) and not kwargs:
+            return req
+        if isinstance(req, cls):
+            raw = {f.name: getattr(req, f.name) for f in fields(cls)}
+        elif isinstance(req, BaseModel):  # a tool's arguments: keep the ones placement uses
+            raw = req.model_dump(exclude_none=True)
+            raw = {k: v for k, v in raw.items() if k in _FIELDS}
+        else:
+            raw = dict(req or {})
+        raw.update(kwargs)
+        unknown = sorted(set(raw) - _FIELDS)
+        if unknown:
+            raise InvalidRequest(f"unknown placement argument(s): {', '.join(unknown)}")
+        raw = {k: v for k, v in raw.items() if v is not None}
+        if "model" not in raw:
+            raise InvalidRequest("model is required")
+        return cls(**raw)
+
+    def filters(self) -> dict[str, Any]:
+        """The filters and options that were given (for renderings and JSON)."""
+        out: dict[str, Any] = {}
+        for f in ("environment", "geo", "region", "provider", "gpu", "instance_type",
+                  "max_cost_per_hour"):
+            if getattr(self, f) is not None:
+                out[f] = getattr(self, f)
+        if self.clusters is not None:
+            out["clusters"] = list(self.clusters)
+        if self.exclude:
+            out["exclude"] = list(self.exclude)
+        if self.credit:
+            out["credit"] = {f"{c}/{t}": n for (c, t), n in self.credit.items()}
+        return out
+
+
+_FIELDS = {f.name for f in fields(PlacementRequest)}
+
+
+def _value(v: Any) -> str:
+    return str(getattr(v, "value", v))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One instance type of one cluster where the model fits (nodes and cost for all replicas)."""
+
+    cluster: str
+    region: str | None
+    instance_type: str
+    gpu: str
+    gpus_per_node: int
+    nodes_per_replica: int
+    nodes: int
+    free_nodes: int  # including credit
+    price: float | None
+    cost: float | None
+    free_gpus_after: int
+
+    @property
+    def has_room(self) -> bool:
+        return self.nodes <= self.free_nodes
+
+    def under(self, cap: float | None) -> bool:
+        return cap is None or (self.cost is not None and self.cost <= cap + EPS)
+
+    @property
+    def cost_key(self) -> float:
+        return float("inf") if self.cost is None else self.cost
+
+    @property
+    def region_key(self) -> str:
+        return self.region or f"?{self.cluster}"
+
+
+@dataclass
+class Evaluation:
+    cluster: Cluster
+    failures: list[tuple[str, str]]  # (filter, one-line reason), in check order
+    fit: list[Option]  # matching instance types where the model fits (room or not)
+    options: list[Option]  # ... with room and under the cap: where it can go
+
+    @property
+    def failed(self) -> list[str]:
+        return [f for f, _ in self.failures]
+
+    @property
+    def hard(self) -> bool:
+        return any(f in HARD_FILTERS for f in self.failed)
+
+
+def fmt_option(o: Option) -> str:
+    return M.OPTION.format(nodes=o.nodes, instance_type=o.instance_type, gpu=o.gpu, cost=money(o.cost))
+
+
+def free_after_text(o: Option) -> str:
+    return M.FREE_AFTER.format(free=o.free_gpus_after, gpu=o.gpu,
+                               gpus=M.plural(o.free_gpus_after, "GPU", "GPUs"))
+
+
+def make_option(c: Cluster, p: GpuPool, npr: int, replicas: int, credit: int) -> Option:
+    nodes = npr * replicas
+    free = p.free_nodes + credit
+    cost = None if p.price_per_node_hour is None else round(nodes * p.price_per_node_hour, 4)
+    return Option(cluster=c.name, region=c.region, instance_type=p.instance_type, gpu=p.gpu,
+                  gpus_per_node=p.gpus_per_node, nodes_per_replica=npr, nodes=nodes, free_nodes=free,
+                  price=p.price_per_node_hour, cost=cost, free_gpus_after=(free - nodes) * p.gpus_per_node)
+
+
+def eligibility_failures(c: Cluster) -> list[tuple[str, str]]:
+    """Eligibility (heartbeat, joined, adapter's verdict) and taints, as KubeFleet's scheduler sees it."""
+    out: list[tuple[str, str]] = []
+    taints = [t for t in c.taints if t.effect == "NoSchedule"]
+    stale = c.heartbeat_age_seconds is not None and c.heartbeat_age_seconds > HEARTBEAT_MAX_AGE_SECONDS
+    if stale:
+        out.append(("eligibility", M.R_HEARTBEAT.format(age=age(c.heartbeat_age_seconds))))
+    elif not c.eligible:
+        reason = c.ineligible_reason or ""
+        explained_by_taints = taints and (not reason or reason.startswith("tainted"))
+        if not explained_by_taints:
+            if not c.joined and not reason:
+                out.append(("eligibility", M.R_NOT_JOINED))
+            else:
+                out.append(("eligibility", M.R_INELIGIBLE.format(reason=reason or M.R_INELIGIBLE_DEFAULT)))
+    if taints:
+        out.append(("taint", M.R_TAINTED.format(taints=", ".join(str(t) for t in taints))))
+    return out
+
+
+def _matches(p: GpuPool, req: PlacementRequest, hardware: bool) -> bool:
+    if not hardware:
+        return True
+    if req.gpu and p.gpu != req.gpu:
+        return False
+    return not req.instance_type or p.instance_type.lower() == req.instance_type.lower()
+
+
+def evaluate(c: Cluster, model: Model, req: PlacementRequest, *, labels: bool = True,
+             hardware: bool = True, cap: bool = True) -> Evaluation:
+    """Check every filter on ``c``; ``labels``/``hardware``/``cap`` False skip those filters
+    (used to find what relaxing a filter would give)."""
+    failures: list[tuple[str, str]] = []
+    if req.clusters is not None and c.name not in req.clusters:
+        failures.append(("clusters", M.R_NOT_LISTED))
+    if c.name in req.exclude:
+        failures.append(("exclude", M.R_EXCLUDED))
+    failures += eligibility_failures(c)
+    for f in LABEL_FILTERS if labels else ():
+        wanted, have = getattr(req, f), getattr(c, f)
+        if wanted and (have or "").lower() != wanted.lower():
+            failures.append((f, M.R_LABEL.format(filter=f, value=have or M.R_UNSET, wanted=wanted)))
+
+    pools = c.gpus
+    if hardware and req.gpu and not any(p.gpu == req.gpu for p in pools):
+        failures.append(("gpu", M.R_NO_GPU.format(gpu=req.gpu)))
+    it = req.instance_type
+    if hardware and it and not any(p.instance_type.lower() == it.lower() for p in pools):
+        failures.append(("instance_type", M.R_NO_INSTANCE_TYPE.format(instance_type=it)))
+    matching = [p for p in pools if _matches(p, req, hardware)]
+    hw_failed = any(f in HARDWARE_FILTERS for f, _ in failures)
+    if not matching and not hw_failed:
+        if hardware and req.gpu and it:
+            failures.append(("instance_type", M.R_HW_MISMATCH.format(instance_type=it, gpu=req.gpu)))
+        else:
+            failures.append(("model", M.R_NO_GPUS))
+
+    fit: list[Option] = []
+    for p in matching:
+        npr = model.nodes_on(p.instance_type)
+        if npr:
+            fit.append(make_option(c, p, npr, req.replicas, req.credit.get((c.name, p.instance_type), 0)))
+    if matching and not fit:
+        types = ", ".join(p.instance_type for p in matching)
+        failures.append(("model", M.R_MODEL_DOES_NOT_FIT.format(model=model.short, types=types)))
+    roomy = [o for o in fit if o.has_room]
+    if fit and not roomy:  # name the instance type that comes closest
+        near = min(fit, key=lambda o: (o.nodes - o.free_nodes, o.cost_key, o.instance_type))
+        reason = M.R_NO_CAPACITY.format(nodes=near.nodes, instance_type=near.instance_type,
+                                        free=max(near.free_nodes, 0))
+        if len(fit) > 1:
+            reason += M.R_NO_CAPACITY_OTHERS.format(n=len(fit) - 1)
+        failures.append(("capacity", reason))
+    limit = req.max_cost_per_hour if cap else None
+    options = [o for o in roomy if o.under(limit)]
+    if roomy and not options:
+        cheapest = min(roomy, key=lambda o: (o.cost_key, o.instance_type))
+        if cheapest.cost is None:
+            reason = M.R_NO_PRICE.format(instance_type=cheapest.instance_type)
+        else:
+            reason = M.R_OVER_CAP.format(cost=money(cheapest.cost), cap=money(limit),
+                                         nodes=cheapest.nodes, instance_type=cheapest.instance_type)
+        failures.append(("max_cost_per_hour", reason))
+    return Evaluation(cluster=c, failures=failures, fit=fit, options=options)

@@ -1,0 +1,16 @@
+"""plan_placement: the best clusters for a model, with one reason per cluster. Read-only, pure.
+
+A thin tool over ``tools.placement.plan_placement`` (where the algorithm is documented).
+"""
+from __future__ import annotations
+
+from tools.args import PlanPlacementArgs
+from tools.catalog import Catalog
+from tools.fleet.models import FleetSnapshot
+from tools.placement import Placement, PlacementRequest, plan_placement
+from tools.readonly import coerce_args
+
+
+def run(snapshot: FleetSnapshot, args: PlanPlacementArgs | dict, catalog: Catalog | None = None) -> Placement:
+    a = coerce_args(PlanPlacementArgs, args)
+    return plan_placement(snapshot, catalog, PlacementRequest.coerce(a))

@@ -1,0 +1,117 @@
+"""Shared pieces of the read-only tools, and one entry point to run any of them on a snapshot.
+
+Each read-only tool is a module (``tools.list_clusters``, ``tools.get_cluster``,
+``tools.list_deployments``, ``tools.get_deployment``, ``tools.plan_placement``) with
+``run(snapshot, args) -> result``; results have ``.to_json()`` (a JSON-ready dict) and ``.render()``
+(plain text). All pure: they read a ``FleetSnapshot`` and never do I/O.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from tools.args import Args
+from tools.fleet.models import Cluster, Deployment, FleetSnapshot, GpuPool
+from tools.messages import tools as M
+
+TOOLS = ("list_clusters", "get_cluster", "list_deployments", "get_deployment", "plan_placement")
+A = TypeVar("A", bound=Args)
+
+
+class ToolResult(BaseModel):
+    """A read-only tool's answer."""
+
+    def to_json(self) -> dict:
+        return self.model_dump(mode="json")
+
+    def render(self) -> str:  # pragma: no cover - every result overrides it
+        raise NotImplementedError
+
+
+class GpuRow(BaseModel):
+    instance_type: str
+    gpu: str
+    gpus_per_node: int
+    capacity_nodes: int
+    used_nodes: int
+    free_nodes: int
+    free_gpus: int
+    price_per_node_hour: float | None
+
+
+class TaintRow(BaseModel):
+    key: str
+    value: str
+    effect: str
+
+
+class ClusterState(BaseModel):
+    """A deployment's KAITO state on one cluster."""
+
+    cluster: str
+    state: str
+    reason: str | None = None
+    message: str | None = None
+
+
+def gpu_row(p: GpuPool) -> GpuRow:
+    return GpuRow(instance_type=p.instance_type, gpu=p.gpu, gpus_per_node=p.gpus_per_node,
+                  capacity_nodes=p.capacity_nodes, used_nodes=p.used_nodes, free_nodes=p.free_nodes,
+                  free_gpus=p.free_gpus, price_per_node_hour=p.price_per_node_hour)
+
+
+def taint_rows(c: Cluster) -> list[TaintRow]:
+    return [TaintRow(key=t.key, value=t.value, effect=t.effect) for t in c.taints]
+
+
+def status_word(c: Cluster) -> str:
+    """ok | tainted | ineligible: whether placement may use the cluster."""
+    if not c.eligible and not (c.taints and (c.ineligible_reason or "tainted").startswith("tainted")):
+        return M.STATUS_INELIGIBLE
+    return M.STATUS_TAINTED if c.taints else M.OK
+
+
+def not_placeable_reason(c: Cluster) -> str | None:
+    if c.eligible and not c.taints:
+        return None
+    if c.ineligible_reason:
+        return c.ineligible_reason
+    if c.taints:
+        return "tainted " + ", ".join(str(t) for t in c.taints)
+    return M.R_INELIGIBLE_DEFAULT
+
+
+def cluster_states(d: Deployment) -> list[ClusterState]:
+    """One state per cluster the deployment is placed on (Unknown when nothing was reported)."""
+    out = []
+    for name in d.clusters:
+        s = d.state_on(name)
+        out.append(ClusterState(cluster=name, state=s.state if s else "Unknown",
+                                reason=s.reason if s else None, message=s.message if s else None))
+    return out
+
+
+def deployments_on(snapshot: FleetSnapshot, cluster: str) -> list[Deployment]:
+    names = set((snapshot.cluster(cluster) or Cluster(name=cluster)).deployments)
+    return sorted((d for d in snapshot.deployments if cluster in d.clusters or d.name in names),
+                  key=lambda d: d.name)
+
+
+def coerce_args(model: type[A], args: Any) -> A:
+    """Accept a validated argument model, a dict (validated here), or None (no arguments)."""
+    if isinstance(args, model):
+        return args
+    if isinstance(args, BaseModel):
+        args = args.model_dump(exclude_unset=True)
+    return model.model_validate(args or {})
+
+
+def run(name: str, snapshot: FleetSnapshot, args: Any = None, **kwargs: Any) -> Any:
+    """Run the read-only tool ``name``; ``UnknownName`` if there is no such read-only tool here."""
+    if name not in TOOLS:
+        from tools.errors import UnknownName
+
+        raise UnknownName.among("read-only tool", name, TOOLS)
+    return importlib.import_module(f"tools.{name}").run(snapshot, args, **kwargs)
