@@ -1,0 +1,157 @@
+"""``fleetops audit list|show|verify|export``: review and check the audit log."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from audit.errors import AuditError
+from audit.models import EVENTS, AuditEvent
+from audit.store import Store, open_store
+from bot.settings import get_settings
+from tools.messages import audit as msg
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", type=Path,
+                        help="database file (default: FLEETOPS_DB or ~/.fleetops/fleetops.db)")
+
+
+def open_from_args(args: argparse.Namespace, create: bool = False) -> Store:
+    return open_store(args.db or get_settings().database, create=create)
+
+
+def fail(error: Exception) -> int:
+    print(msg.ERROR.format(error=error), file=sys.stderr)
+    return 1
+
+
+def table(header: tuple[str, ...], rows: list[tuple[Any, ...]], widths: dict[int, int]) -> str:
+    """Fixed-width text table; column ``i`` is cut to ``widths[i]`` characters when given."""
+    cells = [[str(c) for c in header]] + [
+        [_cut("" if c is None else str(c), widths.get(i)) for i, c in enumerate(r)] for r in rows]
+    size = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(size[i]) for i, c in enumerate(r)).rstrip() for r in cells)
+
+
+def show_value(value: Any) -> str:
+    """One field for ``show``: scalars as is, lists of names comma-separated, JSON indented."""
+    if value is None:
+        return ""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + " " * 22)
+    return str(value)
+
+
+def _cut(text: str, width: int | None) -> str:
+    text = " ".join(text.split())
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
+
+
+def _row(e: AuditEvent) -> tuple[Any, ...]:
+    return (e.id, e.ts.replace("T", " ").rstrip("Z"), e.event, e.actor, e.change_id, e.tool,
+            e.deployment, ",".join(e.clusters), e.message)
+
+
+def _list(args: argparse.Namespace) -> int:
+    try:
+        with open_from_args(args) as store:
+            events = store.audit.list(actor=args.actor, deployment=args.deployment,
+                                      cluster=args.cluster, action=args.action, since=args.since,
+                                      until=args.until, change_id=args.change, limit=args.limit)
+    except AuditError as e:
+        return fail(e)
+    events.reverse()  # the newest N, oldest first
+    if args.json:
+        print(json.dumps([e.model_dump(mode="json") for e in events], indent=2, ensure_ascii=False))
+    elif not events:
+        print(msg.LIST_EMPTY)
+    else:
+        print(table(msg.LIST_HEADER, [_row(e) for e in events], {3: 14, 5: 14, 6: 20, 7: 30, 8: 60}))
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    try:
+        with open_from_args(args) as store:
+            event = store.audit.get(args.id)
+    except AuditError as e:
+        return fail(e)
+    data = event.model_dump(mode="json")
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    for key, value in data.items():
+        print(msg.SHOW_LINE.format(key=key, value=show_value(value)))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    try:
+        with open_from_args(args) as store:
+            result = store.audit.verify(expect_head=args.expect_head)
+    except AuditError as e:
+        return fail(e)
+    if args.json:
+        print(json.dumps(result.model_dump(mode="json"), indent=2))
+    elif result.ok:
+        print(msg.VERIFY_OK.format(n=result.checked, head=result.head_hash))
+    else:
+        print(msg.VERIFY_BAD.format(id=result.first_bad_id if result.first_bad_id else "-",
+                                    reason=result.reason, n=result.checked))
+    return 0 if result.ok else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    try:
+        with open_from_args(args) as store:
+            n = store.audit.export(args.format, args.output or sys.stdout)
+    except (AuditError, OSError) as e:
+        return fail(e)
+    if args.output:
+        print(msg.EXPORTED.format(n=n, path=args.output), file=sys.stderr)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("audit", help="review, verify and export the audit log",
+                              description="Review, verify and export the hash-chained audit log.")
+    sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+
+    ls = sub.add_parser("list", help="list recent events (oldest of the newest N first)",
+                        epilog="examples: fleetops audit list --since 24h; "
+                        "fleetops audit list --deployment coder-assist --action deploy")
+    ls.add_argument("--actor", help="Slack user id (U...)")
+    ls.add_argument("--deployment")
+    ls.add_argument("--cluster")
+    ls.add_argument("--action", help=f"event type ({', '.join(EVENTS)}) or tool name")
+    ls.add_argument("--change", help="change request id")
+    ls.add_argument("--since", help="24h, 7d, 2026-11-01 or an ISO timestamp")
+    ls.add_argument("--until", help="same forms as --since")
+    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    add_db_option(ls)
+    ls.set_defaults(func=_list)
+
+    show = sub.add_parser("show", help="show one event in full")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    add_db_option(show)
+    show.set_defaults(func=_show)
+
+    ver = sub.add_parser("verify", help="check the hash chain; exit 1 naming the first bad row")
+    ver.add_argument("--expect-head", metavar="HASH",
+                     help="a head hash printed earlier: fail unless the log still contains it")
+    ver.add_argument("--json", action="store_true")
+    add_db_option(ver)
+    ver.set_defaults(func=_verify)
+
+    exp = sub.add_parser("export", help="write every event as JSON lines or CSV")
+    exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    exp.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: standard output")
+    add_db_option(exp)
+    exp.set_defaults(func=_export)

@@ -1,0 +1,76 @@
+"""``fleetops changes list|show``: read change requests from the store."""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from audit.errors import AuditError
+from audit.models import STATES, ChangeRequest
+from bot.cli.cmd_audit import add_db_option, fail, open_from_args, show_value, table
+from tools.messages import audit as msg
+
+
+def _ts(value: str | None) -> str:
+    return (value or "").replace("T", " ").rstrip("Z")[:16]
+
+
+def _row(c: ChangeRequest) -> tuple[Any, ...]:
+    return (c.id, c.state, c.tool, c.requester, f"{len(c.approvals)}/{c.approvals_required}",
+            _ts(c.created_at), _ts(c.expires_at), c.summary)
+
+
+def _list(args: argparse.Namespace) -> int:
+    try:
+        with open_from_args(args) as store:
+            changes = store.changes.list(status=args.status, requester=args.requester,
+                                         limit=args.limit)
+    except AuditError as e:
+        return fail(e)
+    if args.json:
+        print(json.dumps([c.model_dump(mode="json") for c in changes], indent=2, ensure_ascii=False))
+    elif not changes:
+        print(msg.CHANGES_EMPTY)
+    else:
+        print(table(msg.CHANGES_HEADER, [_row(c) for c in changes], {3: 14, 7: 70}))
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    try:
+        with open_from_args(args) as store:
+            change = store.changes.get(args.id)
+            every = store.changes.approvals(change.id, include_void=True)
+    except AuditError as e:
+        return fail(e)
+    data = change.model_dump(mode="json", exclude={"approvals"})
+    if args.json:
+        data["approvals"] = [a.model_dump(mode="json") for a in every]
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    for key, value in data.items():
+        print(msg.SHOW_LINE.format(key=key, value=show_value(value)))
+    print(msg.SHOW_LINE.format(key="approvals", value=f"{len(change.approvals)}/"
+                               f"{change.approvals_required}"))
+    for a in every:
+        void = msg.CHANGE_APPROVAL_VOID if a.voided_at or a.plan_hash != change.plan_hash else ""
+        print(msg.CHANGE_APPROVAL_LINE.format(actor=a.actor_name or a.actor, ts=_ts(a.ts), void=void))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("changes", help="list and show change requests",
+                              description="Read change requests (newest first) from the store.")
+    sub = p.add_subparsers(dest="changes_command", metavar="ACTION", required=True)
+    ls = sub.add_parser("list", help="list change requests, newest first")
+    ls.add_argument("--status", choices=STATES)
+    ls.add_argument("--requester", help="Slack user id (U...)")
+    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--json", action="store_true")
+    add_db_option(ls)
+    ls.set_defaults(func=_list)
+    show = sub.add_parser("show", help="show one change request with its approvals")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    add_db_option(show)
+    show.set_defaults(func=_show)
