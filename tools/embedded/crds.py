@@ -10,6 +10,10 @@ from tools import data_path
 from tools.embedded.store import BUILTIN_TYPES, ResourceType, register_type
 
 
+# libyaml's loader parses the 2 MB of CRDs about 10x faster than the pure-Python one
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def crd_files() -> list[Path]:
     root = data_path("crds")
     return sorted(p for p in root.rglob("*.yaml") if p.name.count("_") == 1 and "." in p.name.split("_")[0])
@@ -45,7 +49,7 @@ def load_types() -> dict[tuple[str, str], ResourceType]:
     """All served kinds keyed by (group, plural): the built-ins plus every shipped CRD."""
     types = {(t.group, t.plural): t for t in BUILTIN_TYPES}
     for path in crd_files():
-        for doc in yaml.safe_load_all(path.read_text()):
+        for doc in yaml.load_all(path.read_text(), Loader=_Loader):
             if doc and doc.get("kind") == "CustomResourceDefinition":
                 rt = type_from_crd(doc)
                 types[(rt.group, rt.plural)] = rt

@@ -92,6 +92,10 @@ class Store:
     def subscribe(self, fn: Callable[[Event], None]) -> None:
         self._subscribers.append(fn)
 
+    def unsubscribe(self, fn: Callable[[Event], None]) -> None:
+        if fn in self._subscribers:
+            self._subscribers.remove(fn)
+
     def _emit(self, events: Iterable[Event]) -> None:
         for ev in events:
             for fn in list(self._subscribers):
@@ -211,6 +215,9 @@ class Store:
                     new["status"] = obj["status"]
                 else:
                     new.pop("status", None)
+                # the API server records who wrote status (managedFields); nothing else in metadata changes
+                if "managedFields" in (obj.get("metadata") or {}):
+                    new["metadata"]["managedFields"] = obj["metadata"]["managedFields"]
             else:
                 new = obj
                 new.setdefault("metadata", {})
@@ -246,11 +253,14 @@ class Store:
             old = self._objs.pop(key, None)
             if old is None:
                 raise not_found(rt.plural, name, rt.group)
+            # a deletion is a change: it gets its own resourceVersion (watchers resume after it)
+            old["metadata"]["resourceVersion"] = self._next_rv()
             events.append(Event("DELETED", cluster, rt, copy.deepcopy(old)))
             if rt.plural == "namespaces" and rt.group == "":
                 # namespace deletion removes everything in it (no finalizers here)
                 for k in [k for k in self._objs if k[0] == cluster and k[3] == name]:
                     gone = self._objs.pop(k)
+                    gone["metadata"]["resourceVersion"] = self._next_rv()
                     events.append(Event("DELETED", cluster, _TYPES_BY_GP.get((k[1], k[2]), rt), gone))
         self._emit(events)
         return old

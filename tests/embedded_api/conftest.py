@@ -1,0 +1,97 @@
+"""An embedded fleet (hub + two members) served over real HTTP on loopback, with a generated kubeconfig."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from kubernetes import client, config
+
+from tools.embedded import kubeconfig
+from tools.embedded.crds import load_types
+from tools.embedded.schema import make_admit
+from tools.embedded.server import ApiServer
+from tools.embedded.store import NAMESPACE, Store
+
+HUB, MEMBERS = "hub", ["member-1", "member-2"]
+FLEET_GROUPS = ("cluster.kubernetes-fleet.io", "placement.kubernetes-fleet.io")
+
+
+@dataclass
+class Fleet:
+    store: Store
+    server: ApiServer
+    kubeconfig: Path
+    types: dict
+
+    def api(self, context: str = HUB) -> client.ApiClient:
+        return config.new_client_from_config(config_file=str(self.kubeconfig), context=context)
+
+    def rt(self, group: str, plural: str):
+        return self.types[(group, plural)]
+
+
+def types_for(types: dict):
+    members = {k: v for k, v in types.items() if k[0] not in FLEET_GROUPS}
+    return lambda cluster: types if cluster == HUB else members
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory) -> Fleet:
+    types = load_types()
+    store = Store(admit=make_admit(types))
+    for c in [HUB] + MEMBERS:
+        store.add_cluster(c)
+        for ns in ("default", "llm-serving"):
+            store.create(c, NAMESPACE, None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    server = ApiServer(store, types_for(types)).start()
+    path = kubeconfig.write(tmp_path_factory.mktemp("kube") / "kubeconfig", server, HUB, MEMBERS)
+    yield Fleet(store, server, path, types)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def hub(fleet) -> client.ApiClient:
+    return fleet.api(HUB)
+
+
+@pytest.fixture(scope="module")
+def member(fleet) -> client.ApiClient:
+    return fleet.api(MEMBERS[0])
+
+
+def status_of(exc: client.ApiException) -> dict:
+    """The metav1.Status body of a failed call."""
+    return json.loads(exc.body)
+
+
+def workspace(name: str, namespace: str = "llm-serving", **extra) -> dict:
+    """The minimal valid Workspace of FLEET_API.md §10.2."""
+    obj = {
+        "apiVersion": "kaito.sh/v1beta1", "kind": "Workspace",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"fleet.example.com/model": "phi-4-mini"}},
+        "resource": {"instanceType": "Standard_NC24ads_A100_v4",
+                     "labelSelector": {"matchLabels": {"apps": name}}},
+        "inference": {"preset": {"name": "microsoft/Phi-4-mini-instruct"}},
+    }
+    obj.update(extra)
+    return obj
+
+
+def member_cluster(name: str, **labels: str) -> dict:
+    return {
+        "apiVersion": "cluster.kubernetes-fleet.io/v1beta1", "kind": "MemberCluster",
+        "metadata": {"name": name, "labels": dict(labels)},
+        "spec": {"identity": {"kind": "ServiceAccount", "name": f"fleet-member-agent-{name}",
+                              "namespace": "fleet-system", "apiGroup": ""}},
+    }
+
+
+def crp(name: str, policy: dict) -> dict:
+    return {
+        "apiVersion": "placement.kubernetes-fleet.io/v1beta1", "kind": "ClusterResourcePlacement",
+        "metadata": {"name": name},
+        "spec": {"resourceSelectors": [{"group": "", "version": "v1", "kind": "Namespace", "name": "llm-serving"}],
+                 "policy": policy},
+    }

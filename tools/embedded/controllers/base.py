@@ -1,0 +1,165 @@
+"""Controller plumbing: a work queue per controller, delayed work, and one activity count for all.
+
+Store events arrive in the writer's thread; a controller's ``on_event`` only enqueues keys. A worker
+thread per controller pops keys (deduplicated) and calls ``reconcile(key)``. ``Activity`` counts every
+queued, running and delayed item across controllers under one lock, so ``wait_idle`` returns only
+when nothing is left anywhere: an item is counted before the write that caused it is acknowledged
+and uncounted after the reconcile that handled it (whose own writes were counted first).
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from typing import Hashable
+
+from tools.embedded.errors import Conflict
+from tools.embedded.store import Event, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+class Activity:
+    def __init__(self) -> None:
+        self.cond = threading.Condition(threading.RLock())
+        self.pending = 0
+
+    def add(self, n: int = 1) -> None:
+        with self.cond:
+            self.pending += n
+            self.cond.notify_all()
+
+    def done(self, n: int = 1) -> None:
+        with self.cond:
+            self.pending -= n
+            self.cond.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self.cond:
+            while self.pending > 0:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
+
+
+class Controller:
+    """Subclasses implement ``on_event(event)`` (enqueue keys) and ``reconcile(key)``."""
+
+    name = "controller"
+
+    def __init__(self, store: Store, activity: Activity, reader=None):
+        self.store = store
+        self.reader = reader or store  # reads (``get``/``list``): an ObjectIndex, or the store itself
+        self.activity = activity
+        self._cond = activity.cond
+        self._queue: dict[Hashable, None] = {}
+        self._timers: list[tuple[float, int, Hashable]] = []
+        self._seq = itertools.count()
+        self._attempts: dict[Hashable, int] = {}
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    # --- queue --------------------------------------------------------------------------------
+    def enqueue(self, key: Hashable) -> None:
+        with self._cond:
+            if self._stopping or key in self._queue:
+                return
+            self._queue[key] = None
+            self.activity.pending += 1
+            self._cond.notify_all()
+
+    def enqueue_after(self, delay: float, key: Hashable) -> None:
+        if delay <= 0:
+            self.enqueue(key)
+            return
+        with self._cond:
+            if self._stopping:
+                return
+            heapq.heappush(self._timers, (time.monotonic() + delay, next(self._seq), key))
+            self.activity.pending += 1
+            self._cond.notify_all()
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.store.subscribe(self._on_event_safe)
+        self._thread = threading.Thread(target=self._run, name=f"embedded-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        unsubscribe = getattr(self.store, "unsubscribe", None)
+        if unsubscribe:
+            unsubscribe(self._on_event_safe)
+        with self._cond:
+            self._stopping = True
+            dropped = len(self._queue) + len(self._timers)
+            self._queue.clear()
+            self._timers.clear()
+            self.activity.pending -= dropped
+            self._cond.notify_all()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def _on_event_safe(self, ev: Event) -> None:
+        if self._stopping:
+            return
+        try:
+            self.on_event(ev)
+        except Exception:  # a subscriber must never break the writer
+            log.exception("%s: event handler failed", self.name)
+
+    def _next(self) -> Hashable | None:
+        with self._cond:
+            while not self._stopping:
+                now = time.monotonic()
+                while self._timers and self._timers[0][0] <= now:
+                    _, _, key = heapq.heappop(self._timers)
+                    if key in self._queue:
+                        self.activity.pending -= 1
+                    else:
+                        self._queue[key] = None
+                if self._queue:
+                    key = next(iter(self._queue))
+                    del self._queue[key]
+                    return key
+                timeout = self._timers[0][0] - now if self._timers else None
+                self._cond.wait(timeout)
+            return None
+
+    def _run(self) -> None:
+        while True:
+            key = self._next()
+            if key is None:
+                return
+            try:
+                self.reconcile(key)
+                self._attempts.pop(key, None)
+            except Conflict:
+                self._retry(key, 0.0)
+            except Exception:
+                log.exception("%s: reconcile %r failed", self.name, key)
+                self._retry(key, 0.05)
+            finally:
+                self.activity.done()
+
+    def _retry(self, key: Hashable, delay: float) -> None:
+        n = self._attempts.get(key, 0) + 1
+        if n >= MAX_ATTEMPTS:
+            log.error("%s: giving up on %r after %d attempts", self.name, key, n)
+            self._attempts.pop(key, None)
+            return
+        self._attempts[key] = n
+        self.enqueue_after(delay * n, key)
+
+    # --- to implement -------------------------------------------------------------------------
+    def on_event(self, ev: Event) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def reconcile(self, key: Hashable) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -1,0 +1,331 @@
+"""Simulated KubeFleet hub + member agents: snapshots, scheduling, propagation, placement status.
+
+For each ClusterResourcePlacement: cut a ClusterResourceSnapshot when the selected content changed;
+pick clusters (PickFixed ``clusterNames``; PickAll / PickN over joined, heartbeating, untainted or
+tolerated members); apply the selected Namespace(s) and their objects on every picked member that is
+reachable (stripped of status and server fields, owned by the AppliedWork ``<crp>-work``, with
+ResourceOverrides applied), remove them from members no longer picked, and write the CRP status.
+A member whose agent stopped heart-beating is unreachable: work for it waits (Applied Unknown) and
+its old objects stay until it is back. Deleting a CRP removes its objects from every member.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Hashable
+
+from tools.embedded.conditions import find, parse_rfc3339, rfc3339
+from tools.embedded.controllers import overrides as ov
+from tools.embedded.controllers import placement_status as pst
+from tools.embedded.controllers import snapshots as snap
+from tools.embedded.controllers.base import Activity, Controller
+from tools.embedded.controllers.matching import affinity_matches, untolerated_taints
+from tools.embedded.crds import by_kind, load_types
+from tools.embedded.errors import ApiError, NotFound
+from tools.embedded.store import NAMESPACE, Event, ResourceType, Store
+from tools.fleet import conventions as cv
+from tools.messages import embedded as msg
+
+APPLIED_WORK_API = f"{cv.PLACEMENT_GROUP}/{cv.PLACEMENT_VERSION}"
+
+
+def _owner(obj: dict) -> str | None:
+    """Name of the CRP whose AppliedWork owns a member object."""
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("kind") == "AppliedWork" and ref.get("name", "").endswith("-work"):
+            return ref["name"][: -len("-work")]
+    return None
+
+
+def _spec_changed(ev: Event) -> bool:
+    if ev.type != "MODIFIED" or ev.old is None:
+        return True
+    return snap.strip(ev.obj) != snap.strip(ev.old)
+
+
+class KubeFleetController(Controller):
+    name = "kubefleet"
+
+    def __init__(self, store: Store, activity: Activity, hub: str, reader=None):
+        super().__init__(store, activity, reader)
+        self.hub = hub
+        self.crp_rt = snap.placement_type()
+        self.mc_rt = by_kind("MemberCluster", cv.CLUSTER_GROUP)
+        self.ro_rt = by_kind("ResourceOverride", cv.PLACEMENT_GROUP)
+        self.cro_rt = by_kind("ClusterResourceOverride", cv.PLACEMENT_GROUP)
+        self._placed: dict[str, set[str]] = {}
+        self._heartbeat_age: dict[str, float | None] = {}
+        self._mcs: dict[str, dict] = {}  # MemberClusters, kept current from events (read-only copies)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._mcs = {m["metadata"]["name"]: m for m in self.reader.list(self.hub, self.mc_rt)[0]}
+        for cluster in self._member_names():
+            for ns in self.reader.list(cluster, NAMESPACE)[0]:
+                owner = _owner(ns)
+                if owner:
+                    self._placed.setdefault(owner, set()).add(cluster)
+        self._heartbeat_age = self._ages()
+        super().start()
+        self.enqueue(("resync",))
+
+    def _member_names(self) -> list[str]:
+        return [c for c in self.store.clusters if c != self.hub]
+
+    # --- events -------------------------------------------------------------------------------
+    def on_event(self, ev: Event) -> None:
+        rt = ev.rtype
+        meta = ev.obj.get("metadata") or {}
+        if ev.cluster != self.hub:
+            owner = _owner(ev.obj) if ev.type == "DELETED" else None
+            if owner:
+                self.enqueue(("crp", owner))  # the member agent re-applies what was removed
+            return
+        if rt == self.crp_rt:
+            if _spec_changed(ev):
+                self.enqueue(("crp", meta["name"]))
+        elif rt == self.mc_rt:
+            if ev.type == "DELETED":
+                self._mcs.pop(meta["name"], None)
+            else:
+                self._mcs[meta["name"]] = ev.obj
+            self.enqueue(("members",))
+        elif rt == NAMESPACE:
+            if _spec_changed(ev):
+                self.enqueue(("ns", meta["name"]))
+        elif rt == self.cro_rt:
+            self.enqueue(("resync",))
+        elif rt.namespaced and (rt.group not in snap.FLEET_GROUPS or rt == self.ro_rt):
+            if _spec_changed(ev):
+                self.enqueue(("ns", meta.get("namespace", "")))
+
+    def check_members(self) -> None:
+        """Re-evaluate heartbeats (time passes without events); called by the heartbeat ticker."""
+        self.enqueue(("members",))
+
+    # --- reconcile ----------------------------------------------------------------------------
+    def reconcile(self, key: Hashable) -> None:
+        kind = key[0]
+        if kind == "resync":
+            for crp in self.reader.list(self.hub, self.crp_rt)[0]:
+                self.enqueue(("crp", crp["metadata"]["name"]))
+        elif kind == "members":
+            ages = self._ages()
+            if {c: self._fresh(a) for c, a in ages.items()} != {c: self._fresh(a) for c, a in
+                                                                  self._heartbeat_age.items()}:
+                self.enqueue(("resync",))
+            self._heartbeat_age = ages
+        elif kind == "ns":
+            for crp in self.reader.list(self.hub, self.crp_rt)[0]:
+                if self._selects(crp, key[1]):
+                    self.enqueue(("crp", crp["metadata"]["name"]))
+        elif kind == "crp":
+            self._reconcile_crp(key[1])
+
+    def _selects(self, crp: dict, namespace: str) -> bool:
+        """Whether the placement selects ``namespace`` now, or names it (it may just have been deleted)."""
+        if any(s.get("kind") == "Namespace" and s.get("name") == namespace
+               for s in crp["spec"].get("resourceSelectors") or []):
+            return True
+        return any(ns == namespace for ns, _ in snap.selected_namespaces(self.store, self.hub, crp, self.reader))
+
+    # --- heartbeats ---------------------------------------------------------------------------
+    def _ages(self) -> dict[str, float | None]:
+        now = datetime.now(timezone.utc)
+        out: dict[str, float | None] = {}
+        for mc in list(self._mcs.values()):
+            agent = next((a for a in (mc.get("status") or {}).get("agentStatus") or []
+                          if a.get("type") == "MemberAgent"), None)
+            hb = parse_rfc3339((agent or {}).get("lastReceivedHeartbeat"))
+            joined = find((agent or {}).get("conditions"), "Joined")
+            ok = joined is not None and joined.get("status") == "True" and hb is not None
+            out[mc["metadata"]["name"]] = (now - hb).total_seconds() if ok else None
+        return out
+
+    @staticmethod
+    def _fresh(age: float | None) -> bool:
+        return age is not None and age <= cv.HEARTBEAT_MAX_AGE_SECONDS
+
+    def _reachable(self, cluster: str) -> bool:
+        return cluster in self.store.clusters and self._fresh(self._heartbeat_age.get(cluster))
+
+    def _stale_minutes(self, cluster: str) -> int:
+        return int((self._heartbeat_age.get(cluster) or 0) // 60)
+
+    # --- one placement ------------------------------------------------------------------------
+    def _reconcile_crp(self, name: str) -> None:
+        try:
+            crp = self.store.get(self.hub, self.crp_rt, None, name)
+        except NotFound:
+            crp = None
+        if crp is None or crp["metadata"].get("deletionTimestamp"):
+            for cluster in sorted(self._placed.pop(name, set())):
+                self._remove(cluster, name)
+            snap.delete_snapshots(self.store, self.hub, name, self.reader)
+            return
+        gen = int(crp["metadata"].get("generation", 1))
+        now = rfc3339()
+        selected = snap.select(self.store, self.hub, crp, self.reader)
+        index = snap.ensure_snapshot(self.store, self.hub, crp, selected, self.reader)
+        mcs = dict(self._mcs)
+        old_status = crp.get("status") or {}
+        old_ps = {ps.get("clusterName"): ps for ps in old_status.get("placementStatuses") or []
+                  if ps.get("clusterName")}
+        targets, failed, wanted = self._schedule(crp, mcs, old_ps)
+        overrides = self._overrides(selected)
+        statuses: list[dict] = []
+        for cluster in targets:
+            if not self._reachable(cluster):
+                prev = old_ps.get(cluster)
+                if prev and prev.get("observedResourceIndex") == str(index) and \
+                        (find(prev.get("conditions"), "Applied") or {}).get("status") == "True":
+                    statuses.append(prev)
+                else:
+                    statuses.append(pst.unreachable(cluster, index, gen, name, self._stale_minutes(cluster), now))
+                continue
+            labels = mcs[cluster]["metadata"].get("labels") or {}
+            failures, used = self._apply(cluster, name, selected, labels, overrides, now, gen)
+            self._placed.setdefault(name, set()).add(cluster)
+            if failures:
+                statuses.append(pst.apply_failed(cluster, index, gen, failures,
+                                                 failures[0]["condition"]["message"], now))
+            else:
+                statuses.append(pst.applied(cluster, index, gen, name, used, now))
+        for cluster in sorted(self._placed.get(name, set()) - set(targets)):
+            if cluster not in mcs or self._reachable(cluster):
+                self._remove(cluster, name)
+                self._placed[name].discard(cluster)
+        statuses += [pst.unscheduled(c, gen, message, now) for c, message in failed]
+        new_status = {
+            "selectedResources": snap.identifiers(selected),
+            "observedResourceIndex": str(index),
+            "placementStatuses": statuses,
+            "conditions": pst.placement_conditions(statuses, wanted, gen, now),
+        }
+        new_status = pst.with_transitions(old_status, new_status)
+        if new_status != old_status:
+            crp["status"] = new_status
+            self.store.replace(self.hub, self.crp_rt, None, name, crp, subresource="status")
+
+    def _schedule(self, crp: dict, mcs: dict[str, dict], old_ps: dict[str, dict]
+                  ) -> tuple[list[str], list[tuple[str, str]], int]:
+        policy = (crp.get("spec") or {}).get("policy") or {}
+        ptype = policy.get("placementType") or "PickAll"
+
+        def was_scheduled(c: str) -> bool:
+            return (find((old_ps.get(c) or {}).get("conditions"), "Scheduled") or {}).get("status") == "True"
+
+        if ptype == "PickFixed":
+            targets, failed = [], []
+            for c in policy.get("clusterNames") or []:
+                if c not in mcs or c not in self.store.clusters:
+                    failed.append((c, msg.KF_NOT_MEMBER.format(cluster=c)))
+                elif self._heartbeat_age.get(c) is None and c in self._heartbeat_age:
+                    failed.append((c, msg.KF_NOT_JOINED.format(cluster=c)))
+                elif not self._reachable(c) and not was_scheduled(c):
+                    failed.append((c, msg.KF_NO_HEARTBEAT.format(cluster=c, minutes=self._stale_minutes(c))))
+                else:
+                    targets.append(c)
+            return targets, failed, len(policy.get("clusterNames") or [])
+        tolerations = policy.get("tolerations")
+        candidates = [c for c in sorted(mcs) if c in self.store.clusters
+                      and (self._reachable(c) or was_scheduled(c))
+                      and not untolerated_taints(mcs[c], tolerations) and affinity_matches(policy, mcs[c])]
+        if ptype == "PickN":
+            n = int(policy.get("numberOfClusters") or 0)
+            candidates.sort(key=lambda c: (not was_scheduled(c), c))
+            chosen = sorted(candidates[:n])
+            failed = [("", msg.KF_NOT_SELECTED.format(cluster="(slot)"))] * max(0, n - len(chosen))
+            return chosen, failed, n
+        return candidates, [], len(candidates)
+
+    def _overrides(self, selected: list[dict]) -> list[dict]:
+        namespaces = {o["metadata"]["name"] for o in selected if o["kind"] == "Namespace"}
+        found = [r for ns in sorted(namespaces) for r in self.reader.list(self.hub, self.ro_rt, namespace=ns)[0]]
+        return found + self.reader.list(self.hub, self.cro_rt)[0]
+
+    def _type_of(self, obj: dict) -> ResourceType:
+        group = obj["apiVersion"].rpartition("/")[0]
+        return next(rt for rt in load_types().values() if rt.group == group and rt.kind == obj["kind"])
+
+    def _apply(self, cluster: str, crp: str, selected: list[dict], labels: dict, overrides: list[dict],
+               now: str, gen: int) -> tuple[list[dict], list[dict]]:
+        """Create/update the selected objects on the member; remove what this CRP placed before but no
+        longer selects. Returns (failed placements, overrides used)."""
+        work = pst.work_name(crp)
+        owner = {"apiVersion": APPLIED_WORK_API, "kind": "AppliedWork", "name": work,
+                 "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{cluster}/{work}")), "blockOwnerDeletion": False}
+        failures: list[dict] = []
+        used: list[dict] = []
+        wanted: set[tuple] = set()
+        for obj in selected:
+            rt = self._type_of(obj)
+            meta = obj["metadata"]
+            wanted.add((rt.group, rt.plural, meta.get("namespace", ""), meta["name"]))
+            try:
+                desired, applied = ov.apply(obj, cluster, labels, overrides, crp)
+                used += [a for a in applied if a not in used]
+                if desired is None:
+                    wanted.discard((rt.group, rt.plural, meta.get("namespace", ""), meta["name"]))
+                    continue
+                desired["metadata"]["ownerReferences"] = [owner]
+                self._upsert(cluster, rt, desired)
+            except (ApiError, ov.OverrideError) as e:
+                group, _, version = obj["apiVersion"].rpartition("/")
+                failures.append({
+                    "group": group, "version": version, "kind": obj["kind"], "name": meta["name"],
+                    **({"namespace": meta["namespace"]} if meta.get("namespace") else {}),
+                    "condition": {"type": "Applied", "status": "False", "reason": "ManifestApplyFailed",
+                                  "message": getattr(e, "message", str(e)), "observedGeneration": gen,
+                                  "lastTransitionTime": now},
+                })
+        self._prune(cluster, crp, wanted, {o["metadata"]["name"] for o in selected if o["kind"] == "Namespace"})
+        return failures, used
+
+    def _upsert(self, cluster: str, rt: ResourceType, desired: dict) -> None:
+        meta = desired["metadata"]
+        ns = meta.get("namespace")
+        try:
+            cur = self.store.get(cluster, rt, ns, meta["name"])
+        except NotFound:
+            self.store.create(cluster, rt, ns, desired)
+            return
+        same = snap.strip(cur, rt) == snap.strip(desired, rt) and \
+            (cur["metadata"].get("ownerReferences") == meta.get("ownerReferences"))
+        if same:
+            return
+        new = {k: v for k, v in desired.items() if k != "metadata"}
+        new["metadata"] = {**cur["metadata"], "ownerReferences": meta["ownerReferences"]}
+        for k in ("labels", "annotations"):
+            if meta.get(k):
+                new["metadata"][k] = meta[k]
+            else:
+                new["metadata"].pop(k, None)
+        if "status" in cur:
+            new["status"] = cur["status"]
+        self.store.replace(cluster, rt, ns, meta["name"], new)
+
+    def _prune(self, cluster: str, crp: str, wanted: set[tuple], namespaces: set[str]) -> None:
+        for ns in self.reader.list(cluster, NAMESPACE)[0]:
+            name = ns["metadata"]["name"]
+            if _owner(ns) == crp and ("", "namespaces", "", name) not in wanted:
+                self._delete(cluster, NAMESPACE, None, name)
+        for ns in namespaces:
+            for rt in snap.selectable_types():
+                for obj in self.reader.list(cluster, rt, namespace=ns)[0]:
+                    key = (rt.group, rt.plural, ns, obj["metadata"]["name"])
+                    if _owner(obj) == crp and key not in wanted:
+                        self._delete(cluster, rt, ns, obj["metadata"]["name"])
+
+    def _remove(self, cluster: str, crp: str) -> None:
+        if cluster not in self.store.clusters:
+            return
+        for ns in self.reader.list(cluster, NAMESPACE)[0]:
+            if _owner(ns) == crp:
+                self._delete(cluster, NAMESPACE, None, ns["metadata"]["name"])
+
+    def _delete(self, cluster: str, rt: ResourceType, ns: str | None, name: str) -> None:
+        try:
+            self.store.delete(cluster, rt, ns, name)
+        except NotFound:
+            pass

@@ -1,0 +1,178 @@
+"""``EmbeddedFleet``: a KubeFleet hub and its KAITO member clusters in one process, on loopback.
+
+    with EmbeddedFleet() as fleet:                  # the demo fleet (demo-fleet.yaml)
+        fleet.kubeconfig_path                       # contexts: fleet.hub and every member
+        fleet.faults.never_ready(cluster="aks-eastus-prod-1")
+        ...                                         # write through the kubernetes client
+        fleet.wait_idle()                           # controllers done, no delayed work pending
+
+Start-up: load the fleet file (or build a synthetic one), seed the store (admission on: every object
+is checked against the real CRDs), run the simulated KubeFleet and KAITO controllers until idle with
+no readiness delay (the seeded fleet starts settled), apply the file's heartbeat ages, then switch
+to ``ready_delay``, start heart-beating, serve the Kubernetes API and write the kubeconfig.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from tools.embedded.controllers.base import Activity
+from tools.embedded.controllers.faults import Faults
+from tools.embedded.controllers.heartbeat import HeartbeatController
+from tools.embedded.controllers.index import ObjectIndex
+from tools.embedded.controllers.kaito import KaitoController
+from tools.embedded.controllers.kubefleet import KubeFleetController
+from tools.embedded.crds import load_types
+from tools.embedded.fleetspec import FleetSpec, load_fleet, parse_fleet
+from tools.embedded.seed import seed
+from tools.embedded.store import BUILTIN_TYPES, ResourceType, Store
+from tools.fleet import conventions as cv
+from tools.messages import embedded as msg
+
+SEED_TIMEOUT = 300.0
+
+
+class EmbeddedFleet:
+    def __init__(self, fleet_file: Path | None = None, *, synthetic: int | None = None, ready_delay: float = 0.0,
+                 heartbeat_period: float = 60.0, kubeconfig_path: Path | None = None, port: int = 0,
+                 host: str = "127.0.0.1", seed_value: int = 0, serve: bool = True):
+        self.fleet_file = Path(fleet_file) if fleet_file else None
+        self.synthetic = synthetic
+        self.ready_delay = ready_delay
+        self.heartbeat_period = heartbeat_period
+        self.port = port
+        self.host = host
+        self.seed_value = seed_value
+        self.serve = serve
+        self._kubeconfig_arg = Path(kubeconfig_path) if kubeconfig_path else None
+        self._tmpdir: str | None = None
+        self.kubeconfig_path: Path | None = None
+        self.spec: FleetSpec | None = None
+        self.store: Store | None = None
+        self.faults = Faults()
+        self.activity = Activity()
+        self.server = None
+        self._kubefleet: KubeFleetController | None = None
+        self._kaito: KaitoController | None = None
+        self._heartbeat: HeartbeatController | None = None
+        self._started = False
+
+    # --- facts ----------------------------------------------------------------------------------
+    @property
+    def hub(self) -> str:
+        return self.load_spec().hub.name
+
+    @property
+    def members(self) -> list[str]:
+        return [c.name for c in self.load_spec().clusters]
+
+    @property
+    def url(self) -> str | None:
+        return self.server.url if self.server else None
+
+    def load_spec(self) -> FleetSpec:
+        """The fleet this instance serves (read or generated on first use)."""
+        if self.spec is None:
+            if self.synthetic:
+                from tools.embedded.synthetic import synthetic_fleet
+                self.spec = parse_fleet(synthetic_fleet(self.synthetic, seed=self.seed_value))
+            else:
+                self.spec = load_fleet(self.fleet_file)
+        return self.spec
+
+    def types_for_cluster(self, cluster: str) -> dict[tuple[str, str], ResourceType]:
+        """What each cluster serves: the hub every CRD (KubeFleet + KAITO); members the built-ins + KAITO."""
+        types = load_types()
+        if cluster == self.hub:
+            return dict(types)
+        return {k: rt for k, rt in types.items() if rt in BUILTIN_TYPES or rt.group == cv.KAITO_GROUP}
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> "EmbeddedFleet":
+        if self._started:
+            return self
+        spec = self.load_spec()
+        hub = spec.hub.name
+        self.store = Store(admit=_make_admit(hub))
+        index = ObjectIndex(self.store)
+        index.start()
+        result = seed(self.store, spec)
+        self._kubefleet = KubeFleetController(self.store, self.activity, hub, reader=index)
+        self._kaito = KaitoController(self.store, self.activity, hub, self.faults, ready_delay=0.0, reader=index)
+        self._heartbeat = HeartbeatController(self.store, hub, self.heartbeat_period,
+                                              on_round=self._kubefleet.check_members)
+        self.faults.heartbeat = self._heartbeat
+        for pin in result.pins:
+            self._kaito.pin(*pin)
+        self._started = True
+        try:
+            self._kaito.start()
+            self._kubefleet.start()
+            self.wait_idle(SEED_TIMEOUT)
+            for cluster, minutes in sorted(result.heartbeat_ages.items()):
+                self._heartbeat.set_age(cluster, minutes)
+            self.wait_idle(SEED_TIMEOUT)
+            self._kaito.ready_delay = self.ready_delay
+            self._heartbeat.start()
+            if self.serve:
+                self._serve()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _serve(self) -> None:
+        from tools.embedded import kubeconfig
+        from tools.embedded.server import ApiServer
+
+        self.server = ApiServer(self.store, self.types_for_cluster, self.host, port=self.port)
+        self.server.start()
+        if self._kubeconfig_arg:
+            path = self._kubeconfig_arg
+            path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            self._tmpdir = tempfile.mkdtemp(prefix="fleetops-embedded-")
+            path = Path(self._tmpdir) / "kubeconfig"
+        kubeconfig.write(path, self.server, self.hub, self.members)
+        self.kubeconfig_path = path
+
+    def stop(self) -> None:
+        if self._heartbeat:
+            self._heartbeat.stop_thread()
+        for ctl in (self._kubefleet, self._kaito):
+            if ctl:
+                ctl.stop()
+        if self.server:
+            self.server.stop()
+            self.server = None
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+        self._started = False
+
+    def __enter__(self) -> "EmbeddedFleet":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- waiting ----------------------------------------------------------------------------------
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Return once every controller queue is empty and no delayed work is pending."""
+        if not self._started:
+            raise RuntimeError(msg.FLEET_NOT_STARTED)
+        if not self.activity.wait_idle(timeout):
+            raise TimeoutError(msg.FLEET_IDLE_TIMEOUT.format(timeout=timeout, pending=self.activity.pending))
+
+    def heartbeat_round(self) -> None:
+        """Send one round of heartbeats now (what the ticker does every ``heartbeat_period``)."""
+        if self._heartbeat:
+            self._heartbeat.round()
+
+
+def _make_admit(hub: str):
+    """Admission against the real CRDs, KAITO's webhook subset on members only (as in a real fleet)."""
+    from tools.embedded.schema import make_admit
+
+    return make_admit(load_types(), kaito_webhook=lambda cluster: cluster != hub)
