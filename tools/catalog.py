@@ -74,7 +74,8 @@ class Catalog:
 
     @classmethod
     def load(cls, path: Path | None = None) -> "Catalog":
-        raw = yaml.safe_load((path or data_path("crds", "kaito", "model-catalog.yaml")).read_text())
+        text = (path or data_path("crds", "kaito", "model-catalog.yaml")).read_text()
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         skus = {
             name: Sku(name, int(v["gpus"]), float(v["totalGpuMemGiB"]), str(v["gpu"]))
             for name, v in raw["skus"].items()

@@ -250,7 +250,7 @@ def _blue_green(plan: Plan, dep: str, cur: Deployment, t: Target, rev: int, live
 
 
 def _describe(plan: Plan, cur: Deployment | None, t: Target, cur_set: set[str], tgt_set: set[str]) -> None:
-    lines = [M.DIFF_HEADER.format(deployment=plan.deployment, strategy=plan.strategy.replace("_", "/"),
+    lines = [M.DIFF_HEADER.format(deployment=plan.deployment, strategy=M.STRATEGY_NAMES.get(plan.strategy, plan.strategy),
                                   old=cur.revision if cur else "-",
                                   new=plan.revision.revision if plan.revision else (cur.revision if cur else "-"))]
 

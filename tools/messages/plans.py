@@ -46,3 +46,5 @@ EXEC_FAILED_ON = "{name} failed on {cluster}: {reason}"
 EXEC_TIMEOUT = "{name} was not ready after {seconds} s on {clusters}"
 EXEC_UNDO = "undoing: the new side is removed, the previous version keeps serving"
 EXEC_DONE = "{deployment} is now at revision {revision}"
+STRATEGY_NAMES = {"create": "create", "in_place": "in place", "blue_green": "blue/green", "remove": "remove",
+                  "noop": "no change"}

@@ -1,0 +1,39 @@
+"""Text of ``fleetops chat``."""
+
+HELP = "try the whole flow in a terminal: requests, plans, approvals, progress, audit"
+DESCRIPTION = """The fleetops pipeline in a terminal, on the embedded demo fleet (or a real hub with KUBECONFIG).
+
+Type requests in plain language ("deploy phi-4 to the cheapest prod cluster in the us").
+Approvals are typed on behalf of named users:
+  /approve ID        approve change ID as the current user
+  /reject ID reason  reject it (a reason is required)
+  /cancel ID         cancel your own request
+  /as USER           become another user (e.g. /as U0BOB)
+  /changes           list change requests
+  /audit [--actor U] [--deployment D] [--since 24h] [--limit N]
+  /quit
+The default policy (bot/policy_default.yaml) makes U0ALICE, U0BOB, U0CAROL and U0DAVE approvers and
+U0ERIN a freeze-override member."""
+DEFAULT_USER = "U0ALICE"
+STARTING = "starting the fleet and the pipeline ..."
+WELCOME = "fleetops chat: you are {user}. Type a request, or /help."
+PROMPT = "{user}> "
+ECHO = "{user}> {line}"
+COMMANDS = DESCRIPTION
+YOU_ARE = "you are {user}"
+NOW_YOU_ARE = "you are now {user}"
+NEED_ID = "usage: /{cmd} ID"
+UNKNOWN_COMMAND = "unknown command /{cmd}; /help lists them"
+CARD = """── change {id} ({state}) ──
+{summary}
+{diff}
+policy: {requirement}"""
+HOW_TO_APPROVE = "approve with /approve {id} (as someone else than the requester: /as USER), reject with /reject {id} reason"
+OUTCOME = "change {id}: {status}: {message}"
+CHANGE_STATE = "  · change {id} is now {state}"
+PROGRESS = "  · change {id}: {where}{message}"
+PREFIX_CLARIFY = "? "
+PREFIX_REFUSE = "✗ "
+PREFIX_ERROR = "error: "
+PREFIX_OK = "✓ "
+PREFIX_NO = "✗ "
