@@ -1,0 +1,107 @@
+"""One shared step for both paths: an ``AIMessage`` from a chat model -> ToolCall | Clarify | Refuse.
+
+Validates the call against ``tools.registry`` (pydantic), and for tools that name fleet objects
+checks the names against the vocabulary, so that neither a rule nor an LLM can hand the pipeline a
+change to a cluster or deployment that does not exist. Invalid arguments come back as ``Invalid``
+so that the LLM path can send the error back once for repair.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.messages import AIMessage
+from pydantic import ValidationError
+
+from tools import registry
+from tools.messages import interpreter as msg
+
+from bot.interpreter.binding import CLARIFY, REFUSE
+from bot.interpreter.fuzzy import closest
+from bot.interpreter.result import Clarify, Refuse, Result, ToolCall
+from bot.interpreter.vocabulary import Vocabulary
+
+_META = "fleetops"
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A call whose arguments did not validate: ``error`` in plain words, ids to answer for repair."""
+
+    error: str
+    call_ids: tuple[str, ...]
+
+
+def _text(ai: AIMessage) -> str:
+    c = ai.content
+    return c if isinstance(c, str) else " ".join(p.get("text", "") for p in c if isinstance(p, dict))
+
+
+def decode(ai: AIMessage, vocab: Vocabulary | None = None) -> Result | Invalid:
+    meta = (ai.response_metadata or {}).get(_META) or {}
+    calls = list(ai.tool_calls or [])
+    ids = tuple(str(c.get("id") or "") for c in [*calls, *(ai.invalid_tool_calls or [])])
+    for c in calls:
+        if c["name"] == REFUSE:
+            return Refuse(str((c.get("args") or {}).get("reason") or msg.REFUSALS["off_topic"]))
+    if ai.invalid_tool_calls:
+        bad = ai.invalid_tool_calls[0]
+        return Invalid(f"the arguments of '{bad.get('name')}' are not valid JSON ({bad.get('error') or 'parse error'})",
+                       ids)
+    real = [c for c in calls if c["name"] != CLARIFY]
+    if not real:
+        if calls:
+            q = str((calls[0].get("args") or {}).get("question") or "").strip() or msg.UNDECIDED
+            return Clarify(q, tuple(meta.get("options") or ()), bool(meta.get("undecided")))
+        text = _text(ai).strip()
+        return Clarify(text[:600] if text else msg.NO_TOOL_CALL)
+    if len(real) > 1:
+        return Clarify(msg.ONE_AT_A_TIME)
+    if len(calls) > 1:  # a tool call and a question: the question wins
+        q = next(str((c.get("args") or {}).get("question") or "") for c in calls if c["name"] == CLARIFY)
+        return Clarify(q or msg.UNDECIDED)
+    call = real[0]
+    name = call["name"]
+    if name not in registry.TOOLS:
+        return Clarify(msg.UNKNOWN_TOOL.format(tool=name))
+    raw = {k: v for k, v in (call.get("args") or {}).items() if v is not None}
+    try:
+        args = registry.validate(name, raw)
+    except ValidationError as e:
+        return Invalid(registry.explain(e), ids)
+    problem = check_names(name, args.given(), vocab)
+    if problem is not None:
+        return problem
+    return ToolCall(name, args)
+
+
+def _did_you_mean(name: str, pool, template: str) -> Clarify:
+    near = [n for _, n in closest(name, list(pool), max(2, len(name) // 4))][:3]
+    if near:
+        return Clarify(msg.UNKNOWN_NAME.format(name=name, options=msg.options(near)), tuple(near))
+    return Clarify(template.format(name=name, options=msg.options(pool)), tuple(pool))
+
+
+def check_names(tool: str, args: dict, vocab: Vocabulary | None) -> Clarify | None:
+    """A question when the call names a cluster or deployment the fleet does not have."""
+    if vocab is None or not vocab.has_fleet:
+        return None
+    clusters, deps = vocab.clusters, vocab.deployments
+    wanted_clusters = list(args.get("clusters") or [])
+    if tool in ("get_cluster",):
+        wanted_clusters.append(args["name"])
+    if tool == "list_deployments" and args.get("cluster"):
+        wanted_clusters.append(args["cluster"])
+    for c in wanted_clusters:
+        if c not in clusters:
+            return _did_you_mean(c, clusters, msg.UNKNOWN_CLUSTER)
+    dep = args.get("deployment") if tool in ("rollback", "undeploy") else \
+        args.get("name") if tool == "get_deployment" else None
+    if dep is not None and dep not in deps:
+        return _did_you_mean(dep, deps, msg.UNKNOWN_DEPLOYMENT)
+    if tool == "undeploy" and args.get("clusters"):
+        placed = deps[args["deployment"]].clusters
+        off = [c for c in args["clusters"] if c not in placed]
+        if off and placed:
+            return Clarify(msg.NOT_ON_CLUSTER.format(name=f"`{args['deployment']}`", clusters=msg.options(off),
+                                                     options=msg.options(placed)), tuple(placed))
+    return None

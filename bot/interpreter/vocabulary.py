@@ -1,0 +1,171 @@
+"""The live vocabulary the interpreter resolves names against, built from a fleet snapshot.
+
+Only names and public facts (clusters, their region/geo/environment/provider/GPUs, deployments and
+their models, the model catalog): it is also what an LLM is shown, so nothing secret goes in here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from tools.catalog import GPU_MODELS, Catalog, default_catalog
+from tools.fleet.models import FleetSnapshot
+
+from bot.interpreter.models import ModelMatcher
+
+DEFAULT_GEOS = ("us", "eu", "apac")
+DEFAULT_ENVIRONMENTS = ("prod", "staging", "dev")
+DEFAULT_PROVIDERS = ("azure", "aws")
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    name: str
+    region: str | None = None
+    geo: str | None = None
+    environment: str | None = None
+    provider: str | None = None
+    gpus: tuple[str, ...] = ()
+    instance_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeploymentFacts:
+    name: str
+    model: str
+    clusters: tuple[str, ...] = ()
+    revisions: tuple[int, ...] = ()
+    revision: int = 0
+
+
+@lru_cache(maxsize=4)
+def _matcher(catalog: Catalog) -> ModelMatcher:
+    return ModelMatcher(catalog)
+
+
+@dataclass(eq=False)
+class Vocabulary:
+    clusters: dict[str, ClusterFacts]
+    deployments: dict[str, DeploymentFacts]
+    catalog: Catalog = field(default_factory=default_catalog)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # --- construction -----------------------------------------------------------------------------
+    @classmethod
+    def from_snapshot(cls, snap: FleetSnapshot, catalog: Catalog | None = None) -> "Vocabulary":
+        cat = catalog or default_catalog()
+        clusters = {
+            c.name: ClusterFacts(
+                name=c.name, region=c.region, geo=c.geo, environment=c.environment,
+                provider=c.provider,
+                gpus=tuple(dict.fromkeys(p.gpu for p in c.gpus)),
+                instance_types=tuple(p.instance_type for p in c.gpus),
+            )
+            for c in snap.clusters
+        }
+        deployments = {
+            d.name: DeploymentFacts(
+                name=d.name, model=d.model, clusters=tuple(d.clusters),
+                revisions=tuple(r.revision for r in d.revisions) or ((d.revision,) if d.revision else ()),
+                revision=d.revision or max((r.revision for r in d.revisions), default=0),
+            )
+            for d in snap.deployments
+        }
+        return cls(clusters, deployments, cat)
+
+    @classmethod
+    def catalog_only(cls, catalog: Catalog | None = None) -> "Vocabulary":
+        """No fleet facts (fleet unreachable): models still resolve, names cannot be checked."""
+        return cls({}, {}, catalog or default_catalog())
+
+    # --- facts ------------------------------------------------------------------------------------
+    @property
+    def matcher(self) -> ModelMatcher:
+        return _matcher(self.catalog)
+
+    @property
+    def has_fleet(self) -> bool:
+        return bool(self.clusters or self.deployments)
+
+    def _facet(self, attr: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        seen = [getattr(c, attr) for c in self.clusters.values() if getattr(c, attr)]
+        return tuple(dict.fromkeys([*default, *seen]))
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return self.derived("regions", lambda v: v._facet("region", ()))
+
+    @property
+    def geos(self) -> tuple[str, ...]:
+        return self._facet("geo", DEFAULT_GEOS)
+
+    @property
+    def environments(self) -> tuple[str, ...]:
+        return self._facet("environment", DEFAULT_ENVIRONMENTS)
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        return self._facet("provider", DEFAULT_PROVIDERS)
+
+    @property
+    def gpu_models(self) -> tuple[str, ...]:
+        return GPU_MODELS
+
+    @property
+    def instance_types(self) -> tuple[str, ...]:
+        def build(v: "Vocabulary") -> tuple[str, ...]:
+            seen = [t for c in v.clusters.values() for t in c.instance_types]
+            return tuple(dict.fromkeys([*seen, *v.catalog.skus]))
+
+        return self.derived("instance_types", build)
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(m.preset for m in self.catalog.models)
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        return {a: m.preset for m in self.catalog.models for a in m.aliases}
+
+    @property
+    def loose_mentions(self) -> dict[str, str]:
+        """A casual way to say each model ("llama 3.1 8b", "phi 4 mini") that resolves back to it."""
+        if "loose" not in self._derived:
+            out: dict[str, str] = {}
+            for m in self.catalog.models:
+                base = re.sub(r"[-_]+", " ", m.short.lower())
+                for cand in (re.sub(r" (instruct|it)\b", "", base), base):
+                    if self.matcher.resolve(cand).preset == m.preset:
+                        out[cand] = m.preset
+                        break
+            self._derived["loose"] = out
+        return self._derived["loose"]
+
+    def deployments_running(self, presets: set[str] | tuple[str, ...]) -> list[str]:
+        want = {p.lower() for p in presets}
+        return [d.name for d in self.deployments.values() if d.model.lower() in want]
+
+    def derived(self, key: str, build: Any) -> Any:
+        """Per-vocabulary cache for compiled matchers (built once, reused for every message)."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
+
+    def summary(self) -> dict[str, Any]:
+        """Plain data for prompts and ``--debug`` output."""
+        return {
+            "clusters": [
+                {k: v for k, v in vars(c).items() if v not in (None, ())} for c in self.clusters.values()
+            ],
+            "deployments": [
+                {"name": d.name, "model": d.model, "clusters": list(d.clusters),
+                 "revisions": list(d.revisions)}
+                for d in self.deployments.values()
+            ],
+            "regions": list(self.regions), "geos": list(self.geos),
+            "environments": list(self.environments), "providers": list(self.providers),
+            "gpus": list(self.gpu_models), "instance_types": list(self.instance_types),
+            "models": list(self.models),
+        }
