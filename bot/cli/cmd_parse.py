@@ -32,12 +32,14 @@ def load_vocabulary():
     """The live fleet's vocabulary (``bot.fleetconn``), or catalog-only with a warning on stderr."""
     from bot.interpreter import Vocabulary
 
-    try:
-        from bot.fleetconn import open_fleet
-    except ImportError:
-        # TODO(lead): bot.fleetconn is not there yet: read the demo fleet file directly meanwhile.
-        from bot.interpreter.demo_fleet import demo_snapshot
+    from bot.fleetconn import open_fleet
+    from bot.interpreter.demo_fleet import demo_snapshot
+    from bot.settings import get_settings
 
+    settings = get_settings()
+    if not (settings.kubeconfig or settings.in_cluster):
+        # The embedded demo fleet a fresh process would start is seeded from this file: same names,
+        # regions and instance types, without starting a server (parse answers in ~0.3 s, not ~3 s).
         return Vocabulary.from_snapshot(demo_snapshot())
     try:
         with open_fleet() as fleet:
