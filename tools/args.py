@@ -239,6 +239,15 @@ class SearchAuditArgs(Args):
     since: str | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] | None = None
 
+    @field_validator("actor")
+    @classmethod
+    def _actor(cls, v: str | None) -> str | None:
+        """Slack member ids are upper case (U024BE7LH); the log stores them so."""
+        if v is None:
+            return v
+        v = v.strip().lstrip("@")
+        return v.upper() if re.fullmatch(r"[UuWwBb][A-Za-z0-9]{2,}", v) else v
+
     @field_validator("since")
     @classmethod
     def _since(cls, v: str | None) -> str | None:
