@@ -27,10 +27,12 @@ _APPROVAL = (
        r"turn off|dispense with|forget(?: about)?|no)\s+(?:the\s+|any\s+|all\s+|an\s+|your\s+|a\s+|those\s+|"
        r"waiting for\s+|asking for\s+|getting\s+)?(?:approvals?|approvers?|reviews?|sign[- ]?offs?|"
        r"change control|the policy|polic(?:y|ies)|checks|guardrails|safeguards|four[- ]eyes|quorum|"
-       r"the button|buttons)\b"),
+       r"the button|buttons|(?:change\s+|code\s+)?freezes?|freeze windows?|(?:approval\s+)?gates?)\b"),
     _C(r"\b(?:don'?t|do not|no need to|never)\s+(?:bother\s+)?(?:ask(?:ing)?|wait(?:ing)?(?: for)?|"
        r"check(?:ing)? with)\s+(?:anyone|anybody|for approval|for approvals|the approvers|approvers|for permission)\b"),
     _C(r"\b(?:approved by|signed off by|ok'?d by|okayed by)\b"),
+    _C(r"\b(?:despite|regardless of|in spite of|notwithstanding|even though there(?:'s| is)|during)\s+(?:the\s+|a\s+|any\s+)?"
+       r"(?:(?:change|code)\s+)?(?:freeze|approvals?|polic(?:y|ies)|review)\b"),
 )
 _APPROVED_BY_OK = _C(r"\b(who|which|show|list|what|changes|requests)\b")
 _INJECTION = (
