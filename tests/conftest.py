@@ -18,33 +18,40 @@ def _no_proxy(monkeypatch):
         monkeypatch.setenv(var, "")
 
 
-def _open(emb):
+@pytest.fixture(scope="session")
+def snapshot():
+    """The demo fleet as a FleetSnapshot built straight from the YAML (the independent reference)."""
+    from tests.snapshot_from_yaml import demo_snapshot
+
+    return demo_snapshot()
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    from tools.catalog import default_catalog
+
+    return default_catalog()
+
+
+def _running_fleet():
+    from tools.embedded import EmbeddedFleet
     from tools.fleet.adapter import Fleet
 
-    return Fleet.from_kubeconfig(emb.kubeconfig_path, emb.hub, "auto")
+    emb = EmbeddedFleet().start()
+    emb.wait_idle()
+    fleet = Fleet.from_kubeconfig(emb.kubeconfig_path, emb.hub, "auto")
+    yield emb, fleet
+    fleet.close()
+    emb.stop()
 
 
 @pytest.fixture(scope="session")
 def demo():
     """One read-only demo fleet for the whole session: (EmbeddedFleet, Fleet). Do not change it."""
-    from tools.embedded import EmbeddedFleet
-
-    emb = EmbeddedFleet().start()
-    emb.wait_idle()
-    fleet = _open(emb)
-    yield emb, fleet
-    fleet.close()
-    emb.stop()
+    yield from _running_fleet()
 
 
 @pytest.fixture
 def fresh():
     """A demo fleet of one's own, to change: (EmbeddedFleet, Fleet)."""
-    from tools.embedded import EmbeddedFleet
-
-    emb = EmbeddedFleet().start()
-    emb.wait_idle()
-    fleet = _open(emb)
-    yield emb, fleet
-    fleet.close()
-    emb.stop()
+    yield from _running_fleet()
