@@ -245,6 +245,12 @@ class Pipeline:
             return M.ALREADY_APPROVED_BY_YOU.format(id=change.id)
         return M.NOT_PENDING.format(id=change.id, state=change.state)
 
+    def may_reject(self, change: ChangeRequest, actor: Actor) -> bool:
+        """The requester, or anyone who could approve this change, may reject it."""
+        decision = self.decision_of(change)
+        return actor.id == change.requester or decision._regular(actor) or any(
+            g in decision.groups and decision.groups[g].contains(actor) for g in [r.group for r in decision.extra])
+
     def reject(self, change_id: str, actor: Actor, reason: str) -> ActionReply:
         reason = (reason or "").strip()
         if not reason:
@@ -253,9 +259,7 @@ class Pipeline:
             change = self.store.changes.get(change_id)
         except ChangeNotFound:
             return ActionReply(False, M.NO_SUCH_CHANGE.format(id=change_id))
-        decision = self.decision_of(change)
-        if actor.id != change.requester and not decision._regular(actor) and not any(
-                g in decision.groups and decision.groups[g].contains(actor) for g in [r.group for r in decision.extra]):
+        if not self.may_reject(change, actor):
             return ActionReply(False, M.CANNOT_REJECT, change)
         if not self.store.changes.transition(change.id, ("pending", "stale"), "rejected", reason=reason,
                                              now=self.clock()):

@@ -129,7 +129,7 @@ def build(tool: str, args: dict, deployment: str, current: Deployment | None, ta
         current.model != target.model
         or cv.kaito_kind(current.replicas) != cv.kaito_kind(target.replicas)
         or any(current.instance_type_on(c) != target.skus[c] for c in cur_clusters & tgt_clusters))
-    if current is None:
+    if current is None or (not current.clusters and not current.kaito_name):  # new, or back after an undeploy
         _create(plan, deployment, target, new_rev)
     elif immutable:
         _blue_green(plan, deployment, current, target, new_rev, live_override)
@@ -205,11 +205,14 @@ def _blue_green(plan: Plan, dep: str, cur: Deployment, t: Target, rev: int, live
     union = sorted(cur_set | tgt_set)
     ro_new_final = mf.sku_override(dep, new, t.skus)
     ro_new_switch = _override_with_deletes(dep, new, t.skus, cur_set - tgt_set)
-    steps: list[Step] = [Step(kind="apply", manifest=new)]
+    # the placement already selects the namespace: the new object's override must be in place before the
+    # object itself, or it lands with the default instance type (immutable in KAITO) where it should differ
+    steps: list[Step] = [Step(kind="apply", manifest=ro_new_switch)] if ro_new_switch else []
+    steps.append(Step(kind="apply", manifest=new))
     undo: list[Step] = [Step(kind="delete", ref=new_ref)]
     if ro_new_switch:
-        steps.append(Step(kind="apply", manifest=ro_new_switch))
         undo.append(Step(kind="delete", ref=_ref(ro_new_switch)))
+    ro_old_switch = None
     if cur_set != tgt_set:
         old_obj_stub = {"apiVersion": old_ref.apiVersion, "kind": old_ref.kind,
                         "metadata": {"name": old_name, "namespace": dep}, "resource": {"instanceType": cur.instance_type},
@@ -218,12 +221,14 @@ def _blue_green(plan: Plan, dep: str, cur: Deployment, t: Target, rev: int, live
         ro_old_switch = _override_with_deletes(dep, old_obj_stub, old_skus, tgt_set - cur_set)
         if ro_old_switch:
             steps.append(Step(kind="apply", manifest=ro_old_switch))
-            undo.append(Step(kind="apply", manifest=live_ro) if live_ro else Step(kind="delete", ref=_ref(ro_old_switch)))
+            undo.append(Step(kind="apply", manifest=mf.desired(live_ro)) if live_ro
+                        else Step(kind="delete", ref=_ref(ro_old_switch)))
         steps.append(Step(kind="apply", manifest=mf.placement(dep, union)))
         undo.append(Step(kind="apply", manifest=mf.placement(dep, sorted(cur_set))))
     steps.append(Step(kind="wait_ready", ref=new_ref, clusters=t.clusters, note=M.STEP_WAIT_READY))
     # switch over: remove the old side
-    deletes = [old_ref] + ([_ref(live_ro)] if live_ro else [])
+    old_ro = live_ro or (ro_old_switch if cur_set != tgt_set else None)  # the switch may have made one
+    deletes = [old_ref] + ([_ref(old_ro)] if old_ro else [])
     steps += [Step(kind="delete", ref=d) for d in deletes]
     final = [new] + ([ro_new_final] if ro_new_final else []) + [mf.placement(dep, t.clusters)]
     if cur_set != tgt_set:
@@ -260,10 +265,10 @@ def _describe(plan: Plan, cur: Deployment | None, t: Target, cur_set: set[str], 
                      else M.DIFF_CHANGE.format(label=label, old=old, new=new))
 
     row("model", cur.model if cur else None, t.model)
-    old_skus = ", ".join(sorted({cur.instance_type_on(c) for c in cur_set})) if cur else None
+    old_skus = (", ".join(sorted({cur.instance_type_on(c) for c in cur_set})) or "-") if cur else None
     row("instance type", old_skus, ", ".join(sorted(set(t.skus.values()))))
     row("replicas", cur.replicas if cur else None, t.replicas)
-    row("clusters", ", ".join(sorted(cur_set)) if cur else None, ", ".join(sorted(tgt_set)) or "-")
+    row("clusters", (", ".join(sorted(cur_set)) or "-") if cur else None, ", ".join(sorted(tgt_set)) or "-")
     for m in plan.manifests:
         lines.append(M.DIFF_APPLY.format(kind=m["kind"], name=_ref(m).key().split("/", 1)[1]))
     for d in plan.deletes:

@@ -1,10 +1,13 @@
 """``deploy``: create a deployment, or update one (model, instance type, replicas, clusters). Pure.
 
-Target clusters: the named ``clusters``; else, when any placement argument is given (count, geo,
-region, environment, provider, gpu, instance_type, prefer, max_cost_per_hour) or the deployment is new,
-``plan_placement`` picks them; else an update keeps the clusters it runs on. Instance type per cluster:
-kept where nothing asks for a change, otherwise the placement's choice there. A blue/green needs room for
-the new side beside the old (no credit); an in-place scale counts the deployment's own nodes as free.
+Target clusters: the named ``clusters``; else, for a new deployment, ``plan_placement`` picks them; else
+an update keeps the clusters it runs on, also when only gpu or instance_type ask for another instance type
+there. An update with a location argument (count, geo, region, environment, provider, prefer,
+max_cost_per_hour) keeps those of its clusters that pass the filters and lets the placement add the rest
+(``count`` defaults to its number of clusters), in its own environment unless ``environment`` is given.
+Instance type per cluster: kept where nothing asks for a change, otherwise the placement's choice there.
+A blue/green needs room for the new side beside the old (no credit); an in-place scale counts the
+deployment's own nodes as free.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from tools.plan import Plan
 MAX_NAME = 55  # room for the "-r<revision>" suffix of the KAITO object within 63 characters
 PLACEMENT_ARGS = ("count", "geo", "region", "environment", "provider", "gpu", "instance_type", "prefer",
                   "max_cost_per_hour")
+RELOCATE_ARGS = ("count", "geo", "region", "environment", "provider", "prefer")  # may move an update elsewhere
 
 
 def _filters(args: DeployArgs) -> dict:
@@ -37,6 +41,29 @@ def _place(snap: FleetSnapshot, catalog: Catalog, model: str, replicas: int, cou
         raise UnknownName.among("cluster", name, [c.name for c in snap.clusters])
     p.require()
     return {c.cluster: c.instance_type for c in p.chosen}
+
+
+def _own_environment(filters: dict, current: Deployment, snap: FleetSnapshot) -> dict:
+    """An update stays in the deployment's environment unless the request names one."""
+    envs = {c.environment for c in (snap.cluster(n) for n in current.clusters) if c and c.environment}
+    if "environment" not in filters and len(envs) == 1:
+        return {**filters, "environment": envs.pop()}
+    return filters
+
+
+def _relocate(snap: FleetSnapshot, catalog: Catalog, model: str, replicas: int, count: int, filters: dict,
+              current: Deployment, credit: dict | None = None) -> dict[str, str]:
+    """Clusters for an update asked to move, grow or shrink: the clusters it runs on that pass the filters
+    stay (best first); the placement adds others."""
+    mine = plan_placement(snap, catalog, model=model, replicas=replicas, count=min(count, len(current.clusters)),
+                          clusters=list(current.clusters), credit=credit or {}, **filters)
+    skus = {c.cluster: c.instance_type for c in mine.chosen}
+    if len(skus) < count:
+        more = plan_placement(snap, catalog, model=model, replicas=replicas, count=count - len(skus),
+                              exclude=tuple(skus), credit=credit or {}, **filters)
+        more.require()
+        skus.update({c.cluster: c.instance_type for c in more.chosen})
+    return skus
 
 
 def target_for(args: DeployArgs, current: Deployment | None, snap: FleetSnapshot, catalog: Catalog) -> change.Target:
@@ -56,8 +83,10 @@ def target_for(args: DeployArgs, current: Deployment | None, snap: FleetSnapshot
         if args.clusters:
             return change.Target(model, replicas, _place(snap, catalog, model, replicas, len(args.clusters),
                                                           filters, clusters=list(args.clusters)))
-        if current and not placement_asked:
-            if model == current.model:  # only the kind changes (1 <-> many replicas): keep each instance type
+        relocate = any(getattr(args, k) is not None for k in RELOCATE_ARGS)
+        if current and not relocate:
+            if model == current.model and args.instance_type is None and args.gpu is None:
+                # only the kind changes (1 <-> many replicas): keep each instance type
                 skus: dict[str, str] = {}
                 for c in current.clusters:
                     skus.update(_place(snap, catalog, model, replicas, 1,
@@ -65,14 +94,19 @@ def target_for(args: DeployArgs, current: Deployment | None, snap: FleetSnapshot
                 return change.Target(model, replicas, skus)
             return change.Target(model, replicas, _place(snap, catalog, model, replicas, len(current.clusters),
                                                           filters, clusters=list(current.clusters)))
+        if current:
+            return change.Target(model, replicas, _relocate(snap, catalog, model, replicas,
+                                                            args.count or len(current.clusters),
+                                                            _own_environment(filters, current, snap), current))
         return change.Target(model, replicas, _place(snap, catalog, model, replicas, args.count or 1, filters))
     # mutable update: keep the instance type where the deployment already runs
     if args.clusters:
         wanted = list(args.clusters)
     elif placement_asked:
+        filters = _own_environment(filters, current, snap)
         credit = {(c, current.instance_type_on(c)): _nodes(catalog, current, c) for c in current.clusters}
-        wanted = list(_place(snap, catalog, model, replicas, args.count or len(current.clusters), filters,
-                             credit=credit))
+        wanted = list(_relocate(snap, catalog, model, replicas, args.count or len(current.clusters), filters,
+                                current, credit))
     else:
         wanted = list(current.clusters)
     skus = {}

@@ -195,7 +195,7 @@ class Executor:
         applied = all(self._matches(m) for m in plan.manifests)
         deleted = all(self.fleet.get(_ref(d)) is None for d in plan.deletes)
         if applied and deleted:
-            revs = self.fleet.revisions(plan.deployment)
+            revs = self.fleet.recorded_revisions(plan.deployment)  # not KubeFleet's snapshots: ours only
             if plan.revision is None or any(r.revision == plan.revision.revision for r in revs):
                 return "succeeded", "the fleet matches the plan's final state and its revision is recorded"
             return "attention", "the hub matches the plan but its revision record is missing; check the rollout"

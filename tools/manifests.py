@@ -60,6 +60,16 @@ def relabel(obj: dict, revision: int, replicas: int | None = None) -> dict:
     return out
 
 
+def desired(obj: dict) -> dict:
+    """A live object as an apply body: without status and the metadata the server sets (managedFields,
+    resourceVersion, uid, ...), which an apply must not carry (managedFields must be nil; a stale
+    resourceVersion would be a 409 precondition failure)."""
+    out = {k: copy.deepcopy(v) for k, v in obj.items() if k != "status"}
+    meta = obj.get("metadata") or {}
+    out["metadata"] = {k: copy.deepcopy(meta[k]) for k in ("name", "namespace", "labels", "annotations") if k in meta}
+    return out
+
+
 def instance_type_path(kind: str) -> str:
     return "/resource/instanceType" if kind == "Workspace" else "/spec/template/resource/instanceType"
 

@@ -10,7 +10,8 @@ from tools import change
 from tools.args import RollbackArgs
 from tools.catalog import Catalog, default_catalog
 from tools.errors import InvalidRequest, UnknownName
-from tools.fleet.models import FleetSnapshot, Revision
+from tools.fleet import conventions as cv
+from tools.fleet.models import Deployment, FleetSnapshot, Revision
 from tools.messages import plans as M
 from tools.plan import Plan
 
@@ -43,8 +44,34 @@ def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None
     if unknown:
         raise UnknownName.among("cluster", unknown[0], [c.name for c in snap.clusters])
     skus = {c: rev.instance_types.get(c, rev.instance_type) for c in rev.clusters}
+    _check_fits(snap, catalog, current, rev, skus)
     target = change.Target(rev.model, rev.replicas, skus, note=M.PLAN_ROLLBACK_NOTE.format(revision=rev.revision))
     live = live or {}
     p = change.build("rollback", args.given(), current.name, current, target, snap, catalog,
                      live.get("kaito"), live.get("override"))
     return p
+
+
+def _check_fits(snap: FleetSnapshot, catalog: Catalog, current: Deployment, rev: Revision,
+                skus: dict[str, str]) -> None:
+    """Refuse a rollback the clusters cannot run now (the instance type is gone, the model does not run on it,
+    or too few nodes are free) instead of planning a change that can only fail. A new KAITO object (create or
+    blue/green) needs all its nodes free; an in-place change only the extra replicas'."""
+    model = catalog.get(rev.model)
+    kept = [c for c in skus if c in current.clusters]
+    new_object = not current.kaito_name or current.model != rev.model \
+        or cv.kaito_kind(current.replicas) != cv.kaito_kind(rev.replicas) \
+        or any(current.instance_type_on(c) != skus[c] for c in kept)
+    for c, sku in sorted(skus.items()):
+        cluster = snap.cluster(c)
+        pool = cluster.pool(sku) if cluster else None
+        per = model.nodes_on(sku) if model else None
+        why = M.ROLLBACK_NO_SKU if pool is None else M.ROLLBACK_NO_FIT if not per else None
+        if why:
+            raise InvalidRequest(M.ROLLBACK_UNFIT.format(revision=rev.revision, deployment=current.name,
+                                                         model=rev.model, sku=sku, cluster=c,
+                                                         why=why.format(sku=sku)))
+        need = per * rev.replicas - (per * current.replicas if c in kept and not new_object else 0)
+        if need > pool.free_nodes:
+            raise InvalidRequest(M.NO_CAPACITY.format(cluster=c, free=pool.free_nodes, sku=sku,
+                                                      deployment=current.name, need=need))

@@ -11,9 +11,11 @@ from typing import Any
 from tools import registry
 from tools.args import Args
 from tools.catalog import Catalog, default_catalog
+from tools.fleet import conventions as cv
+from tools.fleet import inventory as inv
 from tools.fleet.adapter import Fleet
 from tools.fleet.kube import Ref
-from tools.fleet.models import FleetSnapshot
+from tools.fleet.models import Deployment, FleetSnapshot
 from tools.plan import Plan
 
 # read-only tools that only need the fleet (list_changes, get_change, search_audit read the bot's store)
@@ -40,6 +42,25 @@ def live_objects(fleet: Fleet, snap: FleetSnapshot, deployment: str | None) -> d
     return {"kaito": kaito, "override": override}
 
 
+def with_retired(fleet: Fleet, snap: FleetSnapshot, deployment: str | None) -> FleetSnapshot:
+    """``snap`` plus ``deployment`` when it was removed from every cluster but its revision record remains
+    (no clusters, no hub objects), so that a rollback can bring it back."""
+    if not deployment or snap.deployment(deployment) is not None:
+        return snap
+    cm_name = cv.revisions_configmap_name(deployment)
+    cm = fleet.hub.get("ConfigMap", cm_name, cv.REVISIONS_NAMESPACE)
+    revisions = inv.revisions_from_configmap(cm)
+    if not revisions:
+        return snap
+    last = revisions[-1]
+    retired = Deployment(
+        name=deployment, model=last.model, instance_type=last.instance_type, replicas=last.replicas,
+        revision=last.revision, clusters=[], revisions=revisions, kaito_kind=cv.kaito_kind(last.replicas),
+        resource_versions={f"Namespace/{deployment}": None, f"ClusterResourcePlacement/{deployment}": None,
+                           f"ConfigMap/{cv.REVISIONS_NAMESPACE}/{cm_name}": inv.version_token(cm)})
+    return snap.model_copy(update={"deployments": [*snap.deployments, retired]})
+
+
 def plan(name: str, args: Args, fleet: Fleet, snap: FleetSnapshot | None = None,
          catalog: Catalog | None = None) -> Plan:
     """Compute a mutating tool's plan from the live fleet (no writes)."""
@@ -47,5 +68,7 @@ def plan(name: str, args: Args, fleet: Fleet, snap: FleetSnapshot | None = None,
         raise registry.UnknownTool(name)
     snap = snap or fleet.snapshot()
     target = getattr(args, "deployment", None) or getattr(args, "name", None)
+    if name == "rollback":
+        snap = with_retired(fleet, snap, target)
     live = live_objects(fleet, snap, target)
     return import_module(PLANNERS[name]).plan(args, snap, catalog or fleet.catalog, live=live)

@@ -159,9 +159,14 @@ class Fleet:
     def get_deployment(self, name: str) -> Deployment | None:
         return self.snapshot().deployment(name)
 
-    def revisions(self, deployment: str) -> list[Revision]:
+    def recorded_revisions(self, deployment: str) -> list[Revision]:
+        """The revisions fleetops itself recorded (``fleetops-system/rev-<deployment>``), nothing else."""
         cm = self.hub.get("ConfigMap", cv.revisions_configmap_name(deployment), cv.REVISIONS_NAMESPACE)
-        revs = inv.revisions_from_configmap(cm)
+        return inv.revisions_from_configmap(cm)
+
+    def revisions(self, deployment: str) -> list[Revision]:
+        """Recorded revisions; for a deployment fleetops did not create, KubeFleet's resource snapshots."""
+        revs = self.recorded_revisions(deployment)
         if revs:
             return revs
         snaps = self.hub.list("ClusterResourceSnapshot", None, f"{cv.PARENT_CRP_LABEL}={deployment}")

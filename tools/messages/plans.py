@@ -32,6 +32,11 @@ NEED_MODEL = "Say which model to deploy (for example model=microsoft/phi-4), or 
 NAME_TOO_LONG = "deployment names can have at most {max} characters ('{name}' has {n}); choose a shorter name"
 NO_REVISIONS = "Deployment '{deployment}' has no earlier revision to go back to."
 UNKNOWN_REVISION = "Deployment '{deployment}' has no revision {revision}. Available revisions: {available}."
+ROLLBACK_UNFIT = ("Revision {revision} of '{deployment}' ran {model} on {sku} on {cluster}, which {cluster} cannot run "
+                  "now ({why}). Roll back to another revision, or deploy it again with name={deployment} and the "
+                  "clusters or instance type you want.")
+ROLLBACK_NO_SKU = "it has no {sku} nodes"
+ROLLBACK_NO_FIT = "the model does not run on {sku}"
 SAME_REVISION = "Deployment '{deployment}' already runs revision {revision}; nothing to roll back."
 NOT_ON_CLUSTERS = "Deployment '{deployment}' does not run on {clusters}; it runs on {current}."
 NO_CAPACITY = ("{cluster} has only {free} free {sku} node(s); {deployment} needs {need} more. Free capacity there or "
