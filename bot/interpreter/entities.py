@@ -23,6 +23,13 @@ _NEW_NAME = re.compile(
     r"\b(as|named|called|call it|name it|name:|name|with name|with the name|under the name|name of)\s+[\"']?"
     r"([a-z0-9][a-z0-9-]{0,62})\b(?![./])"
 )
+# words that follow "as" in ordinary English, never a deployment name ("as well", "as soon as possible")
+_AS_WORDS = frozenset({
+    "well", "soon", "usual", "before", "always", "possible", "fast", "quickly", "needed", "required", "planned",
+    "discussed", "agreed", "expected", "requested", "asked", "normal", "default", "is", "it", "one", "such",
+    "long", "much", "many", "far", "few", "little", "good", "much", "the", "a", "an", "per", "of", "part",
+    "replicas", "replica", "backup", "primary", "canary", "test", "before", "last", "previous", "same",
+})
 _NAMEISH = re.compile(r"(?<![\w./-])([a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]+\d[a-z0-9]*[a-z][a-z0-9]*)(?![\w/-]|\.\w)")
 _TICKET = re.compile(r"^(?:cr|change|req|request|pr|ticket|rev|revision|v|r)-?\d+$")
 _CLUSTER_NAME = re.compile(r"^(?:aks|eks|gke|k8s|kind)-|-(?:prod|staging|stage|dev|test)-\d+$")
@@ -209,6 +216,8 @@ def extract(text: Text, vocab: Vocabulary) -> Entities:
     m = _NEW_NAME.search(s)
     if m and m.group(2) not in _NOT_NAMES and (
         m.group(1) not in ("as", "name") or re.search(r"[-\d]", m.group(2))
+        or (m.group(1) == "as" and m.group(2) not in _AS_WORDS and len(m.group(2)) >= 3
+            and re.match(r"\s*(?:$|[,.;!?]|(?:on|to|in|onto|with|across|for|please|using)\b)", s[m.end(2):]))
     ):
         ent.new_name = m.group(2)
         s = s[:m.start(2)] + "NEWNAME" + s[m.end(2):]
