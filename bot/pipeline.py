@@ -293,7 +293,11 @@ class Pipeline:
         args = registry.validate(change.tool, change.args or {})
         try:
             fresh = self._plan(change.tool, args)
-        except (ToolError, FleetError) as e:
+        except FleetError as e:  # the fleet could not be read: keep the approvals, try again later
+            audit.record("error", actor=actor, change_id=change.id, tool=change.tool, deployment=plan.deployment,
+                         message=M.FLEET_UNAVAILABLE.format(error=e))
+            return None
+        except ToolError as e:  # the request cannot be carried out any more (e.g. nothing fits now)
             fresh, err = None, str(e)
         else:
             err = None
@@ -316,6 +320,11 @@ class Pipeline:
                          clusters=fresh.clusters, result={"hash": fresh.hash, "replanned": True},
                          message=M.REPLANNED.format(id=change.id))
             changed = self.store.changes.get(change.id)
+            if decision.kind == "deny":
+                self.store.changes.transition(change.id, "pending", "cancelled", reason=decision.reason,
+                                              now=self.clock())
+                self.notifier.change_updated(self.store.changes.get(change.id))
+                return None
             if decision.kind == "allow":
                 self.store.changes.transition(change.id, "pending", "approved", now=self.clock())
                 return self._execute(change.id, actor)

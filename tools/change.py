@@ -179,8 +179,10 @@ def _in_place(plan: Plan, dep: str, cur: Deployment, t: Target, rev: int, live: 
     plan.steps = [Step(kind="apply", manifest=o) for o in plan.manifests]
     plan.steps += [Step(kind="delete", ref=d) for d in plan.deletes]
     kref = _ref(kaito)
-    if t.clusters:
-        plan.steps.append(Step(kind="wait_ready", ref=kref, clusters=t.clusters, note=M.STEP_WAIT_READY))
+    # wait where something changed: every cluster when the replica count changes, else the new ones
+    changed = t.clusters if cur.replicas != t.replicas else sorted(added)
+    if changed:
+        plan.steps.append(Step(kind="wait_ready", ref=kref, clusters=changed, note=M.STEP_WAIT_READY))
     if removed:
         plan.steps.append(Step(kind="wait_absent", ref=kref, clusters=sorted(removed), note=M.STEP_WAIT_GONE))
     for a in plan.actions:

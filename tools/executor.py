@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from tools.errors import ToolError
 from tools.fleet.adapter import Fleet
+from tools.fleet.errors import FleetError
 from tools.fleet.kube import Ref
 from tools.fleet.models import ClusterDeploymentState
 from tools.messages import plans as M
@@ -89,15 +90,20 @@ class Executor:
         if plan.strategy == "noop":
             return Outcome(status="noop", message=plan.summary, deployment=plan.deployment)
         states: dict[str, ClusterDeploymentState] = {}
+        # undo is safe only until the switch-over (the first step after waiting for the new side)
+        waits = [i for i, st in enumerate(plan.steps) if st.kind == "wait_ready"]
+        undo_until = waits[0] if waits else len(plan.steps)
         for i, step in enumerate(plan.steps):
-            ok, detail = self._run(step, i, emit, states)
+            ok, detail = self._safe_run(step, i, emit, states)
             if not ok:
                 undone = False
-                if plan.undo:
+                if plan.undo and i <= undo_until:
                     emit(ProgressEvent(kind="undo", message=M.EXEC_UNDO))
-                    for j, u in enumerate(plan.undo):
-                        self._run(u, j, emit, {}, undoing=True)
-                    undone = True
+                    problems = [d for j, u in enumerate(plan.undo)
+                                for ok_u, d in [self._safe_run(u, j, emit, {})] if not ok_u]
+                    undone = not problems
+                    if problems:
+                        detail = f"{detail}; {M.EXEC_UNDO_FAILED.format(problems='; '.join(problems))}"
                 if not undone:
                     self._record(plan, change_id, note=f"failed: {detail}")
                 emit(ProgressEvent(kind="failed", message=detail))
@@ -121,8 +127,15 @@ class Executor:
             rev.note = f"{rev.note}; {note}" if rev.note else note
         self.fleet.record_revision(plan.deployment, rev)
 
-    def _run(self, step: Step, i: int, emit: Listener, states: dict[str, ClusterDeploymentState],
-             undoing: bool = False) -> tuple[bool, str]:
+    def _safe_run(self, step: Step, i: int, emit: Listener,
+                  states: dict[str, ClusterDeploymentState]) -> tuple[bool, str]:
+        """Run one step; a fleet error is a failed step (so undo still runs), not an escape."""
+        try:
+            return self._run(step, i, emit, states)
+        except FleetError as e:
+            return False, str(e)
+
+    def _run(self, step: Step, i: int, emit: Listener, states: dict[str, ClusterDeploymentState]) -> tuple[bool, str]:
         if step.kind == "apply":
             m = step.manifest or {}
             emit(ProgressEvent(kind="step", step=i, message=M.EXEC_STEP_APPLY.format(

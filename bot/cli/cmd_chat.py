@@ -137,6 +137,7 @@ def run(ns: argparse.Namespace) -> int:
                 continue
             if not interactive:
                 print(M.ECHO.format(user=state["user"], line=line), file=out)
+            pipe.expire()  # requests past their time-to-live expire before anything else happens
             if line.startswith("/"):
                 if not command(pipe, line, state, out):
                     break

@@ -149,10 +149,12 @@ class Kube:
             raise FleetUnreachable(self.cluster, self.endpoint, f" ({type(e).__name__})") from None
         if 200 <= status < 300:
             return json.loads(data) if data else None
-        self._raise(status, data, method, path, what)
+        creates = method == "POST" or content_type == APPLY  # a 404 there means the namespace is missing
+        self._raise(status, data, method, path, what, creates)
         return None  # unreachable
 
-    def _raise(self, status: int, data: bytes | str, method: str, path: str, what: tuple[str, str]) -> None:
+    def _raise(self, status: int, data: bytes | str, method: str, path: str, what: tuple[str, str],
+               creates: bool = False) -> None:
         try:
             body = json.loads(data) if data else {}
         except ValueError:
@@ -165,6 +167,9 @@ class Kube:
         if status == 403:
             raise FleetForbidden(self.cluster, _verb(method), resource, f" ({msg})")
         if status == 404:
+            if creates and "/namespaces/" in path:
+                ns = path.split("/namespaces/", 1)[1].split("/", 1)[0]
+                raise FleetNotFound(self.cluster, "namespace", ns)
             raise FleetNotFound(self.cluster, resource, name or path)
         if status == 409:
             raise FleetConflict(self.cluster, resource, name, f" ({msg})")

@@ -26,3 +26,5 @@ EXECUTION_STARTED = "execution started"
 EXECUTION_ERROR = "execution stopped: {error}"
 EXPIRED = "expired without enough approvals"
 RECONCILE_UNREACHABLE = "could not check the fleet after a restart ({error}); a person must look at it"
+FLEET_UNAVAILABLE = ("could not read the fleet to re-check the plan ({error}); the request stays approved and runs "
+                     "when it can be checked (next approval click, or the bot's next start)")

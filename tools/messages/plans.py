@@ -53,3 +53,4 @@ EXEC_UNDO = "undoing: the new side is removed, the previous version keeps servin
 EXEC_DONE = "{deployment} is now at revision {revision}"
 STRATEGY_NAMES = {"create": "create", "in_place": "in place", "blue_green": "blue/green", "remove": "remove",
                   "noop": "no change"}
+EXEC_UNDO_FAILED = "undo did not finish ({problems}): check the deployment by hand"
