@@ -1,0 +1,109 @@
+"""The app factory: settings + a running ``Pipeline`` → a Bolt ``App`` wired to fleetops.
+
+    with running_pipeline(settings) as pipe:
+        service = build_slack_app(settings, pipe)
+        server = make_http_server(service.app, port=settings.port, traffic=service.traffic)
+        # or socket_mode_handler(service.app, app_token)
+        ...
+        service.close()
+
+The WebClient talks to ``settings.slack_api_url`` (``FLEETOPS_SLACK_API_URL``) and retries 429s after
+their ``Retry-After``. ``build_slack_app`` makes the pipeline report to Slack cards
+(``pipeline.notifier``). ``App()`` calls ``auth.test`` once to check the token.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from bot.slack.bot import SlackBot
+from bot.slack.directory import Directory
+from bot.slack.listeners import register
+from bot.slack.notifier import SlackNotifier
+from bot.slack.server import Traffic
+from bot.slack.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+class SlackSetupError(RuntimeError):
+    """Slack could not be reached or refused the bot token (``auth.test``)."""
+
+
+def api_base_url(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def make_client(settings: Settings) -> WebClient:
+    """The bot's WebClient: bot token, configured API base URL, 429 retries."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = WebClient(token=token, base_url=api_base_url(settings.slack_api_url), timeout=30)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+@dataclass
+class SlackService:
+    """The Bolt app plus what it owns: the background worker, the card notifier, the expiry sweep."""
+
+    app: App
+    bot: SlackBot
+    notifier: SlackNotifier
+    worker: Worker
+    client: WebClient
+    traffic: Traffic
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def start_sweeper(self, every: float = 60.0) -> threading.Thread:
+        """Expire overdue requests every ``every`` seconds (their cards update)."""
+        def loop() -> None:
+            while not self._stop.wait(every):
+                try:
+                    self.bot.pipeline.expire()
+                except Exception:  # noqa: BLE001 - keep sweeping
+                    log.exception("expiring change requests failed")
+
+        t = threading.Thread(target=loop, name="fleetops-expiry", daemon=True)
+        t.start()
+        return t
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until queued work is done and pending card edits are sent (tests, shutdown)."""
+        ok = self.worker.wait_idle(timeout)
+        return self.notifier.updater.flush(timeout) and ok
+
+    def close(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.worker.wait_idle(timeout)
+        self.notifier.close(timeout)
+        self.worker.shutdown(wait=False)
+
+
+def build_slack_app(settings: Settings, pipeline: Pipeline, *, client: WebClient | None = None,
+                    workers: int = 8, max_pending: int = 256, update_interval: float = 1.0,
+                    usergroup_ttl: float = 300.0) -> SlackService:
+    """A Bolt app for ``pipeline`` configured from ``settings`` (tokens, signing secret, API URL)."""
+    client = client or make_client(settings)
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    try:
+        app = App(client=client, signing_secret=secret, name="fleetops",
+                  listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="fleetops-bolt"))
+    except (BoltError, SlackApiError, SlackClientError, OSError) as e:
+        raise SlackSetupError(str(e)) from e
+    notifier = SlackNotifier(pipeline.store, client, interval=update_interval)
+    pipeline.notifier = notifier
+    traffic = Traffic()
+    worker = Worker(max_workers=workers, max_pending=max_pending, before_task=traffic.wait_quiet)
+    bot = SlackBot(pipeline, client, notifier, Directory(client, ttl=usergroup_ttl), worker)
+    register(app, bot)
+    return SlackService(app=app, bot=bot, notifier=notifier, worker=worker, client=client, traffic=traffic)
