@@ -37,7 +37,11 @@ def vocabulary_source(fleet: Any):
 
 @contextmanager
 def running_pipeline(settings: Settings | None = None, *, db: Path | None = None, notifier: Notifier | None = None,
-                     ready_delay: float | None = None, interpreter: Any = None) -> Iterator[Pipeline]:
+                     ready_delay: float | None = None, interpreter: Any = None,
+                     recover: bool = True) -> Iterator[Pipeline]:
+    """A Pipeline on the configured fleet, store and policy. ``recover``: reconcile interrupted executions
+    now (a front end that attaches its notifier first passes False and calls ``pipeline.recover()`` itself,
+    so the cards of reconciled requests are refreshed)."""
     s = settings or get_settings()
     store = open_db(s, db)
     try:
@@ -45,7 +49,8 @@ def running_pipeline(settings: Settings | None = None, *, db: Path | None = None
             pipe = Pipeline(store, fleet, interpreter or make_interpreter(s), load_configured_policy(s),
                             rollout_timeout=s.rollout_timeout, notifier=notifier,
                             vocabulary=vocabulary_source(fleet))
-            pipe.recover()
+            if recover:
+                pipe.recover()
             yield pipe
     finally:
         store.close()

@@ -201,13 +201,18 @@ class Pipeline:
     def decision_of(self, change: ChangeRequest) -> Decision:
         return Decision.model_validate(change.decision)
 
-    def approve(self, change_id: str, actor: Actor) -> ActionReply:
+    def approve(self, change_id: str, actor: Actor, version: int | None = None) -> ActionReply:
+        """Approve the plan the person saw: ``version`` is the plan version their card showed. The plan
+        hash read together with that version is what the store counts the approval for (compare-and-set),
+        so an approval can never attach to a plan that was re-computed after the person looked."""
         try:
             change = self.store.changes.get(change_id)
         except ChangeNotFound:
             return ActionReply(False, M.NO_SUCH_CHANGE.format(id=change_id))
         if change.state != "pending":
             return ActionReply(False, self._not_pending(change, actor), change)
+        if version is not None and change.version != version:
+            return ActionReply(False, M.OLD_VERSION.format(id=change.id, seen=version, now=change.version), change)
         decision = self.decision_of(change)
         if any(a.actor == actor.id for a in change.approvals):
             return ActionReply(False, M.ALREADY_APPROVED_BY_YOU.format(id=change.id), change)

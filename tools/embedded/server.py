@@ -37,6 +37,13 @@ def _all_types(_cluster: str) -> dict:
     return load_types()
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    # The adapter reads the hub and every member at once; the default listen backlog of 5 makes the
+    # kernel drop the surplus SYNs, which the client only retries after a second.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class ApiServer:
     """Serve ``store`` over HTTP; ``types_for_cluster(name)`` gives the kinds each cluster serves."""
 
@@ -44,8 +51,7 @@ class ApiServer:
                  port: int = 0):
         self.store = store
         self.types_for_cluster = types_for_cluster or _all_types
-        self._httpd = ThreadingHTTPServer((host, port), _Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.api = self  # type: ignore[attr-defined]
         self.host = host
         self.port = self._httpd.server_address[1]

@@ -28,3 +28,5 @@ EXPIRED = "expired without enough approvals"
 RECONCILE_UNREACHABLE = "could not check the fleet after a restart ({error}); a person must look at it"
 FLEET_UNAVAILABLE = ("could not read the fleet to re-check the plan ({error}); the request stays approved and runs "
                      "when it can be checked (next approval click, or the bot's next start)")
+OLD_VERSION = ("Change {id} was re-planned since you looked (you saw version {seen}, it is now version {now}); "
+               "review the new plan before approving.")
