@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from tools.catalog import GPU_MODELS, UnknownModel, default_catalog
 from tools.fleet.conventions import is_dns1123_label
+from tools.messages import args as M
 
 
 class Geo(str, Enum):
@@ -87,10 +88,7 @@ def _name(v: Any) -> Any:
         return v
     v = v.strip()
     if not is_dns1123_label(v):
-        raise ValueError(
-            f"'{v}' is not a valid name: use at most 63 lower-case letters, digits and '-', "
-            "starting and ending with a letter or digit"
-        )
+        raise ValueError(M.BAD_NAME.format(value=v))
     return v
 
 
@@ -104,7 +102,7 @@ def _names(v: Any) -> Any:
             if x not in out:
                 out.append(x)
         if not out:
-            raise ValueError("give at least one cluster name")
+            raise ValueError(M.NO_CLUSTER_NAMES)
         return out
     return v
 
@@ -256,4 +254,4 @@ class SearchAuditArgs(Args):
         v = v.strip().lower()
         if _SINCE.match(v) or re.match(r"^\d{4}-\d{2}-\d{2}([t ][0-9:.]+z?)?$", v):
             return v
-        raise ValueError(f"'{v}' is not a time: use an ISO date (2026-11-01) or a span like 24h, 7d")
+        raise ValueError(M.BAD_SINCE.format(value=v))

@@ -84,7 +84,7 @@ class Executor:
               check: bool = True) -> Outcome:
         emit = on_event or (lambda e: None)
         if plan.hash and plan.compute_hash() != plan.hash:
-            raise ToolError("the plan was altered after it was sealed; plan again")
+            raise ToolError(M.PLAN_ALTERED)
         if check:
             self.check_fresh(plan)
         if plan.strategy == "noop":

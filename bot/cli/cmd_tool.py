@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _emit_error(message: str, as_json: bool, kind: str = "error", extra: dict | None = None) -> None:
     if as_json:
         print(json.dumps({"error": kind, "message": message, **(extra or {})}))
-    print(f"error: {message}", file=sys.stderr)
+    print(text.ERROR.format(message=message), file=sys.stderr)
 
 
 def run(ns: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, get_args, get_origin
 
+from tools.messages import cli as M
 from tools.registry import ToolSpec
 
 
@@ -28,15 +29,15 @@ def parse(spec: ToolSpec, argv: list[str]) -> dict[str, Any]:
     while i < len(argv):
         tok = argv[i]
         if not tok.startswith("--"):
-            raise ArgError(f"unexpected '{tok}': arguments look like --name value")
+            raise ArgError(M.ARG_UNEXPECTED.format(tok=tok))
         key, _, val = tok[2:].partition("=")
         key = key.replace("-", "_")
         if key not in spec.args.model_fields:
             known = ", ".join("--" + f.replace("_", "-") for f in spec.args.model_fields)
-            raise ArgError(f"{spec.name} has no argument --{key.replace('_', '-')}; it takes {known or 'none'}")
+            raise ArgError(M.ARG_UNKNOWN.format(tool=spec.name, arg=key.replace('_', '-'), known=known or 'none'))
         if not _:
             if i + 1 >= len(argv):
-                raise ArgError(f"--{key.replace('_', '-')} needs a value")
+                raise ArgError(M.ARG_NEEDS_VALUE.format(arg=key.replace('_', '-')))
             val = argv[i + 1]
             i += 1
         i += 1

@@ -96,7 +96,7 @@ class KubeConfig:
         try:
             contexts, current = k8s_config.list_kube_config_contexts(config_file=str(path))
         except ConfigException as e:
-            raise FleetConfigError(f"{path}: {e}") from None
+            raise FleetConfigError(text.BAD_KUBECONFIG.format(path=path, error=e)) from None
         self._contexts = [c["name"] for c in contexts]
         self.current = (current or {}).get("name")
 
@@ -175,7 +175,7 @@ class Kube:
             raise FleetConflict(self.cluster, resource, name, f" ({msg})")
         if status == 422:
             raise FleetInvalid(self.cluster, resource, name, msg, (body.get("details") or {}).get("causes"))
-        raise FleetError(f"cluster '{self.cluster}' answered {status} to {method} {path}: {msg}")
+        raise FleetError(text.UNEXPECTED.format(cluster=self.cluster, status=status, method=method, path=path, msg=msg))
 
     # --- reads ----------------------------------------------------------------------------------
     def get(self, kind: str, name: str, namespace: str | None = None) -> dict | None:

@@ -15,6 +15,12 @@ examples:
 """
 
 
+ERROR = "error: {message}"
+ARG_UNEXPECTED = "unexpected '{tok}': arguments look like --name value"
+ARG_UNKNOWN = "{tool} has no argument --{arg}; it takes {known}"
+ARG_NEEDS_VALUE = "--{arg} needs a value"
+
+
 def render_plan(plan) -> str:
     lines = [plan.summary, "", plan.diff, "", "per cluster:"]
     for a in plan.actions:

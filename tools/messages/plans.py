@@ -54,3 +54,4 @@ EXEC_DONE = "{deployment} is now at revision {revision}"
 STRATEGY_NAMES = {"create": "create", "in_place": "in place", "blue_green": "blue/green", "remove": "remove",
                   "noop": "no change"}
 EXEC_UNDO_FAILED = "undo did not finish ({problems}): check the deployment by hand"
+PLAN_ALTERED = "The plan was altered after it was sealed (its hash no longer matches); plan again."
