@@ -55,3 +55,9 @@ def demo():
 def fresh():
     """A demo fleet of one's own, to change: (EmbeddedFleet, Fleet)."""
     yield from _running_fleet()
+
+
+@pytest.fixture(scope="module")
+def own():
+    """A demo fleet shared by one module's tests, which change different things: (EmbeddedFleet, Fleet)."""
+    yield from _running_fleet()
