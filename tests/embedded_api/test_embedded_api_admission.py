@@ -7,7 +7,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client import ApiException
 
-from conftest import crp, member_cluster, status_of, workspace
+from tests.embedded_api.api_objects import crp, member_cluster, status_of, workspace
 from tools.embedded import schema
 from tools.embedded.crds import load_types
 

@@ -8,7 +8,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client import ApiException
 
-from conftest import member_cluster, status_of, workspace
+from tests.embedded_api.api_objects import member_cluster, status_of, workspace
 
 KAITO = ("kaito.sh", "v1beta1")
 CLUSTER = ("cluster.kubernetes-fleet.io", "v1beta1")

@@ -11,7 +11,7 @@ import yaml
 from kubernetes import client, config, dynamic, watch
 from kubernetes.client import ApiException
 
-from conftest import HUB, MEMBERS, member_cluster, workspace
+from tests.embedded_api.api_objects import HUB, MEMBERS, member_cluster, workspace
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 

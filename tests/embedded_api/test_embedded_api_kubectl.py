@@ -9,7 +9,7 @@ import pytest
 import yaml
 from kubernetes import client
 
-from conftest import HUB, MEMBERS, member_cluster, workspace
+from tests.embedded_api.api_objects import HUB, MEMBERS, member_cluster, workspace
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 

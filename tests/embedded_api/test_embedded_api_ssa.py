@@ -5,7 +5,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client import ApiException
 
-from conftest import member_cluster, status_of, workspace
+from tests.embedded_api.api_objects import member_cluster, status_of, workspace
 from tools.embedded import patch as patches
 from tools.embedded import ssa
 

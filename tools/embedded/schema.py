@@ -305,6 +305,11 @@ def make_admit(types: dict[tuple[str, str], ResourceType], *,
             causes += admit_crd(rt, obj, old, subresource, schema, opts)
             if subresource is None and webhook_on(cluster):
                 causes += webhooks.check(rt, obj, old)
+            elif subresource is None and old is None:
+                # KAITO's creation checks (a Workspace needs `resource`, one of inference/tuning) run on
+                # the hub too, so a broken object is refused where it is written rather than minutes
+                # later on every member; a real hub without KAITO's webhook would accept it.
+                causes += webhooks.check(rt, obj, None)
         if causes:
             raise invalid(rt.kind, (obj.get("metadata") or {}).get("name", ""), rt.group, causes)
         obj["apiVersion"] = rt.api_version()

@@ -1,7 +1,8 @@
 """The part of KAITO's validating webhook (``api/v1beta1/workspace_validation.go``) the embedded fleet enforces.
 
 Real clusters run it on members only (the hub has KAITO's CRDs but no operator, FLEET_API.md §2); the
-embedded fleet runs it wherever :func:`tools.embedded.schema.make_admit` is told to. Checked here:
+embedded fleet runs all of it wherever :func:`tools.embedded.schema.make_admit` is told to (members), and
+its creation checks everywhere else (the hub), so an invalid Workspace is refused where it is written. Checked here:
 create: ``resource`` present (the webhook rejects an empty resource: no instance type, no selector),
 exactly one of ``inference``/``tuning``, not both ``inference.preset`` and ``inference.template``;
 update: ``resource.instanceType/labelSelector/count/partition`` and ``inference.preset`` immutable,
