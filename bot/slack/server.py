@@ -44,7 +44,8 @@ class Traffic:
         with self._cond:
             self._busy -= 1
             self._last = time.monotonic()
-            self._cond.notify_all()
+            if self._busy == 0:  # waking every waiting worker on each ack would compete with the acks
+                self._cond.notify_all()
 
     def wait_quiet(self, max_wait: float = 0.5) -> None:
         """Return once no request has been in flight for ``quiet`` seconds, or after ``max_wait``."""
