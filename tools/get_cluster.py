@@ -58,8 +58,7 @@ class GetClusterResult(ToolResult):
             (M.CLUSTER_HEARTBEAT, M.CLUSTER_HEARTBEAT_AGE.format(age=age(c.heartbeat_age_seconds))
              if c.heartbeat_age_seconds is not None else None),
             (M.CLUSTER_ELIGIBLE, M.YES if c.status == M.OK else f"{M.NO} ({c.ineligible_reason})"),
-            (M.CLUSTER_TAINTS, [f"{t.key}={t.value}:{t.effect}" if t.value else f"{t.key}:{t.effect}"
-                                for t in c.taints]),
+            (M.CLUSTER_TAINTS, [str(t) for t in c.taints]),
             (M.CLUSTER_LABELS, [f"{k}={v}" for k, v in sorted(c.labels.items())]),
         ]
         out = [M.CLUSTER_TITLE.format(name=c.name), kv(facts, indent="  "), M.CLUSTER_GPUS]

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from tools.args import Args
-from tools.fleet.models import Cluster, Deployment, FleetSnapshot, GpuPool
+from tools.fleet.models import Cluster, Deployment, FleetSnapshot, GpuPool, Taint
 from tools.messages import tools as M
 
 TOOLS = ("list_clusters", "get_cluster", "list_deployments", "get_deployment", "plan_placement")
@@ -41,10 +41,7 @@ class GpuRow(BaseModel):
     price_per_node_hour: float | None
 
 
-class TaintRow(BaseModel):
-    key: str
-    value: str
-    effect: str
+TaintRow = Taint  # the read model's taint is already the row shape (key, value, effect)
 
 
 class ClusterState(BaseModel):
@@ -63,7 +60,7 @@ def gpu_row(p: GpuPool) -> GpuRow:
 
 
 def taint_rows(c: Cluster) -> list[TaintRow]:
-    return [TaintRow(key=t.key, value=t.value, effect=t.effect) for t in c.taints]
+    return [t.model_copy() for t in c.taints]
 
 
 def status_word(c: Cluster) -> str:
