@@ -30,7 +30,7 @@ from audit.errors import ChangeNotFound, InvalidQueryError, InvalidTransitionErr
 from audit.models import OPEN_STATES, STATES, TRANSITIONS, Approval, ApprovalResult, ChangeRequest
 from audit.redact import redact, redact_text
 from audit.timeutil import iso, to_utc, utcnow
-from tools.messages import audit as msg
+from audit import messages as msg
 
 _COLUMNS = (
     "id", "requester", "channel", "thread_ts", "message_ts", "tool", "args", "plan", "plan_hash",

@@ -21,7 +21,7 @@ values too, so the caller decides what to tell the user.
 """
 from __future__ import annotations
 
-from tools.messages import audit as msg
+from audit import messages as msg
 
 
 class AuditError(Exception):

@@ -35,7 +35,7 @@ from audit.errors import EventNotFound, InvalidEventError, InvalidQueryError
 from audit.models import EVENTS, GENESIS_HASH, AuditEvent, VerifyResult
 from audit.redact import redact, redact_text
 from audit.timeutil import iso, parse_since, utcnow
-from tools.messages import audit as msg
+from audit import messages as msg
 
 COLUMNS: tuple[str, ...] = (
     "id", "ts", "event", "actor", "channel", "change_id", "tool", "deployment", "clusters",

@@ -25,7 +25,7 @@ from audit.db import BUSY_TIMEOUT_S, SYNCHRONOUS, Database
 from audit.errors import StoreOpenError
 from audit.log import AuditLog
 from audit.timeutil import iso, utcnow
-from tools.messages import audit as msg
+from audit import messages as msg
 
 
 @dataclass

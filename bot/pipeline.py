@@ -32,7 +32,7 @@ from tools.errors import ToolError
 from tools.executor import Executor, Outcome, ProgressEvent, StalePlan
 from tools.fleet.adapter import Fleet
 from tools.fleet.errors import FleetError
-from tools.messages import pipeline as M
+from bot.messages import pipeline as M
 from tools.plan import Plan
 
 

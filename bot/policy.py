@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from audit.timeutil import format_duration, parse_duration, to_utc, utcnow
 from bot.identity import Actor, actors, is_member
 from tools.args import Environment
-from tools.messages import policy as msg
+from bot.messages import policy as msg
 from tools.registry import MUTATING, READ_ONLY
 
 ENVIRONMENTS: tuple[str, ...] = tuple(e.value for e in Environment)

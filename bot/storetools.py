@@ -10,7 +10,7 @@ from audit.errors import ChangeNotFound
 from audit.timeutil import parse_since
 from tools.args import Args
 from tools.errors import UnknownName
-from tools.messages import storetools as M
+from bot.messages import storetools as M
 
 TOOLS = ("list_changes", "get_change", "search_audit")
 

@@ -10,7 +10,7 @@ import re
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from tools.catalog import GPU_MODELS, UnknownModel, default_catalog
 from tools.fleet.conventions import is_dns1123_label
@@ -53,6 +53,20 @@ class DeploymentStatus(str, Enum):
     ready = "ready"
     progressing = "progressing"
     failed = "failed"
+
+
+class ClusterStatus(str, Enum):
+    placeable = "placeable"
+    cordoned = "cordoned"
+    ineligible = "ineligible"
+
+
+class GroupBy(str, Enum):
+    deployment = "deployment"
+    cluster = "cluster"
+    environment = "environment"
+    team = "team"
+    model = "model"
 
 
 class ChangeStatus(str, Enum):
@@ -116,6 +130,23 @@ def _model(v: Any) -> Any:
         raise ValueError(str(e)) from None
 
 
+def _envs(v: Any) -> Any:
+    """An ordered list of distinct environments ("dev, staging, prod" or a list)."""
+    if isinstance(v, str):
+        v = [x for x in re.split(r"[,\s]+", v) if x]
+    if isinstance(v, (list, tuple)):
+        out: list[Any] = []
+        for x in v:
+            x = _lower(x)
+            if x in out:
+                raise ValueError(M.REPEATED_STAGE.format(value=x))
+            out.append(x)
+        if not out:
+            raise ValueError(M.NO_STAGES)
+        return out
+    return v
+
+
 LowerGeo = Annotated[Geo, BeforeValidator(_lower)]
 LowerEnv = Annotated[Environment, BeforeValidator(_lower)]
 LowerProvider = Annotated[Provider, BeforeValidator(_lower)]
@@ -127,6 +158,9 @@ ModelId = Annotated[str, BeforeValidator(_model)]
 Region = Annotated[str, BeforeValidator(_lower), Field(min_length=1, max_length=64)]
 InstanceType = Annotated[str, Field(min_length=1, max_length=64)]
 Count = Annotated[int, Field(ge=1, le=100)]
+Stages = Annotated[list[Environment], BeforeValidator(_envs)]
+Environments = Annotated[list[Environment], BeforeValidator(_envs)]
+Reason = Annotated[str, Field(min_length=1, max_length=500)]
 Cost = Annotated[float, Field(gt=0)]
 
 _SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -149,6 +183,7 @@ class ListClustersArgs(Args):
     provider: LowerProvider | None = None
     gpu: GpuArg | None = None
     min_free_gpus: Annotated[int, Field(ge=0)] | None = None
+    status: Annotated[ClusterStatus, BeforeValidator(_lower)] | None = None
 
 
 class GetClusterArgs(Args):
@@ -164,6 +199,7 @@ class ListDeploymentsArgs(Args):
     cluster: Name | None = None
     environment: LowerEnv | None = None
     status: Annotated[DeploymentStatus, BeforeValidator(_lower)] | None = None
+    team: Name | None = None
 
 
 class GetDeploymentArgs(Args):
@@ -197,7 +233,30 @@ class DeployArgs(_PlacementFilters):
     model: ModelId | None = None
     name: Name | None = None
     clusters: Names | None = None
+    add_clusters: Names | None = None
     replicas: Count | None = None
+    stages: Stages | None = None
+    team: Name | None = None
+
+    @model_validator(mode="after")
+    def _one_target_set(self) -> DeployArgs:
+        if self.clusters is not None and self.add_clusters is not None:
+            raise ValueError(M.CLUSTERS_AND_ADD)
+        return self
+
+
+class MoveArgs(Args):
+    """Move a deployment off some clusters onto others (replacements chosen by placement when not named)."""
+
+    deployment: Name
+    from_clusters: Names | None = None
+    to_clusters: Names | None = None
+    geo: LowerGeo | None = None
+    region: Region | None = None
+    environment: LowerEnv | None = None
+    provider: LowerProvider | None = None
+    gpu: GpuArg | None = None
+    prefer: LowerPrefer | None = None
 
 
 class RollbackArgs(Args):
@@ -205,6 +264,75 @@ class RollbackArgs(Args):
 
     deployment: Name
     to_revision: Annotated[int, Field(ge=1)] | None = None
+    stages: Stages | None = None
+
+
+class CordonClusterArgs(Args):
+    """Cordon a member cluster: placement stops choosing it (a NoSchedule taint); what runs there stays."""
+
+    name: Name
+    reason: Reason | None = None
+
+
+class UncordonClusterArgs(Args):
+    """Uncordon a member cluster: placement may choose it again."""
+
+    name: Name
+
+
+class DrainClusterArgs(Args):
+    """Drain a member cluster: cordon it and move every deployment off it, as one change."""
+
+    name: Name
+    reason: Reason | None = None
+
+
+class AutoscaleArgs(Args):
+    """Scale a deployment's replicas automatically between min and max (enabled=false turns it off)."""
+
+    deployment: Name
+    min_replicas: Count | None = None
+    max_replicas: Count | None = None
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _range(self) -> AutoscaleArgs:
+        if self.enabled and (self.min_replicas is None or self.max_replicas is None):
+            raise ValueError(M.AUTOSCALE_RANGE_MISSING)
+        if self.min_replicas is not None and self.max_replicas is not None \
+                and self.min_replicas > self.max_replicas:
+            raise ValueError(M.AUTOSCALE_MIN_ABOVE_MAX.format(min=self.min_replicas, max=self.max_replicas))
+        return self
+
+
+class DeclareFreezeArgs(Args):
+    """Declare a change freeze on some environments until a time (ISO or relative: 2h, 3d)."""
+
+    environments: Environments
+    until: Annotated[str, Field(min_length=1, max_length=64)]
+    reason: Reason | None = None
+
+
+class LiftFreezeArgs(Args):
+    """Lift a declared change freeze (by its name)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ListModelsArgs(Args):
+    """List the models in the catalog with the instance types they fit, optionally by GPU or cluster."""
+
+    gpu: GpuArg | None = None
+    fits: Name | None = None
+
+
+class CostReportArgs(Args):
+    """What the fleet's GPUs cost per hour and per 30-day month, grouped as asked."""
+
+    group_by: Annotated[GroupBy, BeforeValidator(_lower)] | None = None
+    deployment: Name | None = None
+    environment: LowerEnv | None = None
+    team: Name | None = None
 
 
 class UndeployArgs(Args):

@@ -48,6 +48,16 @@ class ClusterAction(BaseModel):
     cost_delta_per_hour: float = 0.0
 
 
+class Intent(BaseModel):
+    """What a request meant, resolved against the fleet when it was made. A re-plan (the fleet changed
+    before execution) recomputes the plan from ``args``, never from the words the person typed, so
+    "roll back to revision 2" stays revision 2; when the intent can no longer be carried out the request
+    becomes stale with the reason."""
+
+    text: str  # in words: "Roll back coder-assist: revision 3 (...) → revision 2 (...)"
+    args: dict[str, Any] = Field(default_factory=dict)  # resolved tool arguments for a re-plan
+
+
 class Plan(BaseModel):
     tool: str
     args: dict[str, Any]
@@ -67,6 +77,7 @@ class Plan(BaseModel):
     clusters: list[str] = Field(default_factory=list)  # every cluster the plan touches
     base: dict[str, str | None] = Field(default_factory=dict)  # resourceVersions (None = must not exist)
     revision: Revision | None = None  # the revision record written when the change is applied
+    intent: Intent | None = None  # what was meant (kept across re-plans)
     hash: str = ""
 
     def content(self) -> dict:

@@ -6,11 +6,58 @@ with a result and opening a change request.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
 from tools import args as a
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One tool, declared in its own module as ``TOOL = Tool(...)``: the registry finds it there.
+
+    ``handler``: for a read-only tool ``handler(ctx, args) -> result`` (``.to_json()``, ``.render()``);
+    for a mutating tool ``handler(ctx, args) -> Plan``. ``ctx`` gives what the tool may read (a fleet
+    snapshot, the catalog, the live fleet for plans, the bot's store for store tools).
+    ``source``: ``fleet`` (reads the fleet) or ``store`` (reads the bot's change store / audit log).
+    The description the interpreter and help text show is the argument model's docstring.
+    """
+
+    name: str
+    args: type[a.Args]
+    mutating: bool
+    handler: Callable[..., Any]
+    source: str = "fleet"
+
+    @property
+    def description(self) -> str:
+        return (self.args.__doc__ or "").strip()
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(n for n, f in self.args.model_fields.items() if f.is_required())
+
+
+def discover(*packages: str) -> dict[str, Tool]:
+    """Every ``TOOL`` declared by a module directly inside ``packages`` (e.g. "tools"), by name."""
+    found: dict[str, Tool] = {}
+    for pkg_name in packages:
+        pkg = importlib.import_module(pkg_name)
+        for info in pkgutil.iter_modules(pkg.__path__):
+            if info.ispkg or info.name.startswith("_"):
+                continue
+            mod = importlib.import_module(f"{pkg_name}.{info.name}")
+            tool = getattr(mod, "TOOL", None)
+            if isinstance(tool, Tool):
+                if tool.name in found:
+                    raise ValueError(f"tool '{tool.name}' declared twice ({pkg_name}.{info.name})")
+                found[tool.name] = tool
+    return found
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from audit.errors import AuditError
 from audit.models import EVENTS, AuditEvent
 from audit.store import Store, open_store
 from bot.settings import get_settings
-from tools.messages import audit as msg
+from audit import messages as msg
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from audit.errors import AuditError
 from audit.models import STATES, ChangeRequest
 from bot.cli.cmd_audit import add_db_option, fail, open_from_args, show_value, table
-from tools.messages import audit as msg
+from audit import messages as msg
 
 
 def _ts(value: str | None) -> str:

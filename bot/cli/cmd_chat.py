@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.identity import Actor
 from bot.pipeline import ActionReply, Pipeline, Reply, Request
-from tools.messages import chat as M
+from bot.messages import chat as M
 
 
 def register(sub: argparse._SubParsersAction) -> None:

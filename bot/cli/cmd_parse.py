@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from tools.messages import interpreter as msg
+from bot.interpreter import messages as msg
 
 DEFAULT_USER = "U000CLI"
 

@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tools.messages import slack as M
+from bot.slack import messages as M
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,7 +15,7 @@ from bot.cli import toolargs
 from tools import registry
 from tools.errors import ToolError
 from tools.fleet.errors import FleetError
-from tools.messages import cli as text
+from bot.messages import cli as text
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, get_args, get_origin
 
-from tools.messages import cli as M
+from bot.messages import cli as M
 from tools.registry import ToolSpec
 
 

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage
 from pydantic import ValidationError
 
 from tools import registry
-from tools.messages import interpreter as msg
+from bot.interpreter import messages as msg
 
 from bot.interpreter.binding import CLARIFY, REFUSE
 from bot.interpreter.fuzzy import closest

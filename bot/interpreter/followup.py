@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from tools.catalog import default_catalog
-from tools.messages import interpreter as msg
+from bot.interpreter import messages as msg
 
 from bot.interpreter import lexicon as lx
 from bot.interpreter.decision import Decision

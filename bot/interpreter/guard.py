@@ -2,7 +2,7 @@
 
 Approving/rejecting/bypassing by text, prompt injection, secrets, raw shell/kubectl, audit tampering,
 deleting clusters/namespaces/the fleet, mass deletion, and small talk. Each rule returns a key of
-``tools.messages.interpreter.REFUSALS``; ``check`` returns the first that applies, or None.
+``bot.interpreter.messages.REFUSALS``; ``check`` returns the first that applies, or None.
 """
 from __future__ import annotations
 

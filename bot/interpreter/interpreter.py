@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from tools.messages import interpreter as msg
+from bot.interpreter import messages as msg
 
 from bot.interpreter import rules
 from bot.interpreter.binding import tool_schemas

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tools.messages import interpreter as msg
+from bot.interpreter import messages as msg
 
 PROVIDERS = ("openai", "anthropic", "ollama", "openai-compatible")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tools.messages import interpreter as msg
+from bot.interpreter import messages as msg
 
 from bot.interpreter import lexicon as lx, questions as q, slots
 from bot.interpreter.decision import Decision

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from tools.messages import slack as M
+from bot.slack import messages as M
 
 MAX_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100

@@ -31,7 +31,7 @@ from bot.slack.results import audit_message, change_rows, changes_message, error
 from bot.slack.worker import Worker
 from tools import registry
 from tools.args import SearchAuditArgs
-from tools.messages import slack as M
+from bot.slack import messages as M
 
 log = logging.getLogger(__name__)
 HISTORY_TURNS = 6

@@ -15,7 +15,7 @@ from audit.models import ChangeRequest
 from bot.policy import Decision
 from bot.slack import blocks as B
 from bot.slack.progress import Progress
-from tools.messages import slack as M
+from bot.slack import messages as M
 from tools.plan import Plan
 
 APPROVE = "fleet_approve"

@@ -20,7 +20,7 @@ from bot.slack.home import home_view, info_modal, metadata_of, reject_modal
 from bot.slack.notifier import SLACK_ERRORS, SlackNotifier
 from bot.slack.origin import Where, respond, slack_error
 from bot.slack.worker import Worker
-from tools.messages import slack as M
+from bot.slack import messages as M
 
 log = logging.getLogger(__name__)
 

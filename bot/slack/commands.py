@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from audit.models import STATES
-from tools.messages import slack as M
+from bot.slack import messages as M
 
 AUDIT_OPTIONS = ("actor", "deployment", "cluster", "action", "since", "limit")
 _USER_REF = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")

@@ -7,7 +7,7 @@ from typing import Any
 from audit.models import ChangeRequest
 from bot.slack import blocks as B
 from bot.slack.cards import home_row_buttons, status_text, who
-from tools.messages import slack as M
+from bot.slack import messages as M
 
 REJECT_CALLBACK = "fleet_reject_reason"
 REASON_BLOCK = "reason"

@@ -18,7 +18,7 @@ from bot.slack.cards import APPROVE, REJECT
 from bot.slack.commands import CommandError, parse_command, plain_text
 from bot.slack.home import MAX_REASON, REASON_BLOCK, REJECT_CALLBACK, reason_of
 from bot.slack.results import error_message, help_message
-from tools.messages import slack as M
+from bot.slack import messages as M
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from bot.slack.cards import CLOSED_NOTICE_STATES, change_card, who
 from bot.slack.progress import ProgressBoard
 from bot.slack.updater import CardUpdater, Target
 from tools.executor import ProgressEvent
-from tools.messages import slack as M
+from bot.slack import messages as M
 
 log = logging.getLogger(__name__)
 _CONVERSATION = re.compile(r"^[CDGU][A-Z0-9]{2,}$")

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from audit.models import ChangeRequest
 from bot.slack import blocks as B
 from bot.slack.cards import change_card, who
-from tools.messages import slack as M
+from bot.slack import messages as M
 from tools.messages import tools as TM
 from tools.render import filters_text, money, table
 

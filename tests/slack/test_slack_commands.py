@@ -130,7 +130,7 @@ def test_every_help_example_is_understood(demo, fake, tmp_path):
     """The examples in /fleet help must work: each is a command of ours or parses to a tool call."""
     from bot.interpreter import Context, Vocabulary, build_interpreter
     from slack_env import make_settings
-    from tools.messages import slack as M
+    from bot.slack import messages as M
 
     _, fleet = demo
     interpreter = build_interpreter(make_settings(fake, tmp_path))

@@ -1,6 +1,5 @@
-"""All user-facing text lives in this package, one module per area.
-
-Modules: ``fleet`` (adapter errors), ``tools`` (argument errors, renderings), and the bot's areas
-(``interpreter``, ``pipeline``, ``slack``, ``cli``). Code elsewhere formats these templates; it does
-not write prose of its own.
+"""The tools package's user-facing text, one module per area: ``args`` (argument errors), ``tools``
+(read-only renderings), ``plans`` (plans and execution), ``fleet`` (adapter errors), ``embedded`` and
+``embedded_api`` (the embedded fleet). Other packages own their text (``bot.messages``,
+``bot.interpreter.messages``, ``bot.slack.messages``, ``audit.messages``).
 """

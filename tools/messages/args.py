@@ -4,3 +4,9 @@ NO_CLUSTER_NAMES = "give at least one cluster name"
 BAD_SINCE = "'{value}' is not a time: use an ISO date (2026-11-01) or a span like 24h, 7d"
 BAD_NAME = ("'{value}' is not a valid name: use at most 63 lower-case letters, digits and '-', starting and ending "
             "with a letter or digit")
+NO_STAGES = "give at least one stage (an environment: dev, staging, prod)"
+REPEATED_STAGE = "stage '{value}' is named twice: give each environment once, in rollout order"
+CLUSTERS_AND_ADD = ("give either clusters (run only there) or add_clusters (also run there, keep the rest), "
+                    "not both")
+AUTOSCALE_RANGE_MISSING = "give both min_replicas and max_replicas (or enabled=false to turn autoscaling off)"
+AUTOSCALE_MIN_ABOVE_MAX = "min_replicas ({min}) is above max_replicas ({max}): give min <= max"
