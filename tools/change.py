@@ -32,6 +32,7 @@ class Target:
     note: str = ""
     args: dict = field(default_factory=dict)
     left_out: dict[str, str] = field(default_factory=dict)  # cluster -> why a placement left it out
+    team: str | None = None  # owner of a new deployment (its namespace's team label)
 
     @property
     def clusters(self) -> list[str]:
@@ -150,7 +151,7 @@ def build(tool: str, args: dict, deployment: str, current: Deployment | None, ta
 def _create(plan: Plan, dep: str, t: Target, rev: int) -> None:
     default = _default_sku(t.skus)
     name = cv.kaito_object_name(dep, rev)
-    ns, kaito, crp = mf.namespace(dep), mf.kaito_object(dep, name, t.model, default, t.replicas, rev), \
+    ns, kaito, crp = mf.namespace(dep, t.team), mf.kaito_object(dep, name, t.model, default, t.replicas, rev), \
         mf.placement(dep, t.clusters)
     ro = mf.sku_override(dep, kaito, t.skus)
     plan.strategy = "create"

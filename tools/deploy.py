@@ -157,6 +157,7 @@ def plan(args: DeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
                                                  clusters=", ".join(current.clusters) or "no cluster"))
     wanted = _with_added(args, current, snap, name)
     target = target_for(wanted, current, snap, catalog)
+    target.team = args.team if current is None else None
     live = live or {}
     p = change.build("deploy", args.given(), name, current, target, snap, catalog,
                      live.get("kaito"), live.get("override"))
