@@ -61,7 +61,8 @@ def _usage(catalog: Catalog, snap: FleetSnapshot, model: str, sku: str, replicas
 
 
 def _envs(snap: FleetSnapshot, clusters: set[str]) -> list[str]:
-    return sorted({(snap.cluster(c).environment or "unknown") if snap.cluster(c) else "unknown" for c in clusters})
+    found = (snap.cluster(c) for c in clusters)
+    return sorted({(c.environment if c else None) or "unknown" for c in found})
 
 
 def _override_with_deletes(deployment: str, kaito: dict, skus: dict[str, str], hide_on: set[str]) -> dict | None:
@@ -120,7 +121,7 @@ def build(tool: str, args: dict, deployment: str, current: Deployment | None, ta
                         replicas=target.replicas, clusters=target.clusters,
                         instance_types={c: s for c, s in target.skus.items() if s != _default_sku(target.skus)},
                         note=target.note or None)
-    base = dict(current.resource_versions) if current else {
+    base: dict[str, str | None] = dict(current.resource_versions) if current else {
         f"Namespace/{deployment}": None, f"ClusterResourcePlacement/{deployment}": None}
     plan = Plan(tool=tool, args=args, deployment=deployment, strategy="noop", summary="", actions=actions,
                 gpu_delta=gpu_delta, cost_delta_per_hour=round(cost_delta, 4),

@@ -74,7 +74,7 @@ def plan(args: MoveArgs, snap: FleetSnapshot, catalog: Catalog | None = None, li
     p = change.build("move", args.given(), dep.name, dep, target, snap, catalog, live.get("kaito"),
                      live.get("override"))
     gained = list(skus)  # in the placement's order: the first replaces the first cluster left, ...
-    pairs = dict(zip(gained, leaving)) if len(gained) == len(leaving) else {}
+    pairs = dict(zip(gained, leaving, strict=True)) if len(gained) == len(leaving) else {}
     for a in p.actions:
         if a.cluster in skus:
             a.detail = M.ACTION_MOVE_IN.format(old=pairs.get(a.cluster, plan_text.names(leaving)),

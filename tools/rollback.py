@@ -89,10 +89,10 @@ def _check_fits(snap: FleetSnapshot, catalog: Catalog, current: Deployment, rev:
         pool = cluster.pool(sku) if cluster else None
         per = model.nodes_on(sku) if model else None
         why = M.ROLLBACK_NO_SKU if pool is None else M.ROLLBACK_NO_FIT if not per else None
-        if why:
+        if why or pool is None or per is None:
             raise InvalidRequest(M.ROLLBACK_UNFIT.format(revision=rev.revision, deployment=current.name,
                                                          model=rev.model, sku=sku, cluster=c,
-                                                         why=why.format(sku=sku)))
+                                                         why=(why or M.ROLLBACK_NO_FIT).format(sku=sku)))
         need = per * rev.replicas - (per * current.replicas if c in kept and not new_object else 0)
         if need > pool.free_nodes:
             raise InvalidRequest(M.NO_CAPACITY.format(cluster=c, free=pool.free_nodes, sku=sku,
