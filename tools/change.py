@@ -183,7 +183,7 @@ def _in_place(plan: Plan, dep: str, cur: Deployment, t: Target, rev: int, live: 
     # wait where something changed: every cluster when the replica count changes, else the new ones
     changed = t.clusters if cur.replicas != t.replicas else sorted(added)
     if added and removed:
-        _switch_over(plan, dep, cur, t, kaito, ro, crp, changed, live_ro)
+        _switch_over(plan, dep, cur, t, kaito, ro, crp, changed, live, live_ro)
     else:
         plan.steps = [Step(kind="apply", manifest=o) for o in plan.manifests]
         plan.steps += [Step(kind="delete", ref=d) for d in plan.deletes]
@@ -204,7 +204,7 @@ def _in_place(plan: Plan, dep: str, cur: Deployment, t: Target, rev: int, live: 
 
 
 def _switch_over(plan: Plan, dep: str, cur: Deployment, t: Target, kaito: dict, ro: dict | None, crp: dict,
-                 changed: list[str], live_ro: dict | None) -> None:
+                 changed: list[str], live: dict, live_ro: dict | None) -> None:
     """Clusters both join and leave (a move, or "only there"): make before break. The object is placed on
     the union first; the clusters it leaves lose it only once it serves on the new ones. If the new side
     fails, the undo steps put the placement (and the override) back and the old clusters keep serving."""
@@ -237,6 +237,8 @@ def _switch_over(plan: Plan, dep: str, cur: Deployment, t: Target, kaito: dict, 
         undo.append(Step(kind="apply", manifest=mf.desired(live_ro)))
     elif ro_switch:
         undo.append(Step(kind="delete", ref=_ref(ro_switch)))
+    if live:  # the object's revision label (and replicas) as they were
+        undo.append(Step(kind="apply", manifest=mf.desired(live)))
     plan.steps, plan.undo = steps, undo
 
 
