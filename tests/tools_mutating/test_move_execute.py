@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.tools_mutating.mutating_helpers import (
-    Expect, assert_dry_run_accepts, check_rolled_out, execute, kaito_objects, raw_deployment,
+    Expect,
+    assert_dry_run_accepts,
+    check_rolled_out,
+    execute,
+    kaito_objects,
+    raw_deployment,
 )
 from tools import move
 from tools.args import MoveArgs
