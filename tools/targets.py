@@ -4,9 +4,10 @@ the clusters that can and lists the others with the reason. Pure.
 * ``place_named``: every named cluster must take the model; otherwise ``ClustersUnfit`` names each cluster
   that cannot, with the reason ("tainted fleetops.dev/cordoned=gpu-driver-upgrade:NoSchedule"), never only
   "0 of 1 cluster(s) fit".
-* ``place_some``: ``count`` clusters by placement. When ``count`` covers every cluster the filters select
-  ("all prod clusters"), only those that can take the change are chosen and the rest are left out with the
-  reason; otherwise ``count`` must fit. Either way the plan lists the selected clusters left out.
+* ``place_some``: ``count`` clusters by placement. When ``count`` is exactly the number of clusters the
+  filters select ("all prod clusters": the interpreter gives that count), only those that can take the change are chosen and the rest are left out with the
+  reason; otherwise ``count`` must fit (asking for more clusters than there are is an error). Either way
+  the plan lists the selected clusters left out.
 """
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ def place_some(snap: FleetSnapshot, catalog: Catalog, model: str, replicas: int,
                        credit=credit or {}, **filters)
     out = left_out(p)
     selected = len(p.chosen) + sum(1 for r in p.rejected if r.instance_type is not None) + len(out)
-    if not p.ok and not (p.chosen and count >= selected):  # "all of them": take those that can
+    if not p.ok and not (p.chosen and count == selected):  # exactly "all of them": take those that can
         p.require()
     return {c.cluster: c.instance_type for c in p.chosen}, out
 
