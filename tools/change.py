@@ -31,6 +31,8 @@ class Target:
     skus: dict[str, str]  # cluster -> instance type
     note: str = ""
     args: dict = field(default_factory=dict)
+    left_out: dict[str, str] = field(default_factory=dict)  # cluster -> why a placement left it out
+    team: str | None = None  # owner of a new deployment (its namespace's team label)
 
     @property
     def clusters(self) -> list[str]:
@@ -59,7 +61,8 @@ def _usage(catalog: Catalog, snap: FleetSnapshot, model: str, sku: str, replicas
 
 
 def _envs(snap: FleetSnapshot, clusters: set[str]) -> list[str]:
-    return sorted({(snap.cluster(c).environment or "unknown") if snap.cluster(c) else "unknown" for c in clusters})
+    found = (snap.cluster(c) for c in clusters)
+    return sorted({(c.environment if c else None) or "unknown" for c in found})
 
 
 def _override_with_deletes(deployment: str, kaito: dict, skus: dict[str, str], hide_on: set[str]) -> dict | None:
@@ -118,7 +121,7 @@ def build(tool: str, args: dict, deployment: str, current: Deployment | None, ta
                         replicas=target.replicas, clusters=target.clusters,
                         instance_types={c: s for c, s in target.skus.items() if s != _default_sku(target.skus)},
                         note=target.note or None)
-    base = dict(current.resource_versions) if current else {
+    base: dict[str, str | None] = dict(current.resource_versions) if current else {
         f"Namespace/{deployment}": None, f"ClusterResourcePlacement/{deployment}": None}
     plan = Plan(tool=tool, args=args, deployment=deployment, strategy="noop", summary="", actions=actions,
                 gpu_delta=gpu_delta, cost_delta_per_hour=round(cost_delta, 4),
@@ -149,7 +152,7 @@ def build(tool: str, args: dict, deployment: str, current: Deployment | None, ta
 def _create(plan: Plan, dep: str, t: Target, rev: int) -> None:
     default = _default_sku(t.skus)
     name = cv.kaito_object_name(dep, rev)
-    ns, kaito, crp = mf.namespace(dep), mf.kaito_object(dep, name, t.model, default, t.replicas, rev), \
+    ns, kaito, crp = mf.namespace(dep, t.team), mf.kaito_object(dep, name, t.model, default, t.replicas, rev), \
         mf.placement(dep, t.clusters)
     ro = mf.sku_override(dep, kaito, t.skus)
     plan.strategy = "create"
@@ -176,15 +179,18 @@ def _in_place(plan: Plan, dep: str, cur: Deployment, t: Target, rev: int, live: 
     plan.manifests = [o for o in (kaito, ro, crp) if o]
     if live_ro is not None and ro is None:
         plan.deletes = [_ref(live_ro)]
-    plan.steps = [Step(kind="apply", manifest=o) for o in plan.manifests]
-    plan.steps += [Step(kind="delete", ref=d) for d in plan.deletes]
     kref = _ref(kaito)
     # wait where something changed: every cluster when the replica count changes, else the new ones
     changed = t.clusters if cur.replicas != t.replicas else sorted(added)
-    if changed:
-        plan.steps.append(Step(kind="wait_ready", ref=kref, clusters=changed, note=M.STEP_WAIT_READY))
-    if removed:
-        plan.steps.append(Step(kind="wait_absent", ref=kref, clusters=sorted(removed), note=M.STEP_WAIT_GONE))
+    if added and removed:
+        _switch_over(plan, dep, cur, t, kaito, ro, crp, changed, live, live_ro)
+    else:
+        plan.steps = [Step(kind="apply", manifest=o) for o in plan.manifests]
+        plan.steps += [Step(kind="delete", ref=d) for d in plan.deletes]
+        if changed:
+            plan.steps.append(Step(kind="wait_ready", ref=kref, clusters=changed, note=M.STEP_WAIT_READY))
+        if removed:
+            plan.steps.append(Step(kind="wait_absent", ref=kref, clusters=sorted(removed), note=M.STEP_WAIT_GONE))
     for a in plan.actions:
         if a.cluster in added:
             a.action, a.detail = "create", M.ACTION_CREATE.format(sku=t.skus[a.cluster], replicas=t.replicas)
@@ -195,6 +201,45 @@ def _in_place(plan: Plan, dep: str, cur: Deployment, t: Target, rev: int, live: 
         else:
             a.action, a.detail = "keep", M.ACTION_KEEP
     plan.summary = M.PLAN_IN_PLACE.format(deployment=dep)
+
+
+def _switch_over(plan: Plan, dep: str, cur: Deployment, t: Target, kaito: dict, ro: dict | None, crp: dict,
+                 changed: list[str], live: dict, live_ro: dict | None) -> None:
+    """Clusters both join and leave (a move, or "only there"): make before break. The object is placed on
+    the union first; the clusters it leaves lose it only once it serves on the new ones. If the new side
+    fails, the undo steps put the placement (and the override) back and the old clusters keep serving."""
+    added = sorted(set(t.clusters) - set(cur.clusters))
+    removed = sorted(set(cur.clusters) - set(t.clusters))
+    union = sorted(set(cur.clusters) | set(t.clusters))
+    kref = _ref(kaito)
+    # during the switch every cluster keeps (or gets) its instance type: an override rule dropped too early
+    # would change an immutable field on a member that still serves
+    switch_skus = {c: cur.instance_type_on(c) for c in cur.clusters}
+    switch_skus.update({c: t.skus[c] for c in added})
+    ro_switch = mf.sku_override(dep, kaito, switch_skus)
+    steps = [Step(kind="apply", manifest=kaito)]
+    if ro_switch:
+        steps.append(Step(kind="apply", manifest=ro_switch))
+    steps.append(Step(kind="apply", manifest=mf.placement(dep, union)))
+    steps.append(Step(kind="wait_ready", ref=kref, clusters=changed, note=M.STEP_WAIT_READY))
+    steps.append(Step(kind="apply", manifest=crp))
+    steps.append(Step(kind="wait_absent", ref=kref, clusters=removed, note=M.STEP_WAIT_GONE))
+    if ro:
+        steps.append(Step(kind="apply", manifest=ro))
+    elif ro_switch or live_ro:
+        gone = _ref(ro_switch or live_ro)  # type: ignore[arg-type]
+        plan.deletes = [gone]
+        steps.append(Step(kind="delete", ref=gone))
+    # undo: the placement back to the old clusters, the new copies gone, then the override as it was
+    undo = [Step(kind="apply", manifest=mf.placement(dep, sorted(cur.clusters))),
+            Step(kind="wait_absent", ref=kref, clusters=added, note=M.STEP_WAIT_GONE)]
+    if live_ro:
+        undo.append(Step(kind="apply", manifest=mf.desired(live_ro)))
+    elif ro_switch:
+        undo.append(Step(kind="delete", ref=_ref(ro_switch)))
+    if live:  # the object's revision label (and replicas) as they were
+        undo.append(Step(kind="apply", manifest=mf.desired(live)))
+    plan.steps, plan.undo = steps, undo
 
 
 def _blue_green(plan: Plan, dep: str, cur: Deployment, t: Target, rev: int, live_ro: dict | None) -> None:

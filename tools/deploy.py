@@ -8,10 +8,18 @@ max_cost_per_hour) keeps those of its clusters that pass the filters and lets th
 Instance type per cluster: kept where nothing asks for a change, otherwise the placement's choice there.
 A blue/green needs room for the new side beside the old (no credit); an in-place scale counts the
 deployment's own nodes as free.
+
+Set operations (DESIGN §4 wave 2): ``add_clusters`` keeps every cluster the deployment runs on and adds the
+named ones; ``clusters`` on an existing deployment means "only there" (the plan and its intent say which
+clusters it leaves, and the clusters it leaves lose it only once the new ones serve). ``deploy MODEL`` with
+``clusters`` while the default-named deployment already runs elsewhere is ``AddOrMove``: never a silent move.
+Named clusters that cannot take the change are named with the reason; a placement-based target that covers
+every selected cluster ("all prod clusters") takes those that can and lists the others (``Plan.left_out``).
+Every plan carries ``Plan.intent``: the meaning in words and the resolved arguments a re-plan uses.
 """
 from __future__ import annotations
 
-from tools import change
+from tools import change, plan_text
 from tools.args import DeployArgs
 from tools.catalog import Catalog, default_catalog
 from tools.errors import InvalidRequest, UnknownName
@@ -20,7 +28,8 @@ from tools.fleet.models import Deployment, FleetSnapshot
 from tools.manifests import default_name
 from tools.messages import plans as M
 from tools.placement import plan_placement
-from tools.plan import Plan
+from tools.plan import Intent, Plan
+from tools.targets import AddOrMove, known, own_environment, place_named, place_some
 
 MAX_NAME = 55  # room for the "-r<revision>" suffix of the KAITO object within 63 characters
 PLACEMENT_ARGS = ("count", "geo", "region", "environment", "provider", "gpu", "instance_type", "prefer",
@@ -34,21 +43,11 @@ def _filters(args: DeployArgs) -> dict:
 
 def _place(snap: FleetSnapshot, catalog: Catalog, model: str, replicas: int, count: int, filters: dict,
            clusters: list[str] | None = None, credit: dict | None = None) -> dict[str, str]:
-    p = plan_placement(snap, catalog, model=model, replicas=replicas, count=count, clusters=clusters,
-                       credit=credit or {}, **filters)
-    if clusters and p.unknown_clusters:
-        name = p.unknown_clusters[0]
-        raise UnknownName.among("cluster", name, [c.name for c in snap.clusters])
+    if clusters:
+        return place_named(snap, catalog, model, replicas, list(clusters), filters, credit)
+    p = plan_placement(snap, catalog, model=model, replicas=replicas, count=count, credit=credit or {}, **filters)
     p.require()
     return {c.cluster: c.instance_type for c in p.chosen}
-
-
-def _own_environment(filters: dict, current: Deployment, snap: FleetSnapshot) -> dict:
-    """An update stays in the deployment's environment unless the request names one."""
-    envs = {c.environment for c in (snap.cluster(n) for n in current.clusters) if c and c.environment}
-    if "environment" not in filters and len(envs) == 1:
-        return {**filters, "environment": envs.pop()}
-    return filters
 
 
 def _relocate(snap: FleetSnapshot, catalog: Catalog, model: str, replicas: int, count: int, filters: dict,
@@ -75,9 +74,7 @@ def target_for(args: DeployArgs, current: Deployment | None, snap: FleetSnapshot
                                          or cv.kaito_kind(replicas) != cv.kaito_kind(current.replicas)
                                          or args.instance_type is not None or args.gpu is not None)
     if args.clusters:
-        unknown = [c for c in args.clusters if snap.cluster(c) is None]
-        if unknown:
-            raise UnknownName.among("cluster", unknown[0], [c.name for c in snap.clusters])
+        known(snap, list(args.clusters))
     if current is None or immutable:
         # every target cluster needs the new side's full size (blue/green keeps the old side meanwhile)
         if args.clusters:
@@ -97,13 +94,14 @@ def target_for(args: DeployArgs, current: Deployment | None, snap: FleetSnapshot
         if current:
             return change.Target(model, replicas, _relocate(snap, catalog, model, replicas,
                                                             args.count or len(current.clusters),
-                                                            _own_environment(filters, current, snap), current))
-        return change.Target(model, replicas, _place(snap, catalog, model, replicas, args.count or 1, filters))
+                                                            own_environment(filters, current, snap), current))
+        skus, out = place_some(snap, catalog, model, replicas, args.count or 1, filters)
+        return change.Target(model, replicas, skus, left_out=out)
     # mutable update: keep the instance type where the deployment already runs
     if args.clusters:
         wanted = list(args.clusters)
     elif placement_asked:
-        filters = _own_environment(filters, current, snap)
+        filters = own_environment(filters, current, snap)
         credit = {(c, current.instance_type_on(c)): _nodes(catalog, current, c) for c in current.clusters}
         wanted = list(_relocate(snap, catalog, model, replicas, args.count or len(current.clusters), filters,
                                 current, credit))
@@ -152,9 +150,50 @@ def plan(args: DeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
     if current is None and args.model is None:
         raise UnknownName.among("deployment", name, [d.name for d in snap.deployments])
     if current is not None and args.name is None:
+        asked = list(args.clusters or args.add_clusters or [])
+        if asked:
+            raise AddOrMove(name, current.model, list(current.clusters), asked)
         raise InvalidRequest(M.NAME_TAKEN.format(name=name, model=current.model,
                                                  clusters=", ".join(current.clusters) or "no cluster"))
-    target = target_for(args, current, snap, catalog)
+    wanted = _with_added(args, current, snap, name)
+    target = target_for(wanted, current, snap, catalog)
+    target.team = args.team if current is None else None
     live = live or {}
-    return change.build("deploy", args.given(), name, current, target, snap, catalog,
-                        live.get("kaito"), live.get("override"))
+    p = change.build("deploy", args.given(), name, current, target, snap, catalog,
+                     live.get("kaito"), live.get("override"))
+    p.left_out = dict(target.left_out)
+    p.intent = _intent(args, name, current, target, catalog)
+    return p.seal()
+
+
+def _with_added(args: DeployArgs, current: Deployment | None, snap: FleetSnapshot, name: str) -> DeployArgs:
+    """``add_clusters`` as the full cluster list: every cluster it runs on plus the added ones."""
+    if args.add_clusters is None:
+        return args
+    if current is None:
+        raise InvalidRequest(M.ADD_NEEDS_DEPLOYMENT.format(name=name, clusters=",".join(args.add_clusters)))
+    known(snap, list(args.add_clusters))
+    already = [c for c in args.add_clusters if c in current.clusters]
+    if already:
+        raise InvalidRequest(M.ALREADY_ON.format(deployment=name, clusters=", ".join(already),
+                                                 todo=M.ALREADY_ON_ADD))
+    return args.model_copy(update={"clusters": [*current.clusters, *args.add_clusters], "add_clusters": None})
+
+
+def _intent(args: DeployArgs, name: str, current: Deployment | None, target: change.Target,
+            catalog: Catalog) -> Intent:
+    """The request in words and the resolved arguments: where a placement chose the clusters, the chosen
+    clusters (a re-plan must not choose again); an update that did not ask about clusters records none, so
+    that a re-plan never removes a cluster added meanwhile."""
+    resolved = {k: v for k, v in args.given().items() if k != "count"}
+    resolved["name"] = name
+    located = args.clusters is not None or any(getattr(args, k) is not None for k in RELOCATE_ARGS)
+    if args.add_clusters is None and (current is None or located):
+        resolved["clusters"] = target.clusters
+    if current is None:
+        text = M.INTENT_CREATE.format(model=target.model, deployment=name, clusters=plan_text.names(target.clusters))
+    else:
+        text = plan_text.update_text(name, current, target, catalog)
+    if args.stages:
+        text += M.INTENT_STAGES.format(stages=" → ".join(args.stages))
+    return Intent(text=text, args=resolved)

@@ -2,7 +2,8 @@
 
 Filters: model (preset id, case-insensitive), cluster (placed on it; an unknown cluster name is an
 ``UnknownName`` error), environment (any of its clusters is in that environment), status
-(ready/progressing/failed = ``Deployment.status``). Listed by name.
+(ready/progressing/failed = ``Deployment.status``), team (the ``fleetops.dev/team`` label of its namespace,
+"unowned" without one). Listed by name.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tools.fleet.models import Deployment, FleetSnapshot
 from tools.messages import tools as M
 from tools.readonly import ClusterState, ToolResult, cluster_states, coerce_args
 from tools.render import filters_text, table
+from tools.teams import team_of
 
 
 class DeploymentRow(BaseModel):
@@ -64,6 +66,8 @@ def run(snapshot: FleetSnapshot, args: ListDeploymentsArgs | dict | None = None)
         if a.environment and not any(env.get(c) == a.environment for c in d.clusters):
             continue
         if a.status and d.status != a.status:
+            continue
+        if a.team and team_of(d) != a.team:
             continue
         out.append(deployment_row(d))
     return ListDeploymentsResult(deployments=out, filters=a.given())

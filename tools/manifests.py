@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 
 from tools.fleet import conventions as cv
+from tools.teams import TEAM_LABEL
 
 GATED_PREFIXES = ("meta-llama/",)  # HuggingFace repos that need an access token (FLEET_API §9.3)
 HF_SECRET = "hf-token"
@@ -22,9 +23,10 @@ def _labels(deployment: str, revision: int | None = None) -> dict[str, str]:
     return labels
 
 
-def namespace(deployment: str) -> dict:
-    return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": deployment, "labels": _labels(deployment)}}
+def namespace(deployment: str, team: str | None = None) -> dict:
+    """The deployment's hub namespace; ``team`` (the owner) becomes its ``fleetops.dev/team`` label."""
+    labels = _labels(deployment) | ({TEAM_LABEL: team} if team else {})
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": deployment, "labels": labels}}
 
 
 def _preset(model: str) -> dict:

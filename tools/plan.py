@@ -78,6 +78,8 @@ class Plan(BaseModel):
     base: dict[str, str | None] = Field(default_factory=dict)  # resourceVersions (None = must not exist)
     revision: Revision | None = None  # the revision record written when the change is applied
     intent: Intent | None = None  # what was meant (kept across re-plans)
+    # clusters a placement-based target left out, with the reason (tainted, stale heartbeat, no room)
+    left_out: dict[str, str] = Field(default_factory=dict)
     hash: str = ""
 
     def content(self) -> dict:
@@ -115,4 +117,6 @@ class Plan(BaseModel):
             "environments": self.environments,
             "clusters": self.clusters,
             "base": self.base,
+            "intent": self.intent.model_dump(mode="json") if self.intent else None,
+            "left_out": self.left_out,
         }

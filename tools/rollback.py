@@ -3,17 +3,23 @@
 The target comes from the bot's own revision record (full manifests, stored on the hub), never from
 KubeFleet's snapshot retention. Going back becomes a new revision (history only grows), applied with the
 same rules as any update: blue/green when the model, an instance type or the kind differs, else in place.
+
+The plan records its target: ``Plan.intent.args["to_revision"]`` is the revision resolved when the request
+was made, and the intent says it in words ("Roll back coder-assist: revision 3 (Qwen2.5-Coder-32B, H100) →
+revision 2 (Qwen2.5-Coder-7B, H100)"). A re-plan from those args goes to the same revision; when the
+deployment already runs what that revision ran (another rollback got there first), it is refused with the
+reason instead of turning into a change the other way.
 """
 from __future__ import annotations
 
-from tools import change
+from tools import change, plan_text
 from tools.args import RollbackArgs
 from tools.catalog import Catalog, default_catalog
 from tools.errors import InvalidRequest, UnknownName
 from tools.fleet import conventions as cv
 from tools.fleet.models import Deployment, FleetSnapshot, Revision
 from tools.messages import plans as M
-from tools.plan import Plan
+from tools.plan import Intent, Plan
 
 
 def pick(revisions: list[Revision], current: int, deployment: str, to: int | None) -> Revision:
@@ -49,7 +55,23 @@ def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None
     live = live or {}
     p = change.build("rollback", args.given(), current.name, current, target, snap, catalog,
                      live.get("kaito"), live.get("override"))
-    return p
+    if p.strategy == "noop":
+        raise InvalidRequest(M.ROLLBACK_ALREADY.format(deployment=current.name, revision=rev.revision,
+                                                       current=current.revision))
+    p.intent = _intent(args, current, rev, catalog)
+    return p.seal()
+
+
+def _intent(args: RollbackArgs, current: Deployment, rev: Revision, catalog: Catalog) -> Intent:
+    now = next((r for r in current.revisions if r.revision == current.revision), None) or Revision(
+        revision=current.revision, model=current.model, instance_type=current.instance_type,
+        replicas=current.replicas, clusters=list(current.clusters), instance_types=dict(current.instance_types))
+    text = M.INTENT_ROLLBACK.format(deployment=current.name, old=current.revision,
+                                    old_what=plan_text.revision_label(now, catalog), new=rev.revision,
+                                    new_what=plan_text.revision_label(rev, catalog))
+    if args.stages:
+        text += M.INTENT_STAGES.format(stages=" → ".join(args.stages))
+    return Intent(text=text, args={**args.given(), "deployment": current.name, "to_revision": rev.revision})
 
 
 def _check_fits(snap: FleetSnapshot, catalog: Catalog, current: Deployment, rev: Revision,
@@ -67,10 +89,10 @@ def _check_fits(snap: FleetSnapshot, catalog: Catalog, current: Deployment, rev:
         pool = cluster.pool(sku) if cluster else None
         per = model.nodes_on(sku) if model else None
         why = M.ROLLBACK_NO_SKU if pool is None else M.ROLLBACK_NO_FIT if not per else None
-        if why:
+        if why or pool is None or per is None:
             raise InvalidRequest(M.ROLLBACK_UNFIT.format(revision=rev.revision, deployment=current.name,
                                                          model=rev.model, sku=sku, cluster=c,
-                                                         why=why.format(sku=sku)))
+                                                         why=(why or M.ROLLBACK_NO_FIT).format(sku=sku)))
         need = per * rev.replicas - (per * current.replicas if c in kept and not new_object else 0)
         if need > pool.free_nodes:
             raise InvalidRequest(M.NO_CAPACITY.format(cluster=c, free=pool.free_nodes, sku=sku,

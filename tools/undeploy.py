@@ -3,17 +3,19 @@
 Some clusters: the placement shrinks (KubeFleet removes the objects there), in place. All clusters: the
 placement is deleted first (KubeFleet removes what it placed), then, once the members are clean, the hub
 namespace with its KAITO object. The revision history stays, so a later rollback can bring it back.
+Never a replacement: the intent says which clusters it leaves and which it keeps, and records them
+(``intent.args["clusters"]``), so a re-plan never removes a cluster added since.
 """
 from __future__ import annotations
 
-from tools import change
+from tools import change, plan_text
 from tools.args import UndeployArgs
 from tools.catalog import Catalog, default_catalog
 from tools.errors import InvalidRequest, UnknownName
 from tools.fleet import conventions as cv
 from tools.fleet.models import FleetSnapshot, Revision
 from tools.messages import plans as M
-from tools.plan import ClusterAction, ObjectRef, Plan, Step
+from tools.plan import ClusterAction, Intent, ObjectRef, Plan, Step
 
 
 def plan(args: UndeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
@@ -38,8 +40,22 @@ def plan(args: UndeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None
                          live.get("kaito"), live.get("override"))
         p.summary = M.PLAN_UNDEPLOY_SOME.format(deployment=dep.name, clusters=", ".join(removing),
                                                 remaining=", ".join(remaining))
-        return p.seal()
-    return _remove_all(args, dep, snap, catalog)
+        for a in p.actions:
+            if a.action == "remove":
+                a.detail = M.ACTION_UNDEPLOY
+    else:
+        p = _remove_all(args, dep, snap, catalog)
+    p.intent = _intent(dep.name, removing, remaining)
+    return p.seal()
+
+
+def _intent(deployment: str, removing: list[str], remaining: list[str]) -> Intent:
+    if remaining:
+        text = M.INTENT_UNDEPLOY_SOME.format(deployment=deployment, clusters=plan_text.names(removing)) + \
+            plan_text.keeps(remaining)
+    else:
+        text = M.INTENT_UNDEPLOY_ALL.format(deployment=deployment, clusters=plan_text.names(removing))
+    return Intent(text=text, args={"deployment": deployment, "clusters": sorted(removing)})
 
 
 def _remove_all(args: UndeployArgs, dep, snap: FleetSnapshot, catalog: Catalog) -> Plan:
@@ -53,7 +69,7 @@ def _remove_all(args: UndeployArgs, dep, snap: FleetSnapshot, catalog: Catalog) 
         g, usd = change._usage(catalog, snap, dep.model, dep.instance_type_on(c), dep.replicas, c)
         gpus -= g
         cost -= usd
-        actions.append(ClusterAction(cluster=c, action="remove", detail=M.ACTION_REMOVE,
+        actions.append(ClusterAction(cluster=c, action="remove", detail=M.ACTION_UNDEPLOY,
                                      instance_type=dep.instance_type_on(c), gpu_delta=-g,
                                      cost_delta_per_hour=round(-usd, 4)))
     new_rev = max([r.revision for r in dep.revisions] + [dep.revision]) + 1

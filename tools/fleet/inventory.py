@@ -325,4 +325,5 @@ def deployment_from(name: str, kaito_objs: list[dict], crp: dict | None, revisio
         kaito_name=(primary or {}).get("metadata", {}).get("name"), resource_versions=rvs,
         instance_types={c: t for c, t in (sku_overrides(primary, overrides or []) if primary else {}).items()
                         if t != sku and c in clusters},
-        other_kaito=[f"{o['kind']}/{o['metadata']['name']}" for o in kaito_objs if o is not primary])
+        other_kaito=[f"{o['kind']}/{o['metadata']['name']}" for o in kaito_objs if o is not primary],
+        labels=dict(((namespace_obj or {}).get("metadata") or {}).get("labels") or {}))

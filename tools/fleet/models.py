@@ -119,6 +119,8 @@ class Deployment(BaseModel):
     other_kaito: list[str] = Field(default_factory=list)
     # version tokens of the hub objects this view was read from (plan bases; None = absent)
     resource_versions: dict[str, str | None] = Field(default_factory=dict)
+    # labels of the deployment's hub namespace (e.g. fleetops.dev/team, the owning team)
+    labels: dict[str, str] = Field(default_factory=dict)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

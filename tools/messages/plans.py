@@ -55,3 +55,50 @@ STRATEGY_NAMES = {"create": "create", "in_place": "in place", "blue_green": "blu
                   "noop": "no change"}
 EXEC_UNDO_FAILED = "undo did not finish ({problems}): check the deployment by hand"
 PLAN_ALTERED = "The plan was altered after it was sealed (its hash no longer matches); plan again."
+
+# --- intent: what a request means, in words (Plan.intent.text), and the per-cluster lines of a card ----------
+INTENT_CREATE = "Deploy {model} as {deployment} on {clusters}"
+INTENT_ADD = "Add {added} to {deployment}"
+INTENT_ONLY = "Run {deployment} only on {clusters}"
+INTENT_UPDATE = "Update {deployment}: {changes}"
+INTENT_UPDATE_NOTHING = "Update {deployment}"
+INTENT_CHANGE = "{label} {old} → {new}"
+INTENT_MOVE = "Move {deployment} off {from_clusters} → {to_clusters}"
+INTENT_UNDEPLOY_SOME = "Remove {deployment} from {clusters}, no replacement"
+INTENT_UNDEPLOY_ALL = "Remove {deployment} from all its clusters ({clusters})"
+INTENT_ROLLBACK = "Roll back {deployment}: revision {old} ({old_what}) → revision {new} ({new_what})"
+INTENT_WHAT = "{model}, {gpu}"
+INTENT_KEEPS = " (keeps {clusters})"
+INTENT_ADDS = "adds {clusters}"
+INTENT_LEAVES = "leaves {clusters}"
+INTENT_PARTS = ": {parts}"
+INTENT_ON = " on {clusters}"
+INTENT_STAGES = ", in stages {stages}"
+
+LINE_VERBS = {"create": "add", "update": "update", "replace": "replace", "scale": "scale", "remove": "remove",
+              "keep": "keep"}
+LINE_ACTION = "{verb} {cluster}: {detail}"
+LINE_ACTION_BARE = "{verb} {cluster}"
+LINE_LEFT_OUT = "left out {cluster}: {reason}"
+ACTION_MOVE_IN = "replaces {old} ({detail})"
+ACTION_MOVE_OUT = "remove once {new} serves"
+ACTION_UNDEPLOY = "remove, no replacement"
+
+# --- typed refusals of the set operations -----------------------------------------------------------------
+ADD_OR_MOVE = ("A deployment named '{name}' already runs {model} on {current}. Say whether to add {requested} to it "
+               "(deploy name={name} add_clusters={requested}) or to move it there (move deployment={name} "
+               "to_clusters={requested}); to run a second copy, give it another name.")
+ADD_NEEDS_DEPLOYMENT = ("add_clusters adds clusters to an existing deployment, and there is no deployment "
+                        "'{name}'. To create one, deploy with clusters={clusters}.")
+ALREADY_ON = "Deployment '{deployment}' already runs on {clusters}; {todo}"
+ALREADY_ON_ADD = "add other clusters, or leave those out."
+ALREADY_ON_MOVE = "move it to clusters it does not run on yet."
+MOVE_NOWHERE = "Deployment '{deployment}' runs on no cluster; deploy it (name={deployment}, clusters=...) instead."
+MOVE_OVERLAP = "a cluster cannot be both left and gained: {clusters}"
+CANNOT_TAKE = "{model} cannot go to {clusters}. {hint}"
+CANNOT_TAKE_ONE = "{cluster}: {reason}"
+CANNOT_TAKE_HINT = "Choose other clusters, or ask for a placement (plan_placement) to see which fit."
+ROLLBACK_ALREADY = ("Deployment '{deployment}' already runs what revision {revision} ran (it is at revision "
+                    "{current}); nothing to roll back. If you meant another revision, name it (to_revision=...).")
+PLAN_MOVE = ("Move {deployment} off {from_clusters} onto {to_clusters}: the new copies start beside the old ones, and "
+             "the old ones are removed only once the new ones serve (if they fail, the old ones keep serving).")

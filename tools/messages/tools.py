@@ -131,6 +131,24 @@ DEPLOYMENT_CURRENT = "{revision} *"
 DEPLOYMENT_NO_CLUSTERS = "  (not placed on any cluster)"
 DEPLOYMENT_NO_REVISIONS = "  (no revisions recorded)"
 
+UNOWNED = "unowned"
+
+MODELS_HEAD = ("MODEL", "PARAMS", "INSTANCE TYPES (NODES PER REPLICA)")
+MODELS_COUNT = "{n} model(s) in the catalog{filters}."
+MODELS_NONE = "No model in the catalog fits{filters}."
+MODELS_FIT = "{instance_type} ({gpu}) ×{nodes}"
+MODELS_FIT_ROOM = "{instance_type} ({gpu}) ×{nodes}{room}"
+MODELS_ROOM = ", room now"
+MODELS_NO_ROOM = ", full now"
+MODELS_NOWHERE = "(no instance type of the fleet)"
+
+COST_HEAD = ("{group}", "NODES", "GPUS", "$/HOUR", "$/MONTH")
+COST_TITLE = "GPU cost{filters}: {hour} per hour, {month} per 30-day month ({nodes} node(s), {gpus} GPU(s))."
+COST_NONE = "Nothing runs{filters}: no GPU cost."
+COST_UNPRICED = "No price known for: {what} (not counted)."
+COST_GROUP_NAMES = {"deployment": "DEPLOYMENT", "cluster": "CLUSTER", "environment": "ENVIRONMENT", "team": "TEAM",
+                    "model": "MODEL"}
+
 
 def plural(n: int, one: str, many: str) -> str:
     return one if n == 1 else many
