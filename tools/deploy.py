@@ -14,6 +14,7 @@ from __future__ import annotations
 from tools import change
 from tools.args import DeployArgs
 from tools.catalog import Catalog, default_catalog
+from tools.context import ToolContext
 from tools.errors import InvalidRequest, UnknownName
 from tools.fleet import conventions as cv
 from tools.fleet.models import Deployment, FleetSnapshot
@@ -21,6 +22,8 @@ from tools.manifests import default_name
 from tools.messages import plans as M
 from tools.placement import plan_placement
 from tools.plan import Plan
+from tools.registry import Tool
+from tools.runner import live_inputs
 
 MAX_NAME = 55  # room for the "-r<revision>" suffix of the KAITO object within 63 characters
 PLACEMENT_ARGS = ("count", "geo", "region", "environment", "provider", "gpu", "instance_type", "prefer",
@@ -158,3 +161,12 @@ def plan(args: DeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
     live = live or {}
     return change.build("deploy", args.given(), name, current, target, snap, catalog,
                         live.get("kaito"), live.get("override"))
+
+
+def handle(ctx: ToolContext, args: DeployArgs) -> Plan:
+    """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
+    snap, live = live_inputs(ctx, args.name)
+    return plan(args, snap, ctx.catalog, live=live)
+
+
+TOOL = Tool("deploy", DeployArgs, mutating=True, handler=handle)
