@@ -10,9 +10,7 @@ import re
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from tools.catalog import GPU_MODELS, Catalog, UnknownModel, default_catalog
 from tools.fleet.conventions import is_dns1123_label
