@@ -24,10 +24,11 @@ from pydantic import ValidationError
 from audit.errors import ChangeNotFound
 from audit.models import ChangeRequest
 from audit.store import Store
-from bot import storetools
+from bot import toolbox
 from bot.identity import Actor
 from bot.policy import Decision, Facts, Policy, decide
-from tools import registry, runner
+from tools import registry
+from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.executor import Executor, Outcome, ProgressEvent, StalePlan
 from tools.fleet.adapter import Fleet
@@ -138,10 +139,8 @@ class Pipeline:
 
     def _read(self, req: Request, tool: str, args: Any) -> Reply:
         try:
-            if tool in storetools.TOOLS:
-                result = storetools.run(tool, args, self.store, now=self.clock())
-            else:
-                result = runner.run_readonly(tool, args, self.fleet.snapshot(), self.fleet.catalog)
+            ctx = ToolContext(catalog=self.fleet.catalog, fleet=self.fleet, store=self.store, now=self.clock())
+            result = toolbox.run(tool, args, ctx)
         except (ToolError, FleetError) as e:
             self.store.audit.record("error", actor=req.actor.id, channel=req.channel, tool=tool,
                                     args=args.given(), message=str(e))
@@ -151,7 +150,8 @@ class Pipeline:
         return Reply(kind="result", text=result.render(), tool=tool, result=result)
 
     def _plan(self, tool: str, args: Any) -> Plan:
-        return runner.plan(tool, args, self.fleet)
+        plan: Plan = toolbox.run(tool, args, ToolContext(catalog=self.fleet.catalog, fleet=self.fleet))
+        return plan
 
     def _facts(self, plan: Plan) -> Facts:
         return Facts(tool=plan.tool, mutating=True, environments=frozenset(plan.environments),

@@ -10,9 +10,9 @@ import re
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from tools.catalog import GPU_MODELS, UnknownModel, default_catalog
+from tools.catalog import GPU_MODELS, Catalog, UnknownModel, default_catalog
 from tools.fleet.conventions import is_dns1123_label
 from tools.messages import args as M
 
@@ -121,11 +121,19 @@ def _names(v: Any) -> Any:
     return v
 
 
-def _model(v: Any) -> Any:
+def _catalog(info: ValidationInfo) -> Catalog:
+    """The catalog model names resolve against: the one passed in the validation context
+    (``Model.model_validate(raw, context={"catalog": catalog})``, as ``Tool.validate`` does), else, for
+    arguments built directly (``DeployArgs(model=...)`` in tests and scripts), the packaged default."""
+    given = (info.context or {}).get("catalog") if isinstance(info.context, dict) else None
+    return given if given is not None else default_catalog()
+
+
+def _model(v: Any, info: ValidationInfo) -> Any:
     if not isinstance(v, str):
         return v
     try:
-        return default_catalog().resolve(v).preset
+        return _catalog(info).resolve(v).preset
     except UnknownModel as e:
         raise ValueError(str(e)) from None
 

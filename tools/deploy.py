@@ -22,6 +22,7 @@ from __future__ import annotations
 from tools import change, plan_text
 from tools.args import DeployArgs
 from tools.catalog import Catalog, default_catalog
+from tools.context import ToolContext
 from tools.errors import InvalidRequest, UnknownName
 from tools.fleet import conventions as cv
 from tools.fleet.models import Deployment, FleetSnapshot
@@ -29,6 +30,8 @@ from tools.manifests import default_name
 from tools.messages import plans as M
 from tools.placement import plan_placement
 from tools.plan import Intent, Plan
+from tools.registry import Tool
+from tools.runner import live_inputs
 from tools.targets import AddOrMove, known, own_environment, place_named, place_some
 
 MAX_NAME = 55  # room for the "-r<revision>" suffix of the KAITO object within 63 characters
@@ -197,3 +200,12 @@ def _intent(args: DeployArgs, name: str, current: Deployment | None, target: cha
     if args.stages:
         text += M.INTENT_STAGES.format(stages=" → ".join(args.stages))
     return Intent(text=text, args=resolved)
+
+
+def handle(ctx: ToolContext, args: DeployArgs) -> Plan:
+    """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
+    snap, live = live_inputs(ctx, args.name)
+    return plan(args, snap, ctx.catalog, live=live)
+
+
+TOOL = Tool("deploy", DeployArgs, mutating=True, handler=handle)

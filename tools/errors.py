@@ -10,12 +10,29 @@ Text lives in ``tools/messages/tools.py``.
 from __future__ import annotations
 
 import difflib
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable, Sized
+from typing import Any, Protocol
 
 from tools.messages import tools as M
 
-if TYPE_CHECKING:  # pragma: no cover
-    from tools.placement import Placement
+
+class Shortfall(Protocol):
+    """What ``NothingFits`` reports: a placement with fewer chosen clusters than asked
+    (``tools.placement.Placement``; named structurally so that this module imports no placement code)."""
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def chosen(self) -> Sized: ...
+
+    @property
+    def suggestions(self) -> list[str]: ...
+
+    def to_json(self) -> dict[str, Any]: ...
 
 
 class ToolError(Exception):
@@ -54,7 +71,7 @@ class UnknownName(ToolError):
         super().__init__(M.UNKNOWN_NAME.format(kind=kind, name=name, hint=hint, todo=todo))
 
     @classmethod
-    def among(cls, kind: str, name: str, candidates: Iterable[str]) -> "UnknownName":
+    def among(cls, kind: str, name: str, candidates: Iterable[str]) -> UnknownName:
         return cls(kind, name, did_you_mean(name, candidates))
 
     def to_json(self) -> dict:
@@ -65,7 +82,7 @@ class UnknownName(ToolError):
 class NothingFits(ToolError):
     kind = "nothing_fits"
 
-    def __init__(self, placement: "Placement"):
+    def __init__(self, placement: Shortfall):
         self.placement = placement
         found = M.NOTHING_FITS_FOUND.format(chosen=len(placement.chosen), count=placement.count)
         hint = "; ".join(placement.suggestions) or M.NOTHING_FITS_HINT

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from tools.args import GetClusterArgs
+from tools.context import ToolContext
 from tools.errors import UnknownName
 from tools.fleet.models import FleetSnapshot
 from tools.messages import tools as M
@@ -12,6 +13,7 @@ from tools.readonly import (
     GpuRow, TaintRow, ToolResult, coerce_args, deployments_on, gpu_row, not_placeable_reason,
     status_word, taint_rows,
 )
+from tools.registry import Tool
 from tools.render import age, kv, table
 
 
@@ -99,3 +101,10 @@ def run(snapshot: FleetSnapshot, args: GetClusterArgs | dict) -> GetClusterResul
         status=status_word(c), gpus=[gpu_row(p) for p in c.gpus],
         free_gpus=sum(p.free_gpus for p in c.gpus), deployments=deps)
     return GetClusterResult(cluster=detail)
+
+
+def handle(ctx: ToolContext, args: GetClusterArgs) -> GetClusterResult:
+    return run(ctx.snapshot(), args)
+
+
+TOOL = Tool("get_cluster", GetClusterArgs, mutating=False, handler=handle)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from tools.args import GetDeploymentArgs
+from tools.context import ToolContext
 from tools.errors import UnknownName
 from tools.fleet.models import FleetSnapshot
 from tools.messages import tools as M
 from tools.readonly import ClusterState, ToolResult, coerce_args
+from tools.registry import Tool
 from tools.render import table
 
 
@@ -88,3 +90,10 @@ def run(snapshot: FleetSnapshot, args: GetDeploymentArgs | dict) -> GetDeploymen
                               kaito_kind=d.kaito_kind, kaito_name=d.kaito_name, clusters=states,
                               revisions=revisions)
     return GetDeploymentResult(deployment=detail)
+
+
+def handle(ctx: ToolContext, args: GetDeploymentArgs) -> GetDeploymentResult:
+    return run(ctx.snapshot(), args)
+
+
+TOOL = Tool("get_deployment", GetDeploymentArgs, mutating=False, handler=handle)

@@ -11,11 +11,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tools.args import ListClustersArgs
+from tools.context import ToolContext
 from tools.fleet.models import Cluster, FleetSnapshot
 from tools.messages import tools as M
 from tools.readonly import (
     GpuRow, TaintRow, ToolResult, coerce_args, gpu_row, not_placeable_reason, status_word, taint_rows,
 )
+from tools.registry import Tool
 from tools.render import filters_text, table
 
 
@@ -100,3 +102,10 @@ def run(snapshot: FleetSnapshot, args: ListClustersArgs | dict | None = None) ->
     a = coerce_args(ListClustersArgs, args)
     rows = [cluster_row(c) for c in sorted(snapshot.clusters, key=lambda c: c.name) if matches(c, a)]
     return ListClustersResult(clusters=rows, filters=a.given())
+
+
+def handle(ctx: ToolContext, args: ListClustersArgs) -> ListClustersResult:
+    return run(ctx.snapshot(), args)
+
+
+TOOL = Tool("list_clusters", ListClustersArgs, mutating=False, handler=handle)

@@ -12,10 +12,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tools.args import ListDeploymentsArgs
+from tools.context import ToolContext
 from tools.errors import UnknownName
 from tools.fleet.models import Deployment, FleetSnapshot
 from tools.messages import tools as M
 from tools.readonly import ClusterState, ToolResult, cluster_states, coerce_args
+from tools.registry import Tool
 from tools.render import filters_text, table
 from tools.teams import team_of
 
@@ -71,3 +73,10 @@ def run(snapshot: FleetSnapshot, args: ListDeploymentsArgs | dict | None = None)
             continue
         out.append(deployment_row(d))
     return ListDeploymentsResult(deployments=out, filters=a.given())
+
+
+def handle(ctx: ToolContext, args: ListDeploymentsArgs) -> ListDeploymentsResult:
+    return run(ctx.snapshot(), args)
+
+
+TOOL = Tool("list_deployments", ListDeploymentsArgs, mutating=False, handler=handle)

@@ -24,7 +24,7 @@ from tools.messages import plans as M
 from tools.placement import plan_placement
 from tools.plan import Intent, Plan
 from tools.registry import Tool
-from tools.runner import live_objects
+from tools.runner import live_inputs
 from tools.targets import known, left_out, own_environment, place_named, reasons
 
 FILTERS = ("geo", "region", "environment", "provider", "gpu", "prefer")
@@ -93,8 +93,7 @@ def plan(args: MoveArgs, snap: FleetSnapshot, catalog: Catalog | None = None, li
 
 def handle(ctx: ToolContext, args: MoveArgs) -> Plan:
     """Plan against the live fleet: its snapshot and the hub objects the move builds on."""
-    snap = ctx.snapshot()
-    live = live_objects(ctx.fleet, snap, args.deployment) if ctx.fleet is not None else {}
+    snap, live = live_inputs(ctx, args.deployment)
     return plan(args, snap, ctx.catalog, live=live)
 
 

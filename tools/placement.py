@@ -27,86 +27,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, computed_field
-
 from tools.catalog import Catalog, Model, UnknownModel, default_catalog
-from tools.errors import NothingFits, UnknownName, did_you_mean
+from tools.errors import UnknownName, did_you_mean
 from tools.fleet.models import FleetSnapshot
 from tools.messages import tools as M
-from tools.placement_eval import (
-    HARD_FILTERS, Evaluation, Option, PlacementRequest, evaluate, fmt_option, free_after_text,
-)
+from tools.placement_eval import HARD_FILTERS, Evaluation, Option, evaluate, fmt_option, free_after_text
+from tools.placement_explain import suggest
+from tools.placement_request import PlacementRequest
+from tools.placement_result import Choice, Placement, Rejection
 from tools.render import money
-
-__all__ = ["PlacementRequest", "Choice", "Rejection", "Placement", "plan_placement", "Option"]
-
-
-class Choice(BaseModel):
-    cluster: str
-    instance_type: str
-    gpu: str
-    nodes_per_replica: int
-    nodes: int
-    cost_per_hour: float | None
-    free_gpus_after: int
-    reason: str
-    region: str | None = None
-    gpus_per_node: int = 1
-    price_per_node_hour: float | None = None
-
-
-class Rejection(BaseModel):
-    cluster: str
-    reason: str
-    failed_filters: list[str] = Field(default_factory=list)
-    # set for clusters that fit but were outranked
-    instance_type: str | None = None
-    cost_per_hour: float | None = None
-
-
-class Placement(BaseModel):
-    model: str
-    replicas: int
-    count: int
-    prefer: str
-    filters: dict[str, Any] = Field(default_factory=dict)
-    chosen: list[Choice] = Field(default_factory=list)
-    rejected: list[Rejection] = Field(default_factory=list)
-    suggestions: list[str] = Field(default_factory=list)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def ok(self) -> bool:
-        return len(self.chosen) == self.count
-
-    @property
-    def clusters(self) -> list[str]:
-        return [c.cluster for c in self.chosen]
-
-    @property
-    def total_cost_per_hour(self) -> float | None:
-        costs = [c.cost_per_hour for c in self.chosen]
-        return None if any(c is None for c in costs) else round(sum(costs), 2)  # type: ignore[arg-type]
-
-    @property
-    def unknown_clusters(self) -> list[str]:
-        return [r.cluster for r in self.rejected if "unknown_cluster" in r.failed_filters]
-
-    def require(self) -> "Placement":
-        """Return self when ``ok``, else raise ``NothingFits`` (for mutating tools)."""
-        if not self.ok:
-            raise NothingFits(self)
-        return self
-
-    def to_json(self) -> dict:
-        out = self.model_dump(mode="json")
-        out["total_cost_per_hour"] = self.total_cost_per_hour
-        return out
-
-    def render(self) -> str:
-        from tools.placement_explain import render
-
-        return render(self)
 
 
 def _resolve_model(catalog: Catalog, text: str) -> Model:
@@ -222,7 +151,5 @@ def plan_placement(snapshot: FleetSnapshot, catalog: Catalog | None = None,
     placement = Placement(model=model.preset, replicas=req.replicas, count=req.count,
                           prefer=req.prefer, filters=req.filters(), chosen=chosen, rejected=rejected)
     if not placement.ok:
-        from tools.placement_explain import suggest
-
         placement.suggestions = suggest(snapshot, catalog, model, req, evals, top)
     return placement

@@ -1,121 +1,25 @@
-"""Placement, step 1-3: the request, and each cluster's filters and options (see tools/placement.py).
+"""Placement, step 1-3: each cluster's filters and options (see tools/placement.py).
 
 ``evaluate(cluster, model, req)`` checks every filter on one cluster and lists its options (instance
-types where the model fits, with room and under the cost cap). Pure.
+types where the model fits, with room and under the cost cap). Pure. The request is
+``tools.placement_request.PlacementRequest`` (validated by pydantic, nowhere else).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from dataclasses import dataclass
 
-from pydantic import BaseModel
-
-from tools.catalog import GPU_MODELS, Model
-from tools.errors import InvalidRequest
+from tools.catalog import Model
 from tools.fleet.conventions import HEARTBEAT_MAX_AGE_SECONDS
 from tools.fleet.models import Cluster, GpuPool
 from tools.messages import tools as M
+from tools.placement_request import PlacementRequest
 from tools.render import age, money
 
 LABEL_FILTERS = ("environment", "geo", "region", "provider")
 HARDWARE_FILTERS = ("gpu", "instance_type")
 # a cluster rejected for one of these is out whatever the user relaxes
 HARD_FILTERS = ("unknown_cluster", "clusters", "exclude", "eligibility", "taint")
-PREFERENCES = ("cost", "capacity", "spread")
 EPS = 1e-9
-
-
-@dataclass(frozen=True)
-class PlacementRequest:
-    """What to place and where it may go. ``credit[(cluster, instance_type)]`` = nodes to count as
-    free (an update replacing its own usage). Strings are normalised; counts default to 1."""
-
-    model: str
-    count: int = 1
-    replicas: int = 1
-    geo: str | None = None
-    region: str | None = None
-    environment: str | None = None
-    provider: str | None = None
-    gpu: str | None = None
-    instance_type: str | None = None
-    max_cost_per_hour: float | None = None
-    prefer: str = "cost"
-    clusters: tuple[str, ...] | None = None
-    exclude: tuple[str, ...] = ()
-    credit: Mapping[tuple[str, str], int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        s = object.__setattr__
-        for f in ("geo", "region", "environment", "provider", "prefer"):
-            v = getattr(self, f)
-            s(self, f, _value(v).strip().lower() if v is not None else None)
-        if self.prefer is None:
-            s(self, "prefer", "cost")
-        if self.gpu is not None:
-            g = _value(self.gpu).strip()
-            s(self, "gpu", next((m for m in GPU_MODELS if m.lower() == g.lower()), g))
-        if self.instance_type is not None:
-            s(self, "instance_type", self.instance_type.strip())
-        s(self, "count", 1 if self.count is None else int(self.count))
-        s(self, "replicas", 1 if self.replicas is None else int(self.replicas))
-        if self.clusters is not None:
-            s(self, "clusters", tuple(dict.fromkeys(self.clusters)))
-        s(self, "exclude", tuple(self.exclude or ()))
-        credit: dict[tuple[str, str], int] = {}
-        for k, v in dict(self.credit or {}).items():
-            key = tuple(k.split("/", 1)) if isinstance(k, str) else tuple(k)
-            credit[key] = credit.get(key, 0) + int(v)  # type: ignore[index]
-        s(self, "credit", credit)
-        if self.count < 1 or self.replicas < 1:
-            raise InvalidRequest("count and replicas must be at least 1")
-        if self.prefer not in PREFERENCES:
-            raise InvalidRequest(f"prefer must be one of {', '.join(PREFERENCES)}, not '{self.prefer}'")
-        if self.max_cost_per_hour is not None and self.max_cost_per_hour <= 0:
-            raise InvalidRequest("max_cost_per_hour must be more than 0")
-
-    @classmethod
-    def coerce(cls, req: Any = None, **kwargs: Any) -> "PlacementRequest":
-        """From a PlacementRequest, a tool argument model, a dict, and/or keyword arguments."""
-        if isinstance(req, cls) and not kwargs:
-            return req
-        if isinstance(req, cls):
-            raw = {f.name: getattr(req, f.name) for f in fields(cls)}
-        elif isinstance(req, BaseModel):  # a tool's arguments: keep the ones placement uses
-            raw = req.model_dump(exclude_none=True)
-            raw = {k: v for k, v in raw.items() if k in _FIELDS}
-        else:
-            raw = dict(req or {})
-        raw.update(kwargs)
-        unknown = sorted(set(raw) - _FIELDS)
-        if unknown:
-            raise InvalidRequest(f"unknown placement argument(s): {', '.join(unknown)}")
-        raw = {k: v for k, v in raw.items() if v is not None}
-        if "model" not in raw:
-            raise InvalidRequest("model is required")
-        return cls(**raw)
-
-    def filters(self) -> dict[str, Any]:
-        """The filters and options that were given (for renderings and JSON)."""
-        out: dict[str, Any] = {}
-        for f in ("environment", "geo", "region", "provider", "gpu", "instance_type",
-                  "max_cost_per_hour"):
-            if getattr(self, f) is not None:
-                out[f] = getattr(self, f)
-        if self.clusters is not None:
-            out["clusters"] = list(self.clusters)
-        if self.exclude:
-            out["exclude"] = list(self.exclude)
-        if self.credit:
-            out["credit"] = {f"{c}/{t}": n for (c, t), n in self.credit.items()}
-        return out
-
-
-_FIELDS = {f.name for f in fields(PlacementRequest)}
-
-
-def _value(v: Any) -> str:
-    return str(getattr(v, "value", v))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Placement, step 7 and output: what would fit when too few clusters do, and the text rendering.
+"""Placement, step 7: what would fit when too few clusters do.
 
 Suggestions (only when fewer than ``count`` clusters fit), in this order:
   * the named clusters are fewer than ``count``; an instance type that is not in the catalog;
@@ -11,20 +11,21 @@ Suggestions (only when fewer than ``count`` clusters fit), in this order:
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tools.catalog import Catalog, Model
 from tools.errors import did_you_mean
 from tools.fleet.models import FleetSnapshot
 from tools.messages import tools as M
 from tools.placement_eval import (
-    HARDWARE_FILTERS, LABEL_FILTERS, Evaluation, Option, PlacementRequest, evaluate, fmt_option,
+    HARDWARE_FILTERS,
+    LABEL_FILTERS,
+    Evaluation,
+    Option,
+    evaluate,
+    fmt_option,
     make_option,
 )
-from tools.render import filters_text, money, table
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tools.placement import Placement
+from tools.placement_request import PlacementRequest
+from tools.render import money
 
 MAX_LINES = 4  # per kind of suggestion
 
@@ -103,7 +104,9 @@ def _fewer_replicas(req: PlacementRequest, evals: list[Evaluation]) -> list[str]
             if r < 1:
                 continue
             pool = e.cluster.pool(o.instance_type)
-            opt = make_option(e.cluster, pool, o.nodes_per_replica, r, o.free_nodes - pool.free_nodes)  # type: ignore[arg-type]
+            if pool is None:  # an option always comes from one of the cluster's pools
+                continue
+            opt = make_option(e.cluster, pool, o.nodes_per_replica, r, o.free_nodes - pool.free_nodes)
             if opt.under(req.max_cost_per_hour) and (best is None or (r, -opt.cost_key) > (best[0], -best[1].cost_key)):
                 best = (r, opt)
         if best:
@@ -147,33 +150,3 @@ def suggest(snapshot: FleetSnapshot, catalog: Catalog, model: Model, req: Placem
         out += _smallest(catalog, model)
     return out
 
-
-def render(p: "Placement") -> str:
-    """Plain-text placement: title, chosen table, one line per cluster, suggestions."""
-    filt = filters_text(p.filters)
-    lines = [M.PLACEMENT_TITLE.format(model=p.model, count=p.count, replicas=p.replicas, prefer=p.prefer,
-                                      filters=M.PLACEMENT_FILTERS.format(filters=filt) if filt else "")]
-    if p.chosen:
-        lines.append(M.PLACEMENT_CHOSEN.format(n=len(p.chosen), count=p.count))
-        rows = [(c.cluster, c.region, c.instance_type, c.gpu, c.nodes, money(c.cost_per_hour),
-                 c.free_gpus_after) for c in p.chosen]
-        lines.append(table(M.PLACEMENT_HEAD, rows, indent="  ", right=(4, 5, 6)))
-        if len(p.chosen) > 1:
-            lines.append("  " + M.PLACEMENT_TOTAL.format(cost=money(p.total_cost_per_hour),
-                                                         nodes=sum(c.nodes for c in p.chosen)))
-        lines.append(M.PLACEMENT_WHY)
-        lines += _reason_lines([(c.cluster, c.reason) for c in p.chosen])
-    else:
-        lines.append(M.PLACEMENT_NONE_CHOSEN.format(count=p.count))
-    if p.rejected:
-        lines.append(M.PLACEMENT_REJECTED)
-        lines += _reason_lines([(r.cluster, r.reason) for r in p.rejected])
-    if p.suggestions:
-        lines.append(M.PLACEMENT_SUGGESTIONS)
-        lines += [f"  - {s}" for s in p.suggestions]
-    return "\n".join(lines)
-
-
-def _reason_lines(pairs: list[tuple[str, str]]) -> list[str]:
-    w = max(len(n) for n, _ in pairs)
-    return [f"  {n.ljust(w)}  {r}" for n, r in pairs]

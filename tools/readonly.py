@@ -1,13 +1,11 @@
-"""Shared pieces of the read-only tools, and one entry point to run any of them on a snapshot.
+"""Shared pieces of the read-only fleet tools (result base class, rows, argument coercion).
 
-Each read-only tool is a module (``tools.list_clusters``, ``tools.get_cluster``,
-``tools.list_deployments``, ``tools.get_deployment``, ``tools.plan_placement``) with
-``run(snapshot, args) -> result``; results have ``.to_json()`` (a JSON-ready dict) and ``.render()``
-(plain text). All pure: they read a ``FleetSnapshot`` and never do I/O.
+Each read-only fleet tool is a module with a pure ``run(snapshot, args) -> result`` and its ``TOOL``
+declaration (dispatch goes through the registry, ``bot.toolbox``); results have ``.to_json()`` (a
+JSON-ready dict) and ``.render()`` (plain text). All pure: they read a ``FleetSnapshot``, never do I/O.
 """
 from __future__ import annotations
 
-import importlib
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -16,7 +14,6 @@ from tools.args import Args
 from tools.fleet.models import Cluster, Deployment, FleetSnapshot, GpuPool, Taint
 from tools.messages import tools as M
 
-TOOLS = ("list_clusters", "get_cluster", "list_deployments", "get_deployment", "plan_placement")
 A = TypeVar("A", bound=Args)
 
 
@@ -104,11 +101,3 @@ def coerce_args(model: type[A], args: Any) -> A:
         args = args.model_dump(exclude_unset=True)
     return model.model_validate(args or {})
 
-
-def run(name: str, snapshot: FleetSnapshot, args: Any = None, **kwargs: Any) -> Any:
-    """Run the read-only tool ``name``; ``UnknownName`` if there is no such read-only tool here."""
-    if name not in TOOLS:
-        from tools.errors import UnknownName
-
-        raise UnknownName.among("read-only tool", name, TOOLS)
-    return importlib.import_module(f"tools.{name}").run(snapshot, args, **kwargs)

@@ -15,11 +15,14 @@ from __future__ import annotations
 from tools import change, plan_text
 from tools.args import RollbackArgs
 from tools.catalog import Catalog, default_catalog
+from tools.context import ToolContext
 from tools.errors import InvalidRequest, UnknownName
 from tools.fleet import conventions as cv
 from tools.fleet.models import Deployment, FleetSnapshot, Revision
 from tools.messages import plans as M
 from tools.plan import Intent, Plan
+from tools.registry import Tool
+from tools.runner import live_inputs
 
 
 def pick(revisions: list[Revision], current: int, deployment: str, to: int | None) -> Revision:
@@ -97,3 +100,12 @@ def _check_fits(snap: FleetSnapshot, catalog: Catalog, current: Deployment, rev:
         if need > pool.free_nodes:
             raise InvalidRequest(M.NO_CAPACITY.format(cluster=c, free=pool.free_nodes, sku=sku,
                                                       deployment=current.name, need=need))
+
+
+def handle(ctx: ToolContext, args: RollbackArgs) -> Plan:
+    """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
+    snap, live = live_inputs(ctx, args.deployment, retired=True)
+    return plan(args, snap, ctx.catalog, live=live)
+
+
+TOOL = Tool("rollback", RollbackArgs, mutating=True, handler=handle)

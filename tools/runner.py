@@ -1,35 +1,33 @@
-"""Run a tool against a live fleet: read a snapshot, then call the tool's pure function.
+"""What a mutating tool's handler reads from the live fleet before planning, and ``plan()`` for scripts.
 
-The read-only fleet tools return a result (``.to_json()``, ``.render()``); the mutating ones return a
-``Plan``. Nothing here writes: applying a plan is the executor's job, after approval.
+``live_inputs(ctx, deployment)`` gives the snapshot and the hub objects an update builds on (its KAITO
+object and ResourceOverride); with ``retired=True`` the snapshot also holds a deployment that was removed
+from every cluster but whose revision record remains (so a rollback can bring it back). Nothing here
+writes: applying a plan is the executor's job, after approval.
+
+``plan(name, args, fleet)`` plans any mutating tool of the ``tools`` package through the registry's
+dispatcher (tests and scripts; the bot dispatches through ``bot.toolbox``).
 """
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tools import registry
-from tools.args import Args
-from tools.catalog import Catalog, default_catalog
+from tools.catalog import Catalog
+from tools.context import ToolContext
 from tools.fleet import conventions as cv
 from tools.fleet import inventory as inv
-from tools.fleet.adapter import Fleet
-from tools.fleet.kube import Ref
 from tools.fleet.models import Deployment, FleetSnapshot
 from tools.plan import Plan
+from tools.registry import Registry
 
-# read-only tools that only need the fleet (list_changes, get_change, search_audit read the bot's store)
-FLEET_READ_TOOLS = ("list_clusters", "get_cluster", "list_deployments", "get_deployment", "plan_placement")
-PLANNERS = {"deploy": "tools.deploy", "rollback": "tools.rollback", "undeploy": "tools.undeploy"}
+if TYPE_CHECKING:  # the adapter imports the kubernetes client; tools declare themselves without it
+    from tools.fleet.adapter import Fleet
 
 
-def run_readonly(name: str, args: Args, snap: FleetSnapshot, catalog: Catalog | None = None) -> Any:
-    if name not in FLEET_READ_TOOLS:
-        raise registry.UnknownTool(name)
-    mod = import_module(f"tools.{name}")
-    if name == "plan_placement":
-        return mod.run(snap, args, catalog or default_catalog())
-    return mod.run(snap, args)
+def _fleet(ctx: ToolContext) -> Fleet:
+    if ctx.fleet is None:
+        raise RuntimeError("a mutating tool plans against the live fleet, and the context has none")
+    return ctx.fleet
 
 
 def live_objects(fleet: Fleet, snap: FleetSnapshot, deployment: str | None) -> dict:
@@ -37,8 +35,8 @@ def live_objects(fleet: Fleet, snap: FleetSnapshot, deployment: str | None) -> d
     dep = snap.deployment(deployment) if deployment else None
     if dep is None or not dep.kaito_name:
         return {}
-    kaito = fleet.get(Ref(dep.kaito_kind, dep.kaito_name, dep.name))
-    override = fleet.get(Ref("ResourceOverride", f"{dep.kaito_name}-sku", dep.name))
+    kaito = fleet.hub.get(dep.kaito_kind, dep.kaito_name, dep.name)
+    override = fleet.hub.get("ResourceOverride", f"{dep.kaito_name}-sku", dep.name)
     return {"kaito": kaito, "override": override}
 
 
@@ -61,14 +59,21 @@ def with_retired(fleet: Fleet, snap: FleetSnapshot, deployment: str | None) -> F
     return snap.model_copy(update={"deployments": [*snap.deployments, retired]})
 
 
-def plan(name: str, args: Args, fleet: Fleet, snap: FleetSnapshot | None = None,
+def live_inputs(ctx: ToolContext, deployment: str | None, *, retired: bool = False) -> tuple[FleetSnapshot, dict]:
+    """(snapshot, live hub objects of ``deployment``) for a mutating tool's pure ``plan``."""
+    fleet = _fleet(ctx)
+    snap = ctx.snapshot()
+    if retired:
+        snap = with_retired(fleet, snap, deployment)
+    return snap, live_objects(fleet, snap, deployment)
+
+
+def plan(name: str, args: Any, fleet: Fleet, snap: FleetSnapshot | None = None,
          catalog: Catalog | None = None) -> Plan:
-    """Compute a mutating tool's plan from the live fleet (no writes)."""
-    if name not in PLANNERS:
-        raise registry.UnknownTool(name)
-    snap = snap or fleet.snapshot()
-    target = getattr(args, "deployment", None) or getattr(args, "name", None)
-    if name == "rollback":
-        snap = with_retired(fleet, snap, target)
-    live = live_objects(fleet, snap, target)
-    return import_module(PLANNERS[name]).plan(args, snap, catalog or fleet.catalog, live=live)
+    """Compute the plan of the ``tools`` package's mutating tool ``name`` from the live fleet (no writes)."""
+    tools = Registry.discover("tools")
+    if not tools.get(name).mutating:
+        raise ValueError(f"'{name}' is a read-only tool: it has no plan")
+    ctx = ToolContext(catalog=catalog or fleet.catalog, fleet=fleet, _snapshot=snap)
+    result: Plan = tools.run(name, args, ctx)
+    return result

@@ -11,11 +11,14 @@ from __future__ import annotations
 from tools import change, plan_text
 from tools.args import UndeployArgs
 from tools.catalog import Catalog, default_catalog
+from tools.context import ToolContext
 from tools.errors import InvalidRequest, UnknownName
 from tools.fleet import conventions as cv
 from tools.fleet.models import FleetSnapshot, Revision
 from tools.messages import plans as M
 from tools.plan import ClusterAction, Intent, ObjectRef, Plan, Step
+from tools.registry import Tool
+from tools.runner import live_inputs
 
 
 def plan(args: UndeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
@@ -90,3 +93,12 @@ def _remove_all(args: UndeployArgs, dep, snap: FleetSnapshot, catalog: Catalog) 
                         M.DIFF_DELETE.format(kind="Namespace", name=f"{dep.name} (with {kref.kind} {kref.name})"),
                         M.DIFF_GPU.format(gpu=f"{gpus:+d}", cost=f"{cost:+.2f}")])
     return p.seal()
+
+
+def handle(ctx: ToolContext, args: UndeployArgs) -> Plan:
+    """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
+    snap, live = live_inputs(ctx, args.deployment)
+    return plan(args, snap, ctx.catalog, live=live)
+
+
+TOOL = Tool("undeploy", UndeployArgs, mutating=True, handler=handle)

@@ -99,8 +99,9 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
     elif cmd == "changes":
         show_reply(pipe.handle(Request(actor=actor, text="list changes", channel="terminal")), out)
     elif cmd == "audit":
-        from bot.storetools import run as run_store
+        from bot import toolbox
         from tools.args import SearchAuditArgs
+        from tools.context import ToolContext
 
         opts: dict = {}
         it = iter(rest)
@@ -108,7 +109,8 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
             if tok.startswith("--"):
                 opts[tok[2:].replace("-", "_")] = next(it, None)
         try:
-            print(run_store("search_audit", SearchAuditArgs(**opts), pipe.store).render(), file=out)
+            ctx = ToolContext(catalog=pipe.fleet.catalog, store=pipe.store, now=pipe.clock())
+            print(toolbox.run("search_audit", SearchAuditArgs(**opts), ctx).render(), file=out)
         except Exception as e:  # noqa: BLE001 - show the user what was wrong with the filter
             print(M.PREFIX_ERROR + str(e), file=out)
     else:

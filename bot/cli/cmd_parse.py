@@ -8,13 +8,17 @@ from pathlib import Path
 
 import yaml
 
+from bot import toolbox
+from bot.cli import toolargs
 from bot.interpreter import messages as msg
 
 DEFAULT_USER = "U000CLI"
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("parse", help=msg.PARSE_HELP, description=msg.PARSE_HELP)
+    p = subparsers.add_parser("parse", help=msg.PARSE_HELP, description=msg.PARSE_HELP,
+                              epilog=toolargs.listing(tuple(toolbox.TOOLS)),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("text", help=msg.PARSE_TEXT_HELP)
     p.add_argument("--json", action="store_true", help=msg.PARSE_JSON_HELP)
     p.add_argument("--user", default=DEFAULT_USER, help=msg.PARSE_USER_HELP)
@@ -30,9 +34,8 @@ def register(subparsers) -> None:
 # --- setup ------------------------------------------------------------------------------------------
 def load_vocabulary():
     """The live fleet's vocabulary (``bot.fleetconn``), or catalog-only with a warning on stderr."""
-    from bot.interpreter import Vocabulary
-
     from bot.fleetconn import open_fleet
+    from bot.interpreter import Vocabulary
     from bot.interpreter.demo_fleet import demo_snapshot
     from bot.settings import get_settings
 

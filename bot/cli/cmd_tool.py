@@ -1,29 +1,36 @@
 """``fleetops tool NAME [--ARG VALUE ...] [--json]`` and ``fleetops plan NAME [--ARG VALUE ...] [--json]``.
 
 ``tool`` runs a read-only tool; ``plan`` prints a mutating tool's plan without applying it. Both work on
-the embedded demo fleet with no setup, or on a real hub with KUBECONFIG.
+the embedded demo fleet with no setup, or on a real hub with KUBECONFIG. Tools that read the bot's change
+store (``source == "store"``) run on the configured database. Names, arguments and help come from the
+registry (``bot.toolbox``).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from contextlib import ExitStack
+from typing import Any
 
 from pydantic import ValidationError
 
+from bot import toolbox
 from bot.cli import toolargs
-from tools import registry
+from bot.messages import cli as text
+from tools.catalog import default_catalog
+from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.fleet.errors import FleetError
-from bot.messages import cli as text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     for cmd, helptext, names in (
-        ("tool", text.TOOL_HELP, registry.READ_ONLY),
-        ("plan", text.PLAN_HELP, registry.MUTATING),
+        ("tool", text.TOOL_HELP, toolbox.read_only()),
+        ("plan", text.PLAN_HELP, toolbox.mutating()),
     ):
-        p = sub.add_parser(cmd, help=helptext, description=helptext + "\n\n" + text.TOOL_EPILOG,
+        description = "\n\n".join([helptext, toolargs.listing(names), text.TOOL_EPILOG])
+        p = sub.add_parser(cmd, help=helptext, description=description,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("name", choices=names, metavar="NAME", help=", ".join(names))
         p.add_argument("rest", nargs=argparse.REMAINDER, help="--ARG VALUE pairs, and --json")
@@ -36,38 +43,45 @@ def _emit_error(message: str, as_json: bool, kind: str = "error", extra: dict | 
     print(text.ERROR.format(message=message), file=sys.stderr)
 
 
+def _context(stack: ExitStack, tool: toolbox.Tool) -> ToolContext:
+    """What the tool reads: the configured store for store tools, else the fleet (demo or real hub)."""
+    if tool.source == "store":
+        from bot.app import open_db
+        from bot.settings import get_settings
+
+        store = open_db(get_settings())
+        stack.callback(store.close)
+        return ToolContext(catalog=default_catalog(), store=store)
+    from bot.fleetconn import open_fleet
+
+    fleet = stack.enter_context(open_fleet())
+    return ToolContext(catalog=fleet.catalog, fleet=fleet)
+
+
+def _print(result: Any, as_json: bool, mutating: bool) -> None:
+    if as_json:
+        print(json.dumps(result.to_json(), indent=2, default=str))
+    else:
+        print(text.render_plan(result) if mutating else result.render())
+
+
 def run(ns: argparse.Namespace) -> int:
     rest = list(ns.rest)
     as_json = "--json" in rest
     rest = [r for r in rest if r != "--json"]
-    spec = registry.get(ns.name)
+    tool = toolbox.get(ns.name)
     try:
-        raw = toolargs.parse(spec, rest)
-        args = spec.validate(raw)
+        args = tool.validate(toolargs.parse(tool, rest), default_catalog())
     except toolargs.ArgError as e:
         _emit_error(str(e), as_json, "bad_arguments")
         return 2
     except ValidationError as e:
-        _emit_error(registry.explain(e), as_json, "bad_arguments")
+        _emit_error(toolbox.explain(e), as_json, "bad_arguments")
         return 2
-
-    from bot import readtools
-    from bot.fleetconn import open_fleet
-
     try:
-        if ns.mode == "tool" and ns.name in readtools.STORE_TOOLS:
-            result = readtools.run_store_tool(ns.name, args)
-            print(json.dumps(result.to_json(), indent=2) if as_json else result.render())
-            return 0
-        with open_fleet() as fleet:
-            if ns.mode == "tool":
-                result = readtools.run_fleet_tool(ns.name, args, fleet)
-                print(json.dumps(result.to_json(), indent=2, default=str) if as_json else result.render())
-            else:
-                from tools import runner
-
-                plan = runner.plan(ns.name, args, fleet)
-                print(json.dumps(plan.to_json(), indent=2) if as_json else text.render_plan(plan))
+        with ExitStack() as stack:
+            result = toolbox.run(tool.name, args, _context(stack, tool))
+            _print(result, as_json, tool.mutating)
         return 0
     except ToolError as e:
         _emit_error(e.message, as_json, e.kind, {k: v for k, v in e.to_json().items() if k not in ("error", "message")})

@@ -1,8 +1,9 @@
 """User-facing text of the command line."""
 from __future__ import annotations
 
-TOOL_HELP = "run a read-only tool (inventory, deployments, placement, changes, audit)"
-PLAN_HELP = "print what a mutating tool (deploy, rollback, undeploy) would change, without applying it"
+TOOL_HELP = "run a read-only tool (fleet inventory, deployments, placement, change requests, audit log)"
+PLAN_HELP = "print what a mutating tool would change, without applying it"
+TOOLS_HEADING = "tools:"
 TOOL_EPILOG = """Arguments are --name value (or --name=value); '-' and '_' are the same; a list argument
 (--clusters) may repeat or be comma-separated. Add --json for machine-readable output.
 Without KUBECONFIG the embedded demo fleet is used.

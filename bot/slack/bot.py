@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from audit.errors import AuditError
-from bot import storetools
+from bot import toolbox
 from bot.pipeline import Pipeline, Reply, Request
 from bot.slack import blocks as B
 from bot.slack.cards import change_card
@@ -31,6 +31,7 @@ from bot.slack.results import audit_message, change_rows, changes_message, error
 from bot.slack.worker import Worker
 from tools import registry
 from tools.args import SearchAuditArgs
+from tools.context import ToolContext
 from bot.slack import messages as M
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,8 @@ class SlackBot:
     def _audit(self, flags: dict[str, str]) -> dict[str, Any]:
         try:
             args = SearchAuditArgs(**flags)
-            result = storetools.run("search_audit", args, self.store, now=self.pipeline.clock())
+            ctx = ToolContext(catalog=self.pipeline.fleet.catalog, store=self.store, now=self.pipeline.clock())
+            result = toolbox.run("search_audit", args, ctx)
         except ValidationError as e:
             return error_message(M.AUDIT_BAD_VALUE.format(detail=registry.explain(e)))
         except (AuditError, ValueError) as e:

@@ -105,7 +105,7 @@ def check_against_reference(snapshot, catalog, case):
     order = ref_order(best, case["prefer"])
     want = order[: case["count"]]
     assert [c.cluster for c in p.chosen] == [o["cluster"] for o in want]
-    for c, o in zip(p.chosen, want):
+    for c, o in zip(p.chosen, want, strict=True):
         assert c.instance_type == o["instance_type"]
         assert c.nodes == o["nodes"]
         assert c.cost_per_hour == pytest.approx(o["cost"])

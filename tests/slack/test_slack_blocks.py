@@ -211,12 +211,13 @@ def test_small_inventory_lists_every_cluster():
 
 
 def test_placement_lists_choices_with_reasons_and_rejections(demo):
-    from tools import runner
+    from bot import toolbox
     from tools.args import PlanPlacementArgs
+    from tools.context import ToolContext
 
     _, fleet = demo
-    result = runner.run_readonly("plan_placement", PlanPlacementArgs(model="microsoft/phi-4", count=2, geo="us"),
-                                 fleet.snapshot(), fleet.catalog)
+    result = toolbox.run("plan_placement", PlanPlacementArgs(model="microsoft/phi-4", count=2, geo="us"),
+                         ToolContext(fleet.catalog, fleet=fleet))
     payload = result_message("plan_placement", result, result.render())
     blocks = valid_message(payload)
     text = json.dumps(blocks, ensure_ascii=False)

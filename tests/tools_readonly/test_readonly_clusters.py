@@ -6,9 +6,12 @@ import json
 import pytest
 from pydantic import ValidationError
 
+from bot import toolbox
 from tests.snapshot_from_yaml import catalog_raw, demo_fleet_raw, nodes_per_replica
-from tools import get_cluster, list_clusters, readonly
+from tools import get_cluster, list_clusters
+from tools.context import ToolContext
 from tools.errors import ToolError, UnknownName
+from tools.registry import UnknownTool
 
 FLEET = demo_fleet_raw()
 SKUS = catalog_raw()["skus"]
@@ -40,7 +43,7 @@ def test_json_shape(snapshot):
     assert set(j) == {"clusters"}
     assert len(j["clusters"]) == len(FLEET["clusters"])
     for c in j["clusters"]:
-        assert CLUSTER_KEYS <= set(c)
+        assert set(c) >= CLUSTER_KEYS
         for p in c["gpus"]:
             assert set(p) == GPU_KEYS
     assert [c["name"] for c in j["clusters"]] == sorted(c["name"] for c in FLEET["clusters"])
@@ -181,8 +184,9 @@ def test_get_cluster_unknown_name(snapshot):
     assert e.value.suggestions == []
 
 
-def test_dispatch(snapshot):
-    assert names(readonly.run("list_clusters", snapshot, {"provider": "aws"})) == \
+def test_dispatch(snapshot, catalog):
+    ctx = ToolContext.of_snapshot(snapshot, catalog)
+    assert names(toolbox.run("list_clusters", {"provider": "aws"}, ctx)) == \
         by_hand(lambda c: c["provider"] == "aws")
-    with pytest.raises(UnknownName):
-        readonly.run("list_cluster", snapshot)
+    with pytest.raises(UnknownTool):
+        toolbox.run("list_cluster", {}, ctx)

@@ -5,9 +5,12 @@ import json
 
 import pytest
 
+from bot import toolbox
 from tests.snapshot_from_yaml import demo_fleet_raw
-from tools import get_deployment, list_deployments, plan_placement, readonly
+from tools import get_deployment, list_deployments, plan_placement
 from tools.args import PlanPlacementArgs
+from tools.catalog import default_catalog
+from tools.context import ToolContext
 from tools.errors import UnknownName
 
 FLEET = demo_fleet_raw()
@@ -33,7 +36,7 @@ def test_json_shape_and_rows(snapshot):
     assert set(j) == {"deployments"}
     assert [d["name"] for d in j["deployments"]] == sorted(d["name"] for d in FLEET["deployments"])
     for row in j["deployments"]:
-        assert ROW_KEYS <= set(row)
+        assert set(row) >= ROW_KEYS
         raw = next(d for d in FLEET["deployments"] if d["name"] == row["name"])
         last = raw["revisions"][-1]
         assert (row["model"], row["instance_type"], row["replicas"], row["revision"]) == \
@@ -127,8 +130,8 @@ def test_get_deployment_unknown(snapshot):
 def test_plan_placement_tool(snapshot):
     r = plan_placement.run(snapshot, {"model": "phi 4", "count": 2, "geo": "eu", "prefer": "capacity"})
     assert r.model == "microsoft/phi-4" and r.prefer == "capacity" and r.ok
-    same = readonly.run("plan_placement", snapshot, PlanPlacementArgs(model="phi-4", count=2, geo="eu",
-                                                                     prefer="capacity"))
+    same = toolbox.run("plan_placement", PlanPlacementArgs(model="phi-4", count=2, geo="eu", prefer="capacity"),
+                       ToolContext.of_snapshot(snapshot, default_catalog()))
     assert same.to_json() == r.to_json()
     # eu: eks-eu-central-1 g6.12xlarge (24 L4 free, 20 after), then swedencentral: 8 H100 after on
     # NC40ads (9 - 1 nodes) and on ND96isr (2 - 1 nodes x 8); the tie goes to the cheaper NC40ads
