@@ -20,10 +20,12 @@ manifests refer to Kubernetes Secrets by name, which is kept).
 """
 from __future__ import annotations
 
+import builtins
+
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from audit.db import Database
 from audit.errors import ChangeNotFound, InvalidQueryError, InvalidTransitionError
@@ -153,9 +155,10 @@ class ChangeStore:
         return _to_change(row, self._approvals(conn, [change_id])[change_id])
 
     def list(self, status: str | Iterable[str] | None = None, requester: str | None = None,
-             limit: int | None = 50) -> list[ChangeRequest]:
+             limit: int | None = 50) -> builtins.list[ChangeRequest]:
         """Requests, newest first, optionally by state(s) and requester."""
-        where, params = [], []
+        where: builtins.list[str] = []
+        params: builtins.list[Any] = []
         if status is not None:
             states = _states(status)
             where.append(f"state IN ({', '.join('?' * len(states))})")
@@ -166,10 +169,11 @@ class ChangeStore:
         return self._select(where, params, limit)
 
     def pending_for(self, actor: str | None = None, *, channel: str | None = None,
-                    limit: int | None = 50) -> list[ChangeRequest]:
+                    limit: int | None = 50) -> builtins.list[ChangeRequest]:
         """Pending requests ``actor`` could act on: not their own, not yet approved by them for the
         current plan (policy still decides whether they may approve: ``Decision.can_approve``)."""
-        where, params = ["state = ?"], [ChangeState.PENDING]
+        where: builtins.list[str] = ["state = ?"]
+        params: builtins.list[Any] = [ChangeState.PENDING]
         if actor is not None:
             where += ["requester != ?", "NOT EXISTS (SELECT 1 FROM approvals a WHERE "
                       "a.change_id = change_requests.id AND a.actor = ? AND "
@@ -180,11 +184,11 @@ class ChangeStore:
             params.append(channel)
         return self._select(where, params, limit)
 
-    def find_executing(self) -> list[ChangeRequest]:
+    def find_executing(self) -> builtins.list[ChangeRequest]:
         """Requests left in ``executing`` (after a crash: reconcile them against the fleet)."""
         return self._select(["state = ?"], [ChangeState.EXECUTING], None)
 
-    def _select(self, where: list[str], params: list[Any], limit: int | None) -> list[ChangeRequest]:
+    def _select(self, where: builtins.list[str], params: builtins.list[Any], limit: int | None) -> builtins.list[ChangeRequest]:
         sql = f"SELECT {_SELECT} FROM change_requests"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -197,15 +201,15 @@ class ChangeStore:
             approvals = self._approvals(conn, [r[0] for r in rows])
         return [_to_change(r, approvals[r[0]]) for r in rows]
 
-    def approvals(self, change_id: str, *, include_void: bool = False) -> list[Approval]:
+    def approvals(self, change_id: str, *, include_void: bool = False) -> builtins.list[Approval]:
         """Approvals of a request: the counted ones, or every one ever given (``include_void``)."""
         with self.database.read() as conn:
             return self._approvals(conn, [str(change_id)], include_void)[str(change_id)]
 
     @staticmethod
-    def _approvals(conn: Any, ids: list[str], include_void: bool = False
-                   ) -> dict[str, list[Approval]]:
-        out: dict[str, list[Approval]] = {i: [] for i in ids}
+    def _approvals(conn: Any, ids: builtins.list[str], include_void: bool = False
+                   ) -> dict[str, builtins.list[Approval]]:
+        out: dict[str, builtins.list[Approval]] = {i: [] for i in ids}
         if not ids:
             return out
         cols = ", ".join(f"a.{c}" for c in _APPROVAL_COLS)
@@ -279,6 +283,7 @@ class ChangeStore:
             if row is None:
                 raise ChangeNotFound(change_id)
             state, current = ChangeState(row[0]), row[1]
+            status: Literal["inserted", "duplicate", "not_pending", "wrong_hash"]
             if state != ChangeState.PENDING:
                 status = "not_pending"
             elif plan_hash != current:
@@ -345,7 +350,7 @@ class ChangeStore:
             self._void(conn, cid, ts)
             return self._get(conn, cid)
 
-    def expire_due(self, now: datetime | None = None) -> list[str]:
+    def expire_due(self, now: datetime | None = None) -> builtins.list[str]:
         """Expire every open request (pending/approved/stale) whose ``expires_at`` has passed;
         returns the ids this call expired (each one a compare-and-set)."""
         ts = _now(now)

@@ -7,9 +7,10 @@ recovery) is the change service's (``bot.changes``, ``self.changes``); front end
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Literal
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from audit.models import ChangeRequest, ChangeState
 from audit.store import Store
@@ -64,7 +65,7 @@ class Pipeline:
                  rollout_timeout: float = 1800.0, notifier: Notifier | None = None,
                  clock: Callable[[], datetime] | None = None, vocabulary: Callable[[], Any] | None = None):
         self.store, self.fleet, self.interpreter, self.policy = store, fleet, interpreter, policy
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self._vocabulary = vocabulary
         self.changes = ChangeService(store, policy, self._plan, Executor(fleet, timeout=rollout_timeout),
                                      notifier=notifier, clock=self.clock)
@@ -90,7 +91,7 @@ class Pipeline:
                      args={"source": req.source, "thread_ts": req.thread_ts, "delivery_id": req.delivery_id})
         try:
             result = self.interpreter.interpret(req.text, self._context(req))
-        except Exception as e:  # noqa: BLE001 - the interpreter must never take the bot down
+        except Exception as e:
             audit.record("error", actor=req.actor.id, channel=req.channel, message=f"interpreter: {e}")
             return Reply(kind="error", text=M.INTERPRETER_FAILED)
         match result:

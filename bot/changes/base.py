@@ -2,10 +2,10 @@
 audit event of a request, stamped with the state the request is in after it."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from audit.models import ChangeRequest
 from audit.store import Store

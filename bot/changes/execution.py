@@ -60,10 +60,11 @@ class Execution(ServiceBase):
         done: list[ChangeRequest] = []
         for change in self.store.changes.find_executing():
             plan = Plan.model_validate(change.plan)
+            status: str
             try:
                 status, why = self.executor.reconcile(plan)
             except FleetError as e:
-                status, why = "attention", M.RECONCILE_UNREACHABLE.format(error=e)
+                status, why = S.ATTENTION, M.RECONCILE_UNREACHABLE.format(error=e)
             with self._tx() as told:
                 if not self.store.changes.transition(change.id, S.EXECUTING, S(status), reason=why,
                                                      outcome={"status": status, "message": why}, now=self.clock()):

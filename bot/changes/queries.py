@@ -2,6 +2,7 @@
 once-only claims). Front ends use this instead of the store; ``fleetops changes`` uses it on its own."""
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 
 from pydantic import ValidationError
@@ -27,14 +28,14 @@ class ChangeQueries:
             return None
 
     def list(self, status: str | Iterable[str] | None = None, requester: str | None = None,
-             limit: int | None = 50) -> list[ChangeRequest]:
+             limit: int | None = 50) -> builtins.list[ChangeRequest]:
         """Requests, newest first."""
         return self.store.changes.list(status=status, requester=requester, limit=limit)
 
-    def pending_for(self, actor: str | None = None, limit: int | None = 50) -> list[ChangeRequest]:
+    def pending_for(self, actor: str | None = None, limit: int | None = 50) -> builtins.list[ChangeRequest]:
         return self.store.changes.pending_for(actor, limit=limit)
 
-    def approvals(self, change_id: str, *, include_void: bool = False) -> list[Approval]:
+    def approvals(self, change_id: str, *, include_void: bool = False) -> builtins.list[Approval]:
         return self.store.changes.approvals(change_id, include_void=include_void)
 
     @staticmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, Union
+from typing import Protocol
 
 from audit.models import ChangeRequest
 from tools.executor import ProgressEvent
@@ -33,7 +33,7 @@ class Refusal:
     change: ChangeRequest | None = None
 
 
-Result = Union[ChangeRequest, Refusal]
+Result = ChangeRequest | Refusal
 
 
 class Notifier(Protocol):

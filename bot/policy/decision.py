@@ -12,6 +12,7 @@ from bot.identity import Actor, actors
 from bot.messages import policy as msg
 from bot.policy.rules import ANY, ENVIRONMENTS, Group, Policy, Rule
 
+
 # -- facts and decisions -------------------------------------------------------------------------------
 class Facts(BaseModel):
     """What policy looks at: the tool, whether it mutates, and where the plan lands."""
@@ -81,7 +82,8 @@ class Decision(BaseModel):
             for s, _ in enumerate(slots):
                 if s not in seen and self._fits(people[p], slots[s]):
                     seen.add(s)
-                    if owner[s] is None or place(owner[s], seen):
+                    holder = owner[s]
+                    if holder is None or place(holder, seen):
                         owner[s] = p
                         return True
             return False
@@ -161,7 +163,7 @@ def decide(policy: Policy, actor: Actor | str, facts: Facts | dict, now: datetim
     requester = Actor.of(actor).id
     now = to_utc(now or utcnow())
     envs = sorted(facts.environments)
-    base = dict(tool=facts.tool, environments=envs, requester=requester,
+    base: dict[str, Any] = dict(tool=facts.tool, environments=envs, requester=requester,
                 ttl_seconds=policy.ttl_seconds)
     if not facts.mutating:
         return Decision(kind="allow", reason=msg.READ_ONLY.format(tool=facts.tool), **base)
@@ -210,7 +212,7 @@ def decide(policy: Policy, actor: Actor | str, facts: Facts | dict, now: datetim
         if all(r.group != fz.override_group for r in extra):
             extra.append(Requirement(group=fz.override_group, reason=text))
             sentences.append(text)
-    kind = "approve" if rule.approvals or extra else "allow"
+    kind: Literal["approve", "allow"] = "approve" if rule.approvals or extra else "allow"
     if kind == "approve":
         sentences.append(msg.EXPIRES.format(ttl=format_duration(ttl)))
     names = set(rule.approver_groups) | {r.group for r in extra}

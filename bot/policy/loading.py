@@ -13,9 +13,19 @@ from pydantic import ValidationError
 
 from bot.messages import policy as msg
 from bot.policy.rules import (
-    ANY, DEFAULT_OVERRIDE_GROUP, ENVIRONMENTS, _USER, _USERGROUP, Freeze, Group, Policy, PolicyError, Rule,
+    _USER,
+    _USERGROUP,
+    ANY,
+    DEFAULT_OVERRIDE_GROUP,
+    ENVIRONMENTS,
+    Freeze,
+    Group,
+    Policy,
+    PolicyError,
+    Rule,
 )
 from tools.registry import MUTATING, READ_ONLY
+
 
 # -- loading -------------------------------------------------------------------------------------------
 def _guess(word: str, options: Iterable[str]) -> str:
@@ -99,7 +109,7 @@ def parse_policy(data: Any, source: str = "<policy>") -> Policy:
         for err in e.errors():
             loc = [str(x) for x in err.get("loc", ())]
             key = "".join(f"[{x}]" if x.isdigit() else f".{x}" for x in loc).lstrip(".")
-            problems.append((key, _explain(err)))
+            problems.append((key, _explain(dict(err))))
         raise PolicyError(source, problems) from None
     if problems := _semantic(policy):
         raise PolicyError(source, problems)

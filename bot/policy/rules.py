@@ -13,7 +13,6 @@ from bot.identity import Actor, is_member
 from bot.messages import policy as msg
 from tools.args import Environment
 
-
 ENVIRONMENTS: tuple[str, ...] = tuple(e.value for e in Environment)
 ANY = "*"
 DEFAULT_OVERRIDE_GROUP = "freeze-override"

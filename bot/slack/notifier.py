@@ -82,7 +82,7 @@ class SlackNotifier:
             raise CardNotPosted(str(e.response.get("error") or e)) from e
         except (SlackClientError, OSError) as e:
             raise CardNotPosted(str(e)) from e
-        channel, ts = resp.get("channel") or change.channel, resp["ts"]
+        channel, ts = str(resp.get("channel") or change.channel), str(resp["ts"])
         self.changes.set_card(change.id, channel, ts, change.thread_ts)
         self.updater.seed(change.id, payload)
         self.updater.mark(change.id)  # the state may have moved on while posting

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pipeline_workers
+
 from audit.store import open_store
 from bot.identity import Actor
 from bot.policy import loads_policy

@@ -10,6 +10,7 @@ import signal
 import time
 
 import pipeline_workers
+
 from audit.models import NEW_STATES, ChangeState
 from tests.pipeline.pipeline_helpers import events, executions_started, state_history
 from tools.fleet import conventions as cv

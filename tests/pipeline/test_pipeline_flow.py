@@ -2,11 +2,21 @@
 stale plans re-planned for new approval, reject/cancel/expiry, and retried deliveries."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.policy import loads_policy
 from tests.pipeline.pipeline_helpers import (
-    ALICE, BOB, CAROL, DAVE, ERIN, acted, ask, events, executions_started, said, state_history,
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    ERIN,
+    acted,
+    ask,
+    events,
+    executions_started,
+    said,
+    state_history,
 )
 
 POLICY_FILE = "bot/policy_default.yaml"
@@ -60,7 +70,7 @@ def test_dev_deploy_needs_no_approval_and_runs_at_once(make_pipeline, own):
 
 
 def test_freeze_blocks_prod_until_a_freeze_override_member_approves(make_pipeline, own):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pipe = make_pipeline(policy=_freeze_policy(now - timedelta(hours=1), now + timedelta(days=1)))
     r = ask(pipe, "roll coder-assist back")
     assert r.kind == "change" and r.change.state == "pending"
@@ -79,7 +89,7 @@ def test_freeze_blocks_prod_until_a_freeze_override_member_approves(make_pipelin
 
 
 def test_freeze_not_active_needs_only_the_usual_approvals(make_pipeline):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pipe = make_pipeline(policy=_freeze_policy(now + timedelta(days=1), now + timedelta(days=2)))
     r = ask(pipe, "undeploy mistral-eu")
     assert r.change.state == "pending" and r.decision.extra == [] and r.decision.approvals_required == 2
@@ -139,7 +149,7 @@ def test_cancel_by_the_requester_only(make_pipeline):
 
 
 def test_pending_request_expires_after_its_ttl(make_pipeline):
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     pipe = make_pipeline(clock=lambda: now[0])
     cid = ask(pipe, "undeploy mistral-eu").change.id
     assert acted(pipe.changes.approve(cid, BOB))
@@ -153,7 +163,7 @@ def test_pending_request_expires_after_its_ttl(make_pipeline):
 
 
 def test_a_click_after_the_deadline_expires_the_request_instead_of_counting(make_pipeline):
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     pipe = make_pipeline(clock=lambda: now[0])
     cid = ask(pipe, "undeploy mistral-eu").change.id
     assert acted(pipe.changes.approve(cid, BOB))

@@ -4,13 +4,13 @@ approved-but-waiting-for-the-hub each say so, with the reason."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from notice_scenarios import ALLOW_ALL, EXPECTED, STAGING, STALE_CLUSTER, dead_fleet
 
 from bot.cli.cmd_chat import command
 from bot.policy import loads_policy
-from notice_scenarios import ALLOW_ALL, EXPECTED, STAGING, STALE_CLUSTER, dead_fleet
 from tests.pipeline.pipeline_helpers import ask, executions_started, state_history
 
 
@@ -77,7 +77,7 @@ def test_stale_when_the_intent_cannot_be_carried_out(make_pipeline, clean_faults
 
 
 def test_expired(make_pipeline):
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     pipe = make_pipeline(clock=lambda: now[0])
     cid = ask(pipe, STAGING.format(name="tell-late")).change.id
     now[0] += timedelta(days=1)

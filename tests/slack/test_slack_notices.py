@@ -4,9 +4,10 @@ approved-but-waiting-for-the-hub each say so, with the reason — in the ephemer
 thread."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from slack_env import button_value, slack_app, wait_until
+
 from tests.pipeline.notice_scenarios import ALLOW_ALL, EXPECTED, STAGING, STALE_CLUSTER, dead_fleet
 
 
@@ -37,8 +38,8 @@ def _told(text: str, state: str) -> None:
 
 def test_every_end_state_is_told_truthfully(fake, tmp_path):
     from audit.store import open_store
-    from bot.pipeline import Pipeline, Request
     from bot.identity import Actor
+    from bot.pipeline import Pipeline, Request
     from bot.policy import loads_policy
 
     with slack_app(fake, tmp_path) as env:
@@ -66,7 +67,7 @@ def test_every_end_state_is_told_truthfully(fake, tmp_path):
         cid, card = _open(env, "sn-late")
         ends["expired"] = cid
         real_clock = env.pipeline.changes.clock
-        env.pipeline.changes.clock = lambda: datetime.now(timezone.utc) + timedelta(days=1)
+        env.pipeline.changes.clock = lambda: datetime.now(UTC) + timedelta(days=1)
         try:
             _told(_approve(env, cid, card), "expired")
         finally:
@@ -93,7 +94,7 @@ def test_every_end_state_is_told_truthfully(fake, tmp_path):
             if state == "approved":
                 continue
             ts = change.message_ts
-            notices = fake.wait_for("chat.postMessage", lambda c: c.body.get("thread_ts") == ts)
+            notices = fake.wait_for("chat.postMessage", lambda c, ts=ts: c.body.get("thread_ts") == ts)
             assert len(notices) == 1, (state, [n.body["text"] for n in notices])
             if state != "succeeded":
                 assert "succeeded" not in notices[0].body["text"]
