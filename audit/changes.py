@@ -20,14 +20,16 @@ manifests refer to Kubernetes Secrets by name, which is kept).
 """
 from __future__ import annotations
 
+import builtins
+
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from audit.db import Database
 from audit.errors import ChangeNotFound, InvalidQueryError, InvalidTransitionError
-from audit.models import OPEN_STATES, STATES, TRANSITIONS, Approval, ApprovalResult, ChangeRequest
+from audit.models import NEW_STATES, OPEN_STATES, STATES, TRANSITIONS, Approval, ApprovalResult, ChangeRequest, ChangeState
 from audit.redact import redact, redact_text
 from audit.timeutil import iso, to_utc, utcnow
 from audit import messages as msg
@@ -80,16 +82,19 @@ def _to_approval(values: tuple) -> Approval:
     return Approval.model_validate(d)
 
 
-def _states(states: str | Iterable[str]) -> list[str]:
-    out = [states] if isinstance(states, str) else list(states)
-    for s in out:
-        if s not in STATES:
-            raise InvalidQueryError(msg.UNKNOWN_STATE.format(state=s, known=", ".join(STATES)))
-    return out
+def _state(s: str) -> ChangeState:
+    try:
+        return ChangeState(s)
+    except ValueError:
+        raise InvalidQueryError(msg.UNKNOWN_STATE.format(state=s, known=", ".join(STATES))) from None
 
 
-def _check_move(src: str, dst: str) -> None:
-    if dst != src and dst not in TRANSITIONS[src]:
+def _states(states: str | Iterable[str]) -> list[ChangeState]:
+    return [_state(s) for s in ([states] if isinstance(states, str) else list(states))]
+
+
+def _check_move(src: ChangeState, dst: ChangeState) -> None:
+    if not src.can_move_to(dst):
         raise InvalidTransitionError(src, dst, ", ".join(sorted(TRANSITIONS[src])) or "nothing")
 
 
@@ -104,15 +109,16 @@ class ChangeStore:
                plan: Any = None, summary: str | None = None, decision: Any = None,
                approvals_required: int = 0, ttl_seconds: int | None = None,
                channel: str | None = None, thread_ts: str | None = None,
-               request_key: str | None = None, state: str = "pending",
+               request_key: str | None = None, state: str = ChangeState.PENDING,
                now: datetime | None = None) -> ChangeRequest:
         """Persist a new request (``pending``, or ``approved`` when no approval is needed).
 
         ``request_key`` (e.g. the Slack delivery id) makes creation idempotent: a second call with
         the same key returns the request the first one created, unchanged.
         """
-        if state not in ("pending", "approved"):
-            raise InvalidTransitionError("(new)", state, "pending, approved")
+        if state not in NEW_STATES:
+            raise InvalidTransitionError("(new)", state, ", ".join(sorted(NEW_STATES)))
+        state = ChangeState(state)
         ts = to_utc(now or utcnow())
         expires = iso(ts + timedelta(seconds=ttl_seconds)) if ttl_seconds else None
         with self.database.write() as conn:
@@ -149,9 +155,10 @@ class ChangeStore:
         return _to_change(row, self._approvals(conn, [change_id])[change_id])
 
     def list(self, status: str | Iterable[str] | None = None, requester: str | None = None,
-             limit: int | None = 50) -> list[ChangeRequest]:
+             limit: int | None = 50) -> builtins.list[ChangeRequest]:
         """Requests, newest first, optionally by state(s) and requester."""
-        where, params = [], []
+        where: builtins.list[str] = []
+        params: builtins.list[Any] = []
         if status is not None:
             states = _states(status)
             where.append(f"state IN ({', '.join('?' * len(states))})")
@@ -162,10 +169,11 @@ class ChangeStore:
         return self._select(where, params, limit)
 
     def pending_for(self, actor: str | None = None, *, channel: str | None = None,
-                    limit: int | None = 50) -> list[ChangeRequest]:
+                    limit: int | None = 50) -> builtins.list[ChangeRequest]:
         """Pending requests ``actor`` could act on: not their own, not yet approved by them for the
         current plan (policy still decides whether they may approve: ``Decision.can_approve``)."""
-        where, params = ["state = 'pending'"], []
+        where: builtins.list[str] = ["state = ?"]
+        params: builtins.list[Any] = [ChangeState.PENDING]
         if actor is not None:
             where += ["requester != ?", "NOT EXISTS (SELECT 1 FROM approvals a WHERE "
                       "a.change_id = change_requests.id AND a.actor = ? AND "
@@ -176,11 +184,11 @@ class ChangeStore:
             params.append(channel)
         return self._select(where, params, limit)
 
-    def find_executing(self) -> list[ChangeRequest]:
+    def find_executing(self) -> builtins.list[ChangeRequest]:
         """Requests left in ``executing`` (after a crash: reconcile them against the fleet)."""
-        return self._select(["state = 'executing'"], [], None)
+        return self._select(["state = ?"], [ChangeState.EXECUTING], None)
 
-    def _select(self, where: list[str], params: list[Any], limit: int | None) -> list[ChangeRequest]:
+    def _select(self, where: builtins.list[str], params: builtins.list[Any], limit: int | None) -> builtins.list[ChangeRequest]:
         sql = f"SELECT {_SELECT} FROM change_requests"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -193,15 +201,15 @@ class ChangeStore:
             approvals = self._approvals(conn, [r[0] for r in rows])
         return [_to_change(r, approvals[r[0]]) for r in rows]
 
-    def approvals(self, change_id: str, *, include_void: bool = False) -> list[Approval]:
+    def approvals(self, change_id: str, *, include_void: bool = False) -> builtins.list[Approval]:
         """Approvals of a request: the counted ones, or every one ever given (``include_void``)."""
         with self.database.read() as conn:
             return self._approvals(conn, [str(change_id)], include_void)[str(change_id)]
 
     @staticmethod
-    def _approvals(conn: Any, ids: list[str], include_void: bool = False
-                   ) -> dict[str, list[Approval]]:
-        out: dict[str, list[Approval]] = {i: [] for i in ids}
+    def _approvals(conn: Any, ids: builtins.list[str], include_void: bool = False
+                   ) -> dict[str, builtins.list[Approval]]:
+        out: dict[str, builtins.list[Approval]] = {i: [] for i in ids}
         if not ids:
             return out
         cols = ", ".join(f"a.{c}" for c in _APPROVAL_COLS)
@@ -223,10 +231,10 @@ class ChangeStore:
         ``executing`` is entered only through ``claim_execution``.
         """
         sources = _states(from_states)
-        _states(to_state)
+        to_state = _state(to_state)
         for src in sources:
             _check_move(src, to_state)
-            if to_state == "executing" and src != "executing":
+            if to_state == ChangeState.EXECUTING and src != ChangeState.EXECUTING:
                 raise InvalidTransitionError(src, to_state, "use claim_execution()")
         bad = set(fields) - UPDATABLE
         if bad:
@@ -243,7 +251,7 @@ class ChangeStore:
             if cur.rowcount != 1:
                 self._must_exist(conn, cid)
                 return False
-            if to_state == "stale":
+            if to_state == ChangeState.STALE:
                 self._void(conn, cid, ts)
             return True
 
@@ -274,8 +282,9 @@ class ChangeStore:
                                (cid,)).fetchone()
             if row is None:
                 raise ChangeNotFound(change_id)
-            state, current = row
-            if state != "pending":
+            state, current = ChangeState(row[0]), row[1]
+            status: Literal["inserted", "duplicate", "not_pending", "wrong_hash"]
+            if state != ChangeState.PENDING:
                 status = "not_pending"
             elif plan_hash != current:
                 status = "wrong_hash"
@@ -292,9 +301,9 @@ class ChangeStore:
             approved = False
             if status == "inserted" and quorum is not None and quorum(approvals):
                 approved = conn.execute(
-                    "UPDATE change_requests SET state = 'approved', updated_at = ? "
-                    "WHERE id = ? AND state = 'pending'", (ts, cid)).rowcount == 1
-                state = "approved" if approved else state
+                    "UPDATE change_requests SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+                    (ChangeState.APPROVED, ts, cid, ChangeState.PENDING)).rowcount == 1
+                state = ChangeState.APPROVED if approved else state
             return ApprovalResult(status=status, state=state, plan_hash=current,
                                   approvals=approvals, approved=approved)
 
@@ -303,8 +312,9 @@ class ChangeStore:
         ts = _now(now)
         with self.database.write() as conn:
             cur = conn.execute(
-                "UPDATE change_requests SET state = 'executing', executing_started_at = ?, "
-                "updated_at = ? WHERE id = ? AND state = 'approved'", (ts, ts, str(change_id)))
+                "UPDATE change_requests SET state = ?, executing_started_at = ?, updated_at = ? "
+                "WHERE id = ? AND state = ?",
+                (ChangeState.EXECUTING, ts, ts, str(change_id), ChangeState.APPROVED))
             if cur.rowcount != 1:
                 self._must_exist(conn, str(change_id))
                 return False
@@ -319,7 +329,7 @@ class ChangeStore:
         t = to_utc(now or utcnow())
         ts = iso(t)
         sets: dict[str, Any] = {"plan": _encode("plan", new_plan), "plan_hash": new_hash,
-                                "state": "pending", "updated_at": ts, "reason": None}
+                                "state": ChangeState.PENDING, "updated_at": ts, "reason": None}
         if summary is not None:
             sets["summary"] = _encode("summary", summary)
         if decision is not None:
@@ -332,24 +342,24 @@ class ChangeStore:
         with self.database.write() as conn:
             cur = conn.execute(
                 f"UPDATE change_requests SET {', '.join(f'{k} = ?' for k in sets)}, "
-                "version = version + 1 WHERE id = ? AND state IN ('pending', 'stale')",
-                [*sets.values(), cid])
+                "version = version + 1 WHERE id = ? AND state IN (?, ?)",
+                [*sets.values(), cid, ChangeState.PENDING, ChangeState.STALE])
             if cur.rowcount != 1:
                 self._must_exist(conn, cid)
                 return None
             self._void(conn, cid, ts)
             return self._get(conn, cid)
 
-    def expire_due(self, now: datetime | None = None) -> list[str]:
+    def expire_due(self, now: datetime | None = None) -> builtins.list[str]:
         """Expire every open request (pending/approved/stale) whose ``expires_at`` has passed;
         returns the ids this call expired (each one a compare-and-set)."""
         ts = _now(now)
         states = sorted(OPEN_STATES)
         with self.database.write() as conn:
             rows = conn.execute(
-                "UPDATE change_requests SET state = 'expired', updated_at = ? WHERE expires_at IS "
+                "UPDATE change_requests SET state = ?, updated_at = ? WHERE expires_at IS "
                 f"NOT NULL AND expires_at <= ? AND state IN ({', '.join('?' * len(states))}) "
-                "RETURNING id", (ts, ts, *states)).fetchall()
+                "RETURNING id", (ChangeState.EXPIRED, ts, ts, *states)).fetchall()
         return sorted((r[0] for r in rows), key=lambda i: int(i) if i.isdigit() else 0)
 
     @staticmethod

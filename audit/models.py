@@ -1,8 +1,10 @@
 """Data shapes of the audit log and change-request store (pydantic), plus the two closed lists:
-audit event types (``EVENTS``) and change-request states with their allowed moves (``TRANSITIONS``).
+audit event types (``EVENTS``) and change-request states (``ChangeState``) with their allowed moves
+(``TRANSITIONS``).
 """
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,28 +30,48 @@ Event = Literal[
     "stale", "execution_step", "outcome", "error", "reconcile",
 ]
 
-# Change-request lifecycle (DESIGN §1). A state may always "move" to itself (a guarded field update).
-STATES: tuple[str, ...] = (
-    "pending", "approved", "executing", "succeeded", "failed", "attention",
-    "rejected", "expired", "cancelled", "stale",
-)
-State = Literal[
-    "pending", "approved", "executing", "succeeded", "failed", "attention",
-    "rejected", "expired", "cancelled", "stale",
-]
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "pending": frozenset({"approved", "rejected", "expired", "cancelled", "stale"}),
-    "approved": frozenset({"executing", "cancelled", "expired", "stale"}),
-    "stale": frozenset({"pending", "cancelled", "expired", "rejected"}),
-    "executing": frozenset({"succeeded", "failed", "attention"}),
-    "attention": frozenset({"succeeded", "failed"}),
-    "succeeded": frozenset(),
-    "failed": frozenset(),
-    "rejected": frozenset(),
-    "expired": frozenset(),
-    "cancelled": frozenset(),
+class ChangeState(StrEnum):
+    """Change-request lifecycle (DESIGN §1). A ``StrEnum``: stored and serialised as its value."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    EXECUTING = "executing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ATTENTION = "attention"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    STALE = "stale"
+
+    def can_move_to(self, dst: ChangeState) -> bool:
+        """True if the lifecycle allows ``self -> dst`` (a state may always "move" to itself: a guarded
+        field update)."""
+        return dst == self or dst in TRANSITIONS[self]
+
+    @property
+    def terminal(self) -> bool:
+        return not TRANSITIONS[self]
+
+
+_S = ChangeState
+# The allowed moves, in one place.
+TRANSITIONS: dict[ChangeState, frozenset[ChangeState]] = {
+    _S.PENDING: frozenset({_S.APPROVED, _S.REJECTED, _S.EXPIRED, _S.CANCELLED, _S.STALE}),
+    _S.APPROVED: frozenset({_S.EXECUTING, _S.CANCELLED, _S.EXPIRED, _S.STALE}),
+    _S.STALE: frozenset({_S.PENDING, _S.CANCELLED, _S.EXPIRED, _S.REJECTED}),
+    _S.EXECUTING: frozenset({_S.SUCCEEDED, _S.FAILED, _S.ATTENTION}),
+    _S.ATTENTION: frozenset({_S.SUCCEEDED, _S.FAILED}),
+    _S.SUCCEEDED: frozenset(),
+    _S.FAILED: frozenset(),
+    _S.REJECTED: frozenset(),
+    _S.EXPIRED: frozenset(),
+    _S.CANCELLED: frozenset(),
 }
-OPEN_STATES = frozenset({"pending", "approved", "stale"})  # may still expire
+STATES: tuple[str, ...] = tuple(s.value for s in ChangeState)
+State = ChangeState  # older name
+NEW_STATES = frozenset({_S.PENDING, _S.APPROVED})  # what a request may be created in
+OPEN_STATES = frozenset({_S.PENDING, _S.APPROVED, _S.STALE})  # may still expire, be cancelled
 TERMINAL_STATES = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 GENESIS_HASH = "0" * 64
 
@@ -117,7 +139,7 @@ class ChangeRequest(BaseModel):
     summary: str | None = None
     decision: Any = None
     approvals_required: int = 0
-    state: State
+    state: ChangeState
     reason: str | None = None
     request_key: str | None = None
     created_at: str
@@ -143,7 +165,7 @@ class ApprovalResult(BaseModel):
     """
 
     status: Literal["inserted", "duplicate", "not_pending", "wrong_hash"]
-    state: State
+    state: ChangeState
     plan_hash: str
     approvals: list[Approval] = Field(default_factory=list)
     approved: bool = False

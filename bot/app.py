@@ -40,7 +40,7 @@ def running_pipeline(settings: Settings | None = None, *, db: Path | None = None
                      ready_delay: float | None = None, interpreter: Any = None,
                      recover: bool = True) -> Iterator[Pipeline]:
     """A Pipeline on the configured fleet, store and policy. ``recover``: reconcile interrupted executions
-    now (a front end that attaches its notifier first passes False and calls ``pipeline.recover()`` itself,
+    now (a front end that attaches its notifier first passes False and calls ``pipeline.changes.recover()`` itself,
     so the cards of reconciled requests are refreshed)."""
     s = settings or get_settings()
     store = open_db(s, db)
@@ -50,7 +50,7 @@ def running_pipeline(settings: Settings | None = None, *, db: Path | None = None
                             rollout_timeout=s.rollout_timeout, notifier=notifier,
                             vocabulary=vocabulary_source(fleet))
             if recover:
-                pipe.recover()
+                pipe.changes.recover()
             yield pipe
     finally:
         store.close()

@@ -1,4 +1,4 @@
-"""``fleetops changes list|show``: read change requests from the store."""
+"""``fleetops changes list|show``: read change requests (through the change service's read side)."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +7,7 @@ from typing import Any
 
 from audit.errors import AuditError
 from audit.models import STATES, ChangeRequest
+from bot.changes import ChangeQueries
 from bot.cli.cmd_audit import add_db_option, fail, open_from_args, show_value, table
 from audit import messages as msg
 
@@ -23,8 +24,8 @@ def _row(c: ChangeRequest) -> tuple[Any, ...]:
 def _list(args: argparse.Namespace) -> int:
     try:
         with open_from_args(args) as store:
-            changes = store.changes.list(status=args.status, requester=args.requester,
-                                         limit=args.limit)
+            changes = ChangeQueries(store).list(status=args.status, requester=args.requester,
+                                                limit=args.limit)
     except AuditError as e:
         return fail(e)
     if args.json:
@@ -39,8 +40,9 @@ def _list(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     try:
         with open_from_args(args) as store:
-            change = store.changes.get(args.id)
-            every = store.changes.approvals(change.id, include_void=True)
+            queries = ChangeQueries(store)
+            change = queries.get(args.id)
+            every = queries.approvals(change.id, include_void=True)
     except AuditError as e:
         return fail(e)
     data = change.model_dump(mode="json", exclude={"approvals"})

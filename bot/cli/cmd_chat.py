@@ -12,9 +12,11 @@ import sys
 import threading
 from pathlib import Path
 
+from audit.models import ChangeRequest, ChangeState
+from bot.changes import Result, answer
 from bot.identity import Actor
-from bot.pipeline import ActionReply, Pipeline, Reply, Request
 from bot.messages import chat as M
+from bot.pipeline import Pipeline, Reply, Request
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,10 +49,11 @@ def show_reply(r: Reply, out) -> None:
         c, d = r.change, r.decision
         print(M.CARD.format(id=c.id, summary=r.plan.summary if r.plan else c.summary, diff=r.plan.diff if r.plan else "",
                             requirement=d.reason if d else "", state=c.state), file=out)
-        if c.state == "pending":
+        if c.state == ChangeState.PENDING:
             print(M.HOW_TO_APPROVE.format(id=c.id), file=out)
-        if r.outcome is not None:
-            print(M.OUTCOME.format(id=c.id, status=r.outcome.status, message=r.outcome.message), file=out)
+        else:
+            print(answer(c, r.change.requester)[1], file=out)
+        show_outcome(c, out)
     elif r.kind == "result":
         print(r.text, file=out)
     else:
@@ -58,11 +61,17 @@ def show_reply(r: Reply, out) -> None:
         print(prefix + r.text, file=out)
 
 
-def show_action(a: ActionReply, out) -> None:
-    print((M.PREFIX_OK if a.ok else M.PREFIX_NO) + a.text, file=out)
-    if a.outcome is not None:
-        print(M.OUTCOME.format(id=a.change.id if a.change else "?", status=a.outcome.status,
-                               message=a.outcome.message), file=out)
+def show_outcome(c: ChangeRequest, out) -> None:
+    if isinstance(c.outcome, dict) and c.outcome.get("status"):
+        print(M.OUTCOME.format(id=c.id, status=c.outcome["status"], message=c.outcome.get("message", "")), file=out)
+
+
+def show_action(result: Result, actor: str, out) -> None:
+    """What a /approve, /reject or /cancel did, told from the state the request is in now."""
+    ok, text = answer(result, actor)
+    print((M.PREFIX_OK if ok else M.PREFIX_NO) + text, file=out)
+    if isinstance(result, ChangeRequest):
+        show_outcome(result, out)
 
 
 def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
@@ -91,17 +100,15 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
             return True
         cid = rest[0].lstrip("#")
         if cmd == "approve":
-            show_action(pipe.approve(cid, actor), out)
+            show_action(pipe.changes.approve(cid, actor), actor.id, out)
         elif cmd == "reject":
-            show_action(pipe.reject(cid, actor, " ".join(rest[1:])), out)
+            show_action(pipe.changes.reject(cid, actor, " ".join(rest[1:])), actor.id, out)
         else:
-            show_action(pipe.cancel(cid, actor), out)
+            show_action(pipe.changes.cancel(cid, actor), actor.id, out)
     elif cmd == "changes":
         show_reply(pipe.handle(Request(actor=actor, text="list changes", channel="terminal")), out)
     elif cmd == "audit":
-        from bot import toolbox
         from tools.args import SearchAuditArgs
-        from tools.context import ToolContext
 
         opts: dict = {}
         it = iter(rest)
@@ -109,8 +116,7 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
             if tok.startswith("--"):
                 opts[tok[2:].replace("-", "_")] = next(it, None)
         try:
-            ctx = ToolContext(catalog=pipe.fleet.catalog, store=pipe.store, now=pipe.clock())
-            print(toolbox.run("search_audit", SearchAuditArgs(**opts), ctx).render(), file=out)
+            print(pipe.read("search_audit", SearchAuditArgs(**opts)).render(), file=out)
         except Exception as e:  # noqa: BLE001 - show the user what was wrong with the filter
             print(M.PREFIX_ERROR + str(e), file=out)
     else:
@@ -139,7 +145,7 @@ def run(ns: argparse.Namespace) -> int:
                 continue
             if not interactive:
                 print(M.ECHO.format(user=state["user"], line=line), file=out)
-            pipe.expire()  # requests past their time-to-live expire before anything else happens
+            pipe.changes.expire()  # requests past their time-to-live expire before anything else happens
             if line.startswith("/"):
                 if not command(pipe, line, state, out):
                     break

@@ -59,7 +59,7 @@ def run(ns: argparse.Namespace) -> int:
         except SlackSetupError as e:
             print(M.SERVE_AUTH_FAILED.format(error=e, url=settings.slack_api_url), file=sys.stderr)
             return 1
-        pipe.recover()  # after the Slack notifier is attached: reconciled requests get their cards updated
+        pipe.changes.recover()  # after the Slack notifier is attached: reconciled requests get their cards updated
         service.start_sweeper()
         try:
             if ns.socket:

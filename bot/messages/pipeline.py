@@ -30,3 +30,22 @@ FLEET_UNAVAILABLE = ("could not read the fleet to re-check the plan ({error}); t
                      "when it can be checked (next approval click, or the bot's next start)")
 OLD_VERSION = ("Change {id} was re-planned since you looked (you saw version {seen}, it is now version {now}); "
                "review the new plan before approving.")
+
+# --- what a person is told, from the state a verb left the request in (bot/changes/notices.py) ---------
+TELL_PENDING = "Change {id} is waiting for approval. Still needed: {needed}."
+TELL_APPROVED_WAITING = ("Change {id} is approved but has not run yet: {reason}. It runs when the hub can be "
+                         "checked again.")
+TELL_APPROVED = "Change {id} is approved and about to run."
+TELL_EXECUTING = "Change {id} is approved and is being carried out now."
+TELL_SUCCEEDED = "Change {id} has the approvals it needs and was carried out: {reason}"
+TELL_FAILED = "Change {id} was approved but failed: {reason}"
+TELL_ATTENTION = "Change {id} needs a person to look at it: {reason}"
+TELL_STALE = ("Change {id} was not carried out: it can no longer be done as planned ({reason}). "
+              "Reject or cancel it, or ask again.")
+TELL_CANCELLED = "Change {id} was cancelled and not carried out: {reason}"
+TELL_EXPIRED = "Change {id} expired without enough approvals and was not carried out."
+TELL_REJECTED = "Change {id} was rejected: {reason}"
+NO_REASON = "no reason given"
+NOT_PENDING_WHY = "Change {id} is {state} ({reason}); it cannot be approved, rejected or cancelled now."
+NOTHING_LEFT = "nothing left to do: {summary}"
+CHANGE_APPROVED_BY_POLICY = "approved by policy: {reason}"

@@ -5,7 +5,7 @@ Every public method is called from a Bolt listener *after* ``ack()`` and returns
 goes to the ``Worker`` (a bounded pool), and nothing raises out: failures are logged and told to the
 person who asked. Exactly once is the pipeline's job (delivery ids, compare-and-set approvals and
 execution claims); this layer adds the de-duplication of event deliveries by ``event_id``
-(``store.claim_delivery``, shared by every process on the database) and never runs the executor itself.
+(``changes.first_delivery``, shared by every process on the database) and never runs the executor itself.
 Clicks and the Home tab are ``Clicks``' (``self.clicks``).
 """
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from audit.errors import AuditError
-from bot import toolbox
 from bot.pipeline import Pipeline, Reply, Request
 from bot.slack import blocks as B
+from bot.slack import messages as M
 from bot.slack.cards import change_card
 from bot.slack.clicks import Clicks
 from bot.slack.commands import Command, CommandError, parse_command, plain_text
@@ -31,8 +31,6 @@ from bot.slack.results import audit_message, change_rows, changes_message, error
 from bot.slack.worker import Worker
 from tools import registry
 from tools.args import SearchAuditArgs
-from tools.context import ToolContext
-from bot.slack import messages as M
 
 log = logging.getLogger(__name__)
 HISTORY_TURNS = 6
@@ -44,7 +42,7 @@ class SlackBot:
                  worker: Worker):
         self.pipeline, self.client, self.notifier = pipeline, client, notifier
         self.directory, self.worker = directory, worker
-        self.store = pipeline.store
+        self.changes = pipeline.changes
         self.clicks = Clicks(pipeline, client, notifier, directory, worker)
         self._history: OrderedDict[tuple[str, str], list[tuple[str, str]]] = OrderedDict()
         self._history_lock = threading.Lock()
@@ -90,7 +88,7 @@ class SlackBot:
         event_id = body.get("event_id")
         if not event_id:
             return True
-        if self.store.claim_delivery(f"slack-event:{event_id}"):
+        if self.changes.first_delivery(f"slack-event:{event_id}"):
             return True
         log.info("event %s delivered again (retry %s): already handled", event_id, retry_num or "?")
         return False
@@ -99,7 +97,7 @@ class SlackBot:
         if cmd.kind == "help":
             self.say(origin, help_message())
         elif cmd.kind == "changes":
-            changes = self.store.changes.list(status=cmd.status, limit=50)
+            changes = self.changes.list(status=cmd.status, limit=50)
             self.say(origin, changes_message(change_rows(changes), cmd.status), replace=True)
         elif cmd.kind == "audit" and cmd.audit:
             self.say(origin, self._audit(cmd.audit), replace=True)
@@ -109,8 +107,7 @@ class SlackBot:
     def _audit(self, flags: dict[str, str]) -> dict[str, Any]:
         try:
             args = SearchAuditArgs(**flags)
-            ctx = ToolContext(catalog=self.pipeline.fleet.catalog, store=self.store, now=self.pipeline.clock())
-            result = toolbox.run("search_audit", args, ctx)
+            result = self.pipeline.read("search_audit", args)
         except ValidationError as e:
             return error_message(M.AUDIT_BAD_VALUE.format(detail=registry.explain(e)))
         except (AuditError, ValueError) as e:
@@ -147,7 +144,7 @@ class SlackBot:
 
     def _card_fallback(self, origin: Origin, change_id: str, error: str) -> None:
         """The card could not go to the channel: show it to the requester with what to do."""
-        change = self.store.changes.get(change_id)
+        change = self.changes.get(change_id)
         warning = M.CARD_NOT_POSTED.format(id=change.id, error=B.escape(error), state=change.state)
         card = change_card(change, self.notifier.board.get(change.id))
         self.say(origin, B.message(warning, [B.section(warning)] + card["blocks"][: B.MAX_BLOCKS - 1]),

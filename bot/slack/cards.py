@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from audit.models import ChangeRequest
+from audit.models import ChangeRequest, ChangeState
 from bot.policy import Decision
 from bot.slack import blocks as B
 from bot.slack.progress import Progress
@@ -21,7 +21,7 @@ from tools.plan import Plan
 APPROVE = "fleet_approve"
 REJECT = "fleet_reject"
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
-CLOSED_NOTICE_STATES = ("succeeded", "failed", "attention", "rejected", "expired", "cancelled")
+CLOSED_NOTICE_STATES = frozenset({ChangeState.ATTENTION} | {s for s in ChangeState if s.terminal})
 
 
 def who(user: str | None) -> str:
@@ -93,7 +93,7 @@ def _epoch(iso: str | None) -> int | None:
 def status_text(change: ChangeRequest) -> str:
     """One phrase for the state: what is still needed while pending, the state otherwise."""
     d = decision_of(change)
-    if change.state == "pending" and d is not None:
+    if change.state == ChangeState.PENDING and d is not None:
         return M.CARD_STATUS_PENDING.format(needed=d.still_needed(change.approvals))
     return M.CARD_STATUS_OTHER.format(state=change.state)
 
@@ -111,7 +111,7 @@ def _fields(change: ChangeRequest, plan: Plan | None) -> list[str]:
         out.append(M.CARD_COST.format(delta=signed(plan.cost_delta_per_hour, money=True)))
         out.append(M.CARD_PLAN.format(version=change.version, hash=plan.hash[:10], strategy=plan.strategy))
     epoch = _epoch(change.expires_at)
-    if change.state == "pending" and epoch is not None:
+    if change.state == ChangeState.PENDING and epoch is not None:
         out.append(M.CARD_EXPIRES.format(epoch=epoch, iso=B.escape(change.expires_at)))
     return out
 
@@ -139,7 +139,7 @@ def _approvals(change: ChangeRequest, d: Decision | None) -> B.Block:
     names = ", ".join(who(a.actor) for a in change.approvals)
     parts = [M.CARD_APPROVED_BY.format(who=names, have=len(change.approvals), need=need) if names
              else M.CARD_APPROVED_BY_NONE.format(need=need)]
-    if change.state == "pending" and d is not None:
+    if change.state == ChangeState.PENDING and d is not None:
         parts.append(M.CARD_STILL_NEEDED.format(needed=B.escape(d.still_needed(change.approvals))))
     return B.context(*parts)
 
@@ -164,17 +164,17 @@ def _progress(change: ChangeRequest, progress: Progress | None) -> list[B.Block]
         for c, s in outcome["clusters"].items():
             if isinstance(s, dict):
                 states[c] = (str(s.get("state") or "Unknown"), str(s.get("message") or s.get("reason") or ""))
-    if not states and not (step and change.state == "executing"):
+    if not states and not (step and change.state == ChangeState.EXECUTING):
         return []
     lines = _cluster_lines(states)
-    if step and change.state == "executing":
+    if step and change.state == ChangeState.EXECUTING:
         lines.insert(0, M.CARD_PROGRESS_STEP.format(step=B.escape(B.cut(step, 300))))
     return B.bullet_sections(lines, title=M.CARD_PROGRESS_TITLE, max_lines=25, what=M.WHAT_CLUSTERS,
                              how=M.HOW_FULL_DIFF.format(id=change.id))
 
 
 def _outcome(change: ChangeRequest) -> list[B.Block]:
-    if change.state in ("pending", "approved", "executing"):
+    if change.state in (ChangeState.PENDING, ChangeState.APPROVED, ChangeState.EXECUTING):
         return []
     outcome = change.outcome if isinstance(change.outcome, dict) else {}
     message = outcome.get("message") or change.reason or ""
@@ -184,7 +184,7 @@ def _outcome(change: ChangeRequest) -> list[B.Block]:
 
 
 def _buttons(change: ChangeRequest) -> B.Block:
-    if change.state != "pending":
+    if change.state != ChangeState.PENDING:
         return B.context(M.CARD_CLOSED.format(emoji=M.STATE_EMOJI.get(change.state, M.DEFAULT_EMOJI),
                                               state=change.state))
     value = button_value(change)

@@ -11,7 +11,8 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
-from audit.errors import ChangeNotFound
+from audit.models import ChangeState
+from bot.changes import answer
 from bot.pipeline import Pipeline
 from bot.slack import blocks as B
 from bot.slack.cards import decision_of, parse_button_value
@@ -34,7 +35,7 @@ class Clicks:
                  worker: Worker):
         self.pipeline, self.client, self.notifier = pipeline, client, notifier
         self.directory, self.worker = directory, worker
-        self.store = pipeline.store
+        self.changes = pipeline.changes
 
     # --- entry points (listener threads, after ack) ------------------------------------------------
     def approve_clicked(self, body: dict[str, Any]) -> None:
@@ -77,30 +78,28 @@ class Clicks:
             return
         cid, version = parsed
         actor = self.directory.actor(where.user, where.user_name)
-        try:
-            change = self.pipeline.get(cid)
-        except ChangeNotFound:
+        change = self.changes.find(cid)
+        if change is None:
             self.feedback(where, False, M.NO_SUCH_CHANGE.format(id=cid))
             return
-        if version is not None and change.state == "pending" and change.version != version:
+        if version is not None and change.state == ChangeState.PENDING and change.version != version:
             self.notifier.updater.mark(cid)
             self.feedback(where, False, M.OLD_VERSION.format(id=cid, seen=version, now=change.version))
             return
-        result = self.pipeline.approve(cid, actor, version=version)
-        if not result.ok:
+        ok, text = answer(self.changes.approve(cid, actor, version=version), actor.id)
+        if not ok:
             self.notifier.updater.mark(cid)  # a stale card (buttons still there): bring it up to date
-        self.feedback(where, result.ok, result.text)
+        self.feedback(where, ok, text)
 
     def _check_reject(self, where: Where, change_id: str, view_id: str | None, view_hash: str | None) -> None:
         actor = self.directory.actor(where.user, where.user_name)
-        try:
-            change = self.pipeline.get(change_id)
-        except ChangeNotFound:
+        change = self.changes.find(change_id)
+        if change is None:
             why = M.NO_SUCH_CHANGE.format(id=change_id)
         else:
-            if change.state not in ("pending", "stale"):
+            if change.state not in (ChangeState.PENDING, ChangeState.STALE):
                 why = M.NOT_OPEN.format(id=change.id, state=change.state)
-            elif not self.pipeline.may_reject(change, actor):
+            elif not self.changes.may_reject(change, actor):
                 why = M.REJECT_WHO
             else:
                 return
@@ -113,16 +112,15 @@ class Clicks:
 
     def _reject(self, where: Where, change_id: str, version: Any, reason: str) -> None:
         actor = self.directory.actor(where.user, where.user_name)
-        try:
-            change = self.pipeline.get(change_id)
-        except ChangeNotFound:
+        change = self.changes.find(change_id)
+        if change is None:
             self.feedback(where, False, M.NO_SUCH_CHANGE.format(id=change_id))
             return
-        if version is not None and change.state == "pending" and change.version != int(version):
+        if version is not None and change.state == ChangeState.PENDING and change.version != int(version):
             self.feedback(where, False, M.OLD_VERSION.format(id=change_id, seen=version, now=change.version))
             return
-        result = self.pipeline.reject(change_id, actor, reason)
-        self.feedback(where, result.ok, result.text)
+        ok, text = answer(self.changes.reject(change_id, actor, reason), actor.id)
+        self.feedback(where, ok, text)
 
     # --- telling the person who clicked ----------------------------------------------------------------
     def _failed(self, where: Where, error: BaseException) -> None:
@@ -151,12 +149,12 @@ class Clicks:
         """(Re)publish ``user``'s Home tab: what they can approve, their requests, recent changes."""
         actor = self.directory.actor(user)
         actionable = []
-        for c in self.store.changes.pending_for(user, limit=50):
+        for c in self.changes.pending_for(user, limit=50):
             d = decision_of(c)
             if d is not None and d.can_approve(actor, c.requester, c.approvals)[0]:
                 actionable.append(c)
-        mine = self.store.changes.list(requester=user, limit=11)
-        recent = self.store.changes.list(limit=11)
+        mine = self.changes.list(requester=user, limit=11)
+        recent = self.changes.list(limit=11)
         updated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         try:
             self.client.views_publish(user_id=user, view=home_view(user, actionable, mine, recent, notice=notice,

@@ -69,7 +69,7 @@ class SlackService:
         def loop() -> None:
             while not self._stop.wait(every):
                 try:
-                    self.bot.pipeline.expire()
+                    self.bot.pipeline.changes.expire()
                 except Exception:  # noqa: BLE001 - keep sweeping
                     log.exception("expiring change requests failed")
 
@@ -100,7 +100,7 @@ def build_slack_app(settings: Settings, pipeline: Pipeline, *, client: WebClient
                   listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="fleetops-bolt"))
     except (BoltError, SlackApiError, SlackClientError, OSError) as e:
         raise SlackSetupError(str(e)) from e
-    notifier = SlackNotifier(pipeline.store, client, interval=update_interval)
+    notifier = SlackNotifier(pipeline.changes, client, interval=update_interval)
     pipeline.notifier = notifier
     traffic = Traffic()
     worker = Worker(max_workers=workers, max_pending=max_pending, before_task=traffic.wait_quiet)

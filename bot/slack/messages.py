@@ -5,6 +5,8 @@ mrkdwn by the code before they are filled in; the templates themselves are mrkdw
 """
 from __future__ import annotations
 
+from audit.models import ChangeState
+
 # --- acknowledgements and generic feedback -------------------------------------------------------
 ACK_WORKING = ":hourglass_flowing_sand: Working on `/fleet {text}` …"
 BUSY = ":warning: I'm busy with many requests right now and could not take this one. Please try again in a minute."
@@ -96,12 +98,17 @@ CONFIRM_NO = "Not yet"
 
 # --- notices in the card's thread ---------------------------------------------------------------
 NOTICE = {
-    "succeeded": ":large_green_circle: {requester} change #{id} succeeded: {message}",
-    "failed": ":red_circle: {requester} change #{id} failed: {message}",
-    "attention": ":warning: {requester} change #{id} needs a person to look at it: {message}",
-    "rejected": ":no_entry: {requester} change #{id} was rejected: {message}",
-    "expired": ":clock4: {requester} change #{id} expired without enough approvals.",
-    "cancelled": ":heavy_multiplication_x: {requester} change #{id} was cancelled: {message}",
+    ChangeState.SUCCEEDED: ":large_green_circle: {requester} change #{id} succeeded: {message}",
+    ChangeState.FAILED: ":red_circle: {requester} change #{id} failed: {message}",
+    ChangeState.ATTENTION: ":warning: {requester} change #{id} needs a person to look at it: {message}",
+    ChangeState.REJECTED: ":no_entry: {requester} change #{id} was rejected: {message}",
+    ChangeState.EXPIRED: ":clock4: {requester} change #{id} expired without enough approvals.",
+    ChangeState.CANCELLED: (":heavy_multiplication_x: {requester} change #{id} was cancelled and not carried out: "
+                            "{message}"),
+    ChangeState.STALE: (":arrows_counterclockwise: {requester} change #{id} was not carried out: it can no longer "
+                        "be done as planned ({message}). Reject or cancel it, or ask again."),
+    "waiting": (":hourglass: {requester} change #{id} is approved but has not run yet: {message}. It runs when "
+                "the hub can be checked again."),
     "replanned": (":arrows_counterclockwise: The fleet changed since change #{id} was planned: the plan was "
                   "recomputed (version {version}) and earlier approvals no longer count. "
                   "Please review and approve again."),
@@ -195,10 +202,11 @@ HOME_FOOTER = "Updated {when}. Approve or reject with the buttons; `/fleet help`
 
 # --- emoji -----------------------------------------------------------------------------------------
 STATE_EMOJI = {
-    "pending": ":hourglass_flowing_sand:", "approved": ":white_check_mark:", "executing": ":gear:",
-    "succeeded": ":large_green_circle:", "failed": ":red_circle:", "attention": ":warning:",
-    "rejected": ":no_entry:", "expired": ":clock4:", "cancelled": ":heavy_multiplication_x:",
-    "stale": ":arrows_counterclockwise:",
+    ChangeState.PENDING: ":hourglass_flowing_sand:", ChangeState.APPROVED: ":white_check_mark:",
+    ChangeState.EXECUTING: ":gear:", ChangeState.SUCCEEDED: ":large_green_circle:",
+    ChangeState.FAILED: ":red_circle:", ChangeState.ATTENTION: ":warning:", ChangeState.REJECTED: ":no_entry:",
+    ChangeState.EXPIRED: ":clock4:", ChangeState.CANCELLED: ":heavy_multiplication_x:",
+    ChangeState.STALE: ":arrows_counterclockwise:",
 }
 CLUSTER_EMOJI = {
     "Ready": ":large_green_circle:", "Progressing": ":large_blue_circle:", "Pending": ":white_circle:",

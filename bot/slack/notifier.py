@@ -2,8 +2,8 @@
 
 ``SlackNotifier`` is the pipeline's ``Notifier``: ``change_updated`` and ``progress`` mark the card out of
 date and the ``CardUpdater`` edits it in place (``chat.update`` on the stored channel + ts). A card is
-posted at most once per request, across processes (``store.claim_delivery("slack-card:<id>")``), and
-its location is stored with ``store.changes.set_card``. When a request leaves ``pending`` for good (or
+posted at most once per request, across processes (``changes.first_delivery("slack-card:<id>")``), and
+its location is stored with ``changes.set_card``. When a request leaves ``pending`` for good (or
 is re-planned), one notice goes to the card's thread, also claimed once. Nothing here raises into the
 pipeline: Slack failures are logged.
 """
@@ -15,9 +15,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from audit.errors import ChangeNotFound
-from audit.models import ChangeRequest
-from audit.store import Store
+from audit.models import ChangeRequest, ChangeState
+from bot.changes import ChangeQueries
 from bot.slack import blocks as B
 from bot.slack.cards import CLOSED_NOTICE_STATES, change_card, who
 from bot.slack.progress import ProgressBoard
@@ -44,8 +43,9 @@ class CardNotPosted(Exception):
 
 
 class SlackNotifier:
-    def __init__(self, store: Store, client: Any, *, interval: float = 1.0, board: ProgressBoard | None = None):
-        self.store, self.client = store, client
+    def __init__(self, changes: ChangeQueries, client: Any, *, interval: float = 1.0,
+                 board: ProgressBoard | None = None):
+        self.changes, self.client = changes, client
         self.board = board or ProgressBoard()
         self.updater = CardUpdater(self._render, self._send, interval=interval)
 
@@ -53,7 +53,7 @@ class SlackNotifier:
     def change_updated(self, change: ChangeRequest) -> None:
         try:
             self._touch(change.id)
-            self._notice(self.store.changes.get(change.id))
+            self._notice(self.changes.get(change.id))
         except Exception:  # noqa: BLE001 - never break the pipeline over a Slack message
             log.exception("updating the card of change %s failed", change.id)
 
@@ -68,11 +68,11 @@ class SlackNotifier:
     def post_card(self, change_id: str) -> ChangeRequest:
         """Post the card of a request once (or mark the existing one for an update); returns the stored
         request. Raises ``CardNotPosted`` when Slack refuses the post."""
-        change = self.store.changes.get(change_id)
+        change = self.changes.get(change_id)
         if change.message_ts or not is_slack_channel(change.channel):
             self.updater.mark(change.id)
             return change
-        if not self.store.claim_delivery(f"slack-card:{change.id}"):
+        if not self.changes.first_delivery(f"slack-card:{change.id}"):
             self.updater.mark(change.id)  # someone else posts it; it gets the latest state once stored
             return change
         payload = change_card(change, self.board.get(change.id))
@@ -82,17 +82,17 @@ class SlackNotifier:
             raise CardNotPosted(str(e.response.get("error") or e)) from e
         except (SlackClientError, OSError) as e:
             raise CardNotPosted(str(e)) from e
-        channel, ts = resp.get("channel") or change.channel, resp["ts"]
-        self.store.changes.set_card(change.id, channel, ts, change.thread_ts)
+        channel, ts = str(resp.get("channel") or change.channel), str(resp["ts"])
+        self.changes.set_card(change.id, channel, ts, change.thread_ts)
         self.updater.seed(change.id, payload)
         self.updater.mark(change.id)  # the state may have moved on while posting
-        return self.store.changes.get(change.id)
+        return self.changes.get(change.id)
 
     def _touch(self, change_id: str) -> None:
-        change = self.store.changes.get(change_id)
+        change = self.changes.get(change_id)
         if change.message_ts:
             self.updater.mark(change_id)
-        elif is_slack_channel(change.channel) and change.state != "pending":
+        elif is_slack_channel(change.channel) and change.state != ChangeState.PENDING:
             # e.g. a change that needs no approval runs inside the request: show it as it runs
             try:
                 self.post_card(change_id)
@@ -100,9 +100,8 @@ class SlackNotifier:
                 log.warning("could not post the card of change %s: %s", change_id, e.error)
 
     def _render(self, change_id: str) -> tuple[Target, dict[str, Any]] | None:
-        try:
-            change = self.store.changes.get(change_id)
-        except ChangeNotFound:
+        change = self.changes.find(change_id)
+        if change is None:
             return None
         if not change.message_ts or not change.channel:
             return None
@@ -122,11 +121,15 @@ class SlackNotifier:
             return
         if change.state in CLOSED_NOTICE_STATES:
             key, template = f"slack-notice:{change.id}:{change.state}", M.NOTICE[change.state]
-        elif change.state == "pending" and change.version > 1:
+        elif change.state == ChangeState.STALE:
+            key, template = f"slack-notice:{change.id}:stale", M.NOTICE[ChangeState.STALE]
+        elif change.state == ChangeState.APPROVED and change.reason:
+            key, template = f"slack-notice:{change.id}:waiting:{change.updated_at}", M.NOTICE["waiting"]
+        elif change.state == ChangeState.PENDING and change.version > 1:
             key, template = f"slack-notice:{change.id}:replanned:{change.version}", M.NOTICE["replanned"]
         else:
             return
-        if not self.store.claim_delivery(key):
+        if not self.changes.first_delivery(key):
             return
         outcome = change.outcome if isinstance(change.outcome, dict) else {}
         message = B.escape(B.cut(str(outcome.get("message") or change.reason or ""), 1500))

@@ -1,5 +1,7 @@
-"""A bot process killed (SIGKILL) in the middle of an execution: after restart, ``recover()`` reconciles the
-request against the fleet and marks it, without applying the plan a second time."""
+"""A bot process killed (SIGKILL) in the middle of a change: after restart, ``recover()`` reconciles an
+interrupted execution against the fleet without applying the plan a second time, and at every step of a
+change (open, approvals, quorum, claim, each execution step, outcome) the request's state and its audit
+events agree."""
 from __future__ import annotations
 
 import multiprocessing
@@ -8,7 +10,9 @@ import signal
 import time
 
 import pipeline_workers
-from tests.pipeline.pipeline_helpers import events, executions_started
+
+from audit.models import NEW_STATES, ChangeState
+from tests.pipeline.pipeline_helpers import events, executions_started, state_history
 from tools.fleet import conventions as cv
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -67,20 +71,21 @@ def test_killed_execution_is_reconciled_not_rerun(make_pipeline, own, tmp_path):
     assert f"Workspace/{NAME}-r1" in hub_before and hub_before["snapshots"]
 
     pipe = make_pipeline(db=db)  # the restarted bot
-    done = pipe.recover()
-    assert done == [(cid, pipe.get(cid).state)]
-    change = pipe.get(cid)
+    done = pipe.changes.recover()
+    change = pipe.changes.get(cid)
+    assert [(c.id, c.state) for c in done] == [(cid, change.state)]
     assert change.state in ("succeeded", "failed", "attention") and change.reason
     # the hub matches the plan but the rollout never finished: nothing recorded, a person must look
     assert change.state == "attention" and "revision record is missing" in change.reason
     (rec,) = events(pipe.store, cid, "reconcile")
-    assert rec.result == {"status": "attention"} and rec.message == change.reason
+    assert rec.result == {"status": "attention", "change_state": "attention"} and rec.message == change.reason
     emb.wait_idle()
     assert len(events(pipe.store, cid, "execution_step")) == steps_before  # not run again
     assert executions_started(pipe.store, cid) == 1
     assert _hub_state(fleet) == hub_before  # nothing applied again: no write, no new snapshot
     assert fleet.recorded_revisions(NAME) == []  # fleetops recorded no revision
-    assert pipe.recover() == []  # a second restart finds nothing to do
+    assert pipe.changes.recover() == []  # a second restart finds nothing to do
+    assert state_history(pipe.store, cid) == ["approved", "executing", "attention"]
     assert pipe.store.audit.verify().ok
 
 
@@ -91,14 +96,106 @@ def test_request_approved_before_a_crash_is_run_once_on_recover(make_pipeline, o
     pipe = make_pipeline(db=db)
     r = ask(pipe, "deploy phi 4 mini as after-crash on aks-eastus-prod-2")
     assert r.change.state == "pending" and r.decision.approvals_required == 2
-    decision = pipe.decision_of(r.change)
+    decision = pipe.changes.decision_of(r.change)
     # the quorum was reached (same transaction as the last approval) but the bot died before executing
     for who in ("U0BOB", "U0CAROL"):
         pipe.store.changes.add_approval(r.change.id, who, r.change.plan_hash,
                                         quorum=lambda approvals: decision.is_satisfied(approvals))
-    assert pipe.get(r.change.id).state == "approved"
+    assert pipe.changes.get(r.change.id).state == "approved"
     restarted = make_pipeline(db=db)
-    assert restarted.recover() == [(r.change.id, "succeeded")]
+    assert [(c.id, c.state) for c in restarted.changes.recover()] == [(r.change.id, "succeeded")]
     assert executions_started(restarted.store, r.change.id) == 1
-    assert restarted.recover() == [] and executions_started(restarted.store, r.change.id) == 1
+    assert restarted.changes.recover() == [] and executions_started(restarted.store, r.change.id) == 1
     assert [x.revision for x in own[1].recorded_revisions("after-crash")] == [1]
+
+
+CRASH_POLICY = """
+ttl: 4h
+groups:
+  approvers: {users: [U0BOB, U0CAROL]}
+rules:
+  "*":
+    "*": {approvals: 2, approver_groups: [approvers]}
+"""
+
+
+def _agree(store) -> None:
+    """State and audit agree for every request: the audited states form an allowed path that ends in the
+    stored state; counted approvals and approval events name the same people; one start per execution."""
+    from audit.models import TRANSITIONS
+
+    for change in store.changes.list(limit=None):
+        history = state_history(store, change.id)
+        assert history and history[-1] == change.state, (change.id, history, change.state)
+        assert ChangeState(history[0]) in NEW_STATES, history
+        for a, b in zip(history, history[1:]):
+            assert ChangeState(b) in TRANSITIONS[ChangeState(a)], (a, b)
+        counted = sorted(e.actor for e in events(store, change.id, "approval") if e.result.get("counted"))
+        assert counted == sorted(a.actor for a in store.changes.approvals(change.id, include_void=True))
+        assert executions_started(store, change.id) == (1 if change.executing_started_at else 0)
+
+
+def _run_flow(emb, db, args: dict, kill_at: int, counter) -> int:
+    child = SPAWN.Process(target=pipeline_workers.flow, args=(
+        str(emb.kubeconfig_path), emb.hub, str(db), CRASH_POLICY, "deploy", args, kill_at, str(counter)))
+    child.start()
+    child.join(240)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        raise AssertionError(f"the flow killed at transaction {kill_at} did not finish")
+    return child.exitcode
+
+
+def test_killed_at_every_step_state_and_audit_agree_after_recover(make_pipeline, own, interpreter, tmp_path):
+    """Run one whole change (ask, approve, approve to quorum, claim, execution steps, outcome) in a child
+    process and SIGKILL it inside its k-th store transaction, for every k; after restart + recover the
+    request's state and its audit events agree and the chain verifies."""
+    from bot.identity import Actor
+    from bot.interpreter import Context
+    from bot.interpreter.result import ToolCall
+
+    emb, fleet = own
+    from bot.app import vocabulary_source
+
+    call = interpreter.interpret("set llama-support replicas to 3",
+                                 Context(who="U0ALICE", vocabulary=vocabulary_source(fleet)()))
+    assert isinstance(call, ToolCall) and call.tool == "deploy"
+
+    def args_for(i: int) -> dict:  # the other size than now, so that every run is a real change
+        emb.wait_idle()
+        now = fleet.get_deployment("llama-support").replicas
+        return {**call.args.given(), "replicas": 2 if now == 3 else 3}
+
+    counter = tmp_path / "transactions"
+    db0 = tmp_path / "full.db"
+    make_pipeline(db=db0)
+    assert _run_flow(emb, db0, args_for(0), 0, counter) == 0  # no kill: how many transactions a change has
+    total = int(counter.read_text())
+    with open_store_(db0) as store:
+        (change,) = store.changes.list()
+        assert change.state == "succeeded"
+        assert state_history(store, change.id) == ["pending", "approved", "executing", "succeeded"]
+        _agree(store)
+    assert total >= 10
+    for k in range(1, total + 1):
+        db = tmp_path / f"kill{k}.db"
+        make_pipeline(db=db)
+        assert _run_flow(emb, db, args_for(k), k, counter) == -signal.SIGKILL, k
+        emb.wait_idle()
+        pipe = make_pipeline(db=db)  # the restarted bot
+        pipe.changes.recover()
+        for change in pipe.changes.list(limit=None):
+            assert change.state not in (ChangeState.EXECUTING, ChangeState.APPROVED), (k, change.state)
+        _agree(pipe.store)
+        assert pipe.store.audit.verify().ok, k
+        # leave the deployment at a known size for the next round
+        for change in pipe.changes.list(status="pending", limit=None):
+            pipe.changes.cancel(change.id, Actor("U0ALICE"))
+    assert fleet.get_deployment("llama-support") is not None
+
+
+def open_store_(db):
+    from audit.store import open_store
+
+    return open_store(db)

@@ -2,10 +2,22 @@
 stale plans re-planned for new approval, reject/cancel/expiry, and retried deliveries."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.policy import loads_policy
-from tests.pipeline.pipeline_helpers import ALICE, BOB, CAROL, DAVE, ERIN, ask, events, executions_started
+from tests.pipeline.pipeline_helpers import (
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    ERIN,
+    acted,
+    ask,
+    events,
+    executions_started,
+    said,
+    state_history,
+)
 
 POLICY_FILE = "bot/policy_default.yaml"
 
@@ -28,12 +40,13 @@ def test_staging_deploy_needs_one_approval_not_the_requesters(make_pipeline, own
     assert r.kind == "change" and r.change.state == "pending"
     assert r.plan.environments == ["staging"] and r.decision.approvals_required == 1
     cid = r.change.id
-    own_try = pipe.approve(cid, ALICE)
-    assert not own_try.ok and "someone else" in own_try.text
-    assert pipe.get(cid).state == "pending" and executions_started(pipe.store, cid) == 0
-    done = pipe.approve(cid, BOB)
-    assert done.ok and done.executed and done.outcome.status == "succeeded"
-    change = pipe.get(cid)
+    own_try = pipe.changes.approve(cid, ALICE)
+    assert not acted(own_try) and "someone else" in said(own_try)
+    assert pipe.changes.get(cid).state == "pending" and executions_started(pipe.store, cid) == 0
+    done = pipe.changes.approve(cid, BOB)
+    assert acted(done) and done.state == "succeeded" and done.outcome["status"] == "succeeded"
+    assert "was carried out" in said(done, BOB)
+    change = pipe.changes.get(cid)
     assert change.state == "succeeded" and change.approvers == ["U0BOB"]
     assert executions_started(pipe.store, cid) == 1
     rec = own[1].revisions("gemma-s1")[-1]
@@ -41,41 +54,42 @@ def test_staging_deploy_needs_one_approval_not_the_requesters(make_pipeline, own
     assert own[1].get_deployment("gemma-s1").status == "ready"
     kinds = [e.event for e in events(pipe.store, cid)]
     assert kinds[0] == "plan" and "approval" in kinds and kinds[-1] == "outcome"
+    assert state_history(pipe.store, cid) == ["pending", "approved", "executing", "succeeded"]
     assert pipe.store.audit.verify().ok
-    again = pipe.approve(cid, CAROL)
-    assert not again.ok and "succeeded" in again.text
+    again = pipe.changes.approve(cid, CAROL)
+    assert not acted(again) and "succeeded" in said(again)
 
 
 def test_dev_deploy_needs_no_approval_and_runs_at_once(make_pipeline, own):
     pipe = make_pipeline()
     r = ask(pipe, "deploy mistral 7b instruct as mistral-dev on eks-us-west-2-dev-1")
     assert r.kind == "change" and r.plan.environments == ["dev"] and r.decision.kind == "allow"
-    assert r.change.state == "succeeded" and r.outcome.status == "succeeded"
+    assert r.change.state == "succeeded" and r.change.outcome["status"] == "succeeded"
     assert executions_started(pipe.store, r.change.id) == 1 and r.change.approvals == []
     assert own[1].get_deployment("mistral-dev").clusters == ["eks-us-west-2-dev-1"]
 
 
 def test_freeze_blocks_prod_until_a_freeze_override_member_approves(make_pipeline, own):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pipe = make_pipeline(policy=_freeze_policy(now - timedelta(hours=1), now + timedelta(days=1)))
     r = ask(pipe, "roll coder-assist back")
     assert r.kind == "change" and r.change.state == "pending"
     assert "freeze-override" in [x.group for x in r.decision.extra] and "release week" in r.decision.reason
     cid = r.change.id
-    assert pipe.approve(cid, BOB).ok
-    second = pipe.approve(cid, CAROL)
-    assert second.ok and not second.executed and "freeze-override" in second.text
-    assert pipe.get(cid).state == "pending" and executions_started(pipe.store, cid) == 0
-    third = pipe.approve(cid, DAVE)  # a third regular approver does not lift the freeze
-    assert not third.ok and pipe.get(cid).state == "pending"
-    last = pipe.approve(cid, ERIN)
-    assert last.ok and last.executed and last.outcome.status == "succeeded"
-    assert pipe.get(cid).state == "succeeded" and sorted(pipe.get(cid).approvers) == ["U0BOB", "U0CAROL", "U0ERIN"]
+    assert acted(pipe.changes.approve(cid, BOB))
+    second = pipe.changes.approve(cid, CAROL)
+    assert acted(second) and second.state == "pending" and "freeze-override" in said(second, CAROL)
+    assert executions_started(pipe.store, cid) == 0
+    third = pipe.changes.approve(cid, DAVE)  # a third regular approver does not lift the freeze
+    assert not acted(third) and pipe.changes.get(cid).state == "pending"
+    last = pipe.changes.approve(cid, ERIN)
+    assert acted(last) and last.state == "succeeded"
+    assert sorted(last.approvers) == ["U0BOB", "U0CAROL", "U0ERIN"]
     assert executions_started(pipe.store, cid) == 1
 
 
 def test_freeze_not_active_needs_only_the_usual_approvals(make_pipeline):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pipe = make_pipeline(policy=_freeze_policy(now + timedelta(days=1), now + timedelta(days=2)))
     r = ask(pipe, "undeploy mistral-eu")
     assert r.change.state == "pending" and r.decision.extra == [] and r.decision.approvals_required == 2
@@ -87,12 +101,12 @@ def test_fleet_change_under_an_approval_voids_it_and_replans(make_pipeline, own)
     r = ask(pipe, "set llama-support replicas to 3")
     assert r.kind == "change" and r.change.state == "pending" and r.decision.approvals_required == 2
     cid, first_hash = r.change.id, r.change.plan_hash
-    assert pipe.approve(cid, BOB).ok
+    assert acted(pipe.changes.approve(cid, BOB))
     # someone changes the placement by hand meanwhile
     fleet.hub.merge_patch("ClusterResourcePlacement", "llama-support", {"metadata": {"labels": {"owner": "sre"}}})
-    reply = pipe.approve(cid, CAROL)
-    assert reply.ok and not reply.executed and "re-planned" in reply.text
-    change = pipe.get(cid)
+    reply = pipe.changes.approve(cid, CAROL)
+    assert acted(reply) and reply.state == "pending" and "re-planned" in said(reply, CAROL)
+    change = pipe.changes.get(cid)
     assert change.state == "pending" and change.version == 2 and change.plan_hash != first_hash
     assert change.approvals == []  # approvals voided
     assert {a.actor for a in pipe.store.changes.approvals(cid, include_void=True)} == {"U0BOB", "U0CAROL"}
@@ -100,9 +114,9 @@ def test_fleet_change_under_an_approval_voids_it_and_replans(make_pipeline, own)
     assert executions_started(pipe.store, cid) == 0
     assert fleet.hub.get("InferenceSet", "llama-support-r1", "llama-support")["spec"]["replicas"] == 2
     # the new plan is approved again and runs once
-    assert pipe.approve(cid, BOB).ok
-    done = pipe.approve(cid, DAVE)
-    assert done.executed and done.outcome.status == "succeeded" and pipe.get(cid).state == "succeeded"
+    assert acted(pipe.changes.approve(cid, BOB))
+    done = pipe.changes.approve(cid, DAVE)
+    assert done.state == "succeeded" and done.outcome["status"] == "succeeded"
     assert executions_started(pipe.store, cid) == 1
     assert fleet.hub.get("InferenceSet", "llama-support-r1", "llama-support")["spec"]["replicas"] == 3
 
@@ -111,40 +125,55 @@ def test_reject_needs_a_reason_and_only_requester_or_approvers(make_pipeline, ow
     pipe = make_pipeline()
     r = ask(pipe, "undeploy mistral-eu")
     cid = r.change.id
-    assert not pipe.reject(cid, BOB, "  ").ok
-    outsider = pipe.reject(cid, ERIN, "no")  # not in approvers, not the requester
-    assert not outsider.ok and pipe.get(cid).state == "pending"
-    done = pipe.reject(cid, BOB, "not during the demo")
-    assert done.ok and pipe.get(cid).state == "rejected" and pipe.get(cid).reason == "not during the demo"
+    assert not acted(pipe.changes.reject(cid, BOB, "  "))
+    outsider = pipe.changes.reject(cid, ERIN, "no")  # not in approvers, not the requester
+    assert not acted(outsider) and pipe.changes.get(cid).state == "pending"
+    done = pipe.changes.reject(cid, BOB, "not during the demo")
+    assert acted(done) and done.state == "rejected" and done.reason == "not during the demo"
+    assert "not during the demo" in said(done, BOB)
     (ev,) = events(pipe.store, cid, "rejection")
     assert ev.actor == "U0BOB" and ev.message == "not during the demo"
-    assert not pipe.approve(cid, CAROL).ok and pipe.get(cid).state == "rejected"
+    assert not acted(pipe.changes.approve(cid, CAROL)) and pipe.changes.get(cid).state == "rejected"
     assert own[1].get_deployment("mistral-eu") is not None
 
 
 def test_cancel_by_the_requester_only(make_pipeline):
     pipe = make_pipeline()
     cid = ask(pipe, "undeploy mistral-eu").change.id
-    no = pipe.cancel(cid, BOB)
-    assert not no.ok and pipe.get(cid).state == "pending"
-    yes = pipe.cancel(cid, ALICE)
-    assert yes.ok and pipe.get(cid).state == "cancelled"
+    no = pipe.changes.cancel(cid, BOB)
+    assert not acted(no) and pipe.changes.get(cid).state == "pending"
+    yes = pipe.changes.cancel(cid, ALICE)
+    assert acted(yes) and yes.state == "cancelled"
     assert [e.actor for e in events(pipe.store, cid, "cancel")] == ["U0ALICE"]
-    assert not pipe.approve(cid, BOB).ok
+    assert not acted(pipe.changes.approve(cid, BOB))
 
 
 def test_pending_request_expires_after_its_ttl(make_pipeline):
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     pipe = make_pipeline(clock=lambda: now[0])
     cid = ask(pipe, "undeploy mistral-eu").change.id
-    assert pipe.approve(cid, BOB).ok
+    assert acted(pipe.changes.approve(cid, BOB))
     now[0] += timedelta(hours=3, minutes=59)
-    assert pipe.expire() == [] and pipe.get(cid).state == "pending"
+    assert pipe.changes.expire() == [] and pipe.changes.get(cid).state == "pending"
     now[0] += timedelta(minutes=2)
-    assert pipe.expire() == [cid]
-    assert pipe.get(cid).state == "expired" and len(events(pipe.store, cid, "expiry")) == 1
-    late = pipe.approve(cid, CAROL)
-    assert not late.ok and "expired" in late.text and executions_started(pipe.store, cid) == 0
+    assert [c.id for c in pipe.changes.expire()] == [cid]
+    assert pipe.changes.get(cid).state == "expired" and len(events(pipe.store, cid, "expiry")) == 1
+    late = pipe.changes.approve(cid, CAROL)
+    assert not acted(late) and "expired" in said(late) and executions_started(pipe.store, cid) == 0
+
+
+def test_a_click_after_the_deadline_expires_the_request_instead_of_counting(make_pipeline):
+    now = [datetime.now(UTC)]
+    pipe = make_pipeline(clock=lambda: now[0])
+    cid = ask(pipe, "undeploy mistral-eu").change.id
+    assert acted(pipe.changes.approve(cid, BOB))
+    now[0] += timedelta(hours=4, minutes=1)  # no sweep ran
+    late = pipe.changes.approve(cid, CAROL)
+    assert not acted(late) and "expired" in said(late)
+    change = pipe.changes.get(cid)
+    assert change.state == "expired" and change.approvers == ["U0BOB"]
+    assert state_history(pipe.store, cid) == ["pending", "expired"]
+    assert executions_started(pipe.store, cid) == 0
 
 
 def test_a_retried_delivery_is_a_duplicate_and_changes_nothing(make_pipeline):

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.identity import Actor, groups_of
-from bot.policy import Decision, can_approve, decide, default_policy, is_satisfied, loads_policy
+from bot.policy import Decision, Facts, decide, default_policy, loads_policy
 
 NOW = datetime(2026, 12, 24, 12, 0, tzinfo=UTC)
 POLICY_YAML = """
@@ -93,7 +93,7 @@ def test_decision(tool, env, freeze):
 @pytest.mark.parametrize("actor", [REQUESTER, BOB, ZED, ERIN, SAM], ids=lambda a: a.id)
 def test_can_approve(env, freeze, actor):
     d = decide(POLICY, REQUESTER, facts("deploy", [env]), ON if freeze else OFF)
-    ok, why = can_approve(d, actor, REQUESTER.id, [])
+    ok, why = d.can_approve(actor, REQUESTER.id, [])
     assert ok is CAN[(env, freeze)][actor], why
     assert why and why[0].islower()
     if actor is REQUESTER and d.kind == "approve":
@@ -115,7 +115,7 @@ def test_can_approve(env, freeze, actor):
 ])
 def test_is_satisfied_prod_during_freeze(approvers, expected):
     d = decide(POLICY, REQUESTER, facts("deploy", ["prod"]), ON)
-    assert is_satisfied(d, approvers) is expected
+    assert d.is_satisfied(approvers) is expected
     assert d.is_satisfied([a.id for a in approvers if not a.usergroups] + [
         a for a in approvers if a.usergroups]) is expected
 
@@ -240,3 +240,11 @@ def test_default_policy_matches_design():
     assert p.groups["approvers"].users == ["U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"]
     assert p.groups["freeze-override"].users == ["U0ERIN"]
     assert p.freezes == []
+
+
+def test_may_decide_names_who_may_reject():
+    """Anyone who could fill an approval (regular or freeze override) may decide on (reject) a request."""
+    policy = default_policy()
+    d = decide(policy, REQUESTER, Facts(tool="deploy", mutating=True, environments=frozenset({"prod"})))
+    assert d.may_decide(BOB)
+    assert not d.may_decide(Actor("U0FRED"))

@@ -1,0 +1,49 @@
+"""What every verb of the change service shares: one transaction that notifies after its commit, and the
+audit event of a request, stamped with the state the request is in after it."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from audit.models import ChangeRequest
+from audit.store import Store
+from bot.changes.queries import ChangeQueries
+from bot.changes.types import Notifier, Silent
+from bot.policy import Decision, Policy
+from tools.executor import Executor
+from tools.plan import Plan
+
+Planner = Callable[[str, Any], Plan]
+
+
+class ServiceBase(ChangeQueries):
+    def __init__(self, store: Store, policy: Policy, planner: Planner, executor: Executor, *,
+                 notifier: Notifier | None = None, clock: Callable[[], datetime]):
+        super().__init__(store)
+        self.policy, self.planner, self.executor = policy, planner, executor
+        self.notifier: Notifier = notifier or Silent()
+        self.clock = clock
+
+    @contextmanager
+    def _tx(self) -> Iterator[list[ChangeRequest]]:
+        """One store transaction; the requests appended to the yielded list are announced after it
+        committed (never when it rolled back)."""
+        told: list[ChangeRequest] = []
+        with self.store.atomic():
+            yield told
+        for change in told:
+            self.notifier.change_updated(change)
+
+    def _audit(self, event: str, change: ChangeRequest, *, result: dict[str, Any] | None = None,
+               **fields: Any) -> None:
+        """Record ``event`` about ``change`` (as it is after the event: ``result.change_state``)."""
+        plan = change.plan if isinstance(change.plan, dict) else {}
+        fields.setdefault("deployment", plan.get("deployment"))
+        self.store.audit.record(event, change_id=change.id, tool=change.tool,
+                                result={**(result or {}), "change_state": change.state.value}, **fields)
+
+    @staticmethod
+    def _decision(change: ChangeRequest) -> Decision:
+        return Decision.model_validate(change.decision)

@@ -1,0 +1,169 @@
+"""Execute and recover: re-check the approved plan against the live fleet, claim it once, run it, record the
+outcome. Three transactions at most (re-plan or claim, outcome); the executor runs between them.
+
+Re-plans keep the intent: the fresh plan is computed from ``plan.intent.args`` when the stored plan has an
+intent (else the stored arguments), never from the words the person typed. When the fleet changed:
+
+* the same intent gives another plan → approvals voided, re-planned for new approval (or run at once / refused
+  when policy now says so);
+* the intent can no longer be carried out (the planner refuses) → ``stale`` with the reason;
+* there is nothing left to do → ``cancelled`` with the reason;
+* the fleet cannot be read → stays ``approved`` with the reason (runs on the next approval click or start).
+"""
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from audit.models import ChangeRequest, ChangeState
+from bot import toolbox
+from bot.changes.base import ServiceBase
+from bot.identity import Actor
+from bot.messages import pipeline as M
+from bot.policy import Decision, Facts, decide
+from tools.errors import ToolError
+from tools.executor import Outcome, ProgressEvent, StalePlan
+from tools.fleet.errors import FleetError
+from tools.plan import Plan
+
+S = ChangeState
+
+
+def facts_of(plan: Plan) -> Facts:
+    return Facts(tool=plan.tool, mutating=True, environments=frozenset(plan.environments),
+                 clusters=tuple(plan.clusters), deployment=plan.deployment)
+
+
+class Execution(ServiceBase):
+    def execute(self, change_id: str, actor: str | None = None) -> ChangeRequest:
+        """Run an ``approved`` request once (whoever claims it); returns the request as it ends up."""
+        change = self.get(change_id)
+        if change.state != S.APPROVED:
+            return change
+        plan = Plan.model_validate(change.plan)
+        try:
+            fresh: Plan | None = self._replan(change, plan)
+            err = None
+        except FleetError as e:  # the fleet could not be read: keep the approvals, say why it waits
+            return self._waiting(change, actor, M.FLEET_UNAVAILABLE.format(error=e))
+        except (ToolError, ValidationError) as e:  # the intent cannot be carried out any more
+            fresh, err = None, toolbox.explain(e) if isinstance(e, ValidationError) else str(e)
+        if fresh is not None and fresh.hash == plan.hash:
+            return self._run(change, plan, actor)
+        change = self._replanned(change, fresh, err, actor)
+        if change.state == S.APPROVED:  # re-planned and policy needs no approval for the new plan
+            return self._run(change, Plan.model_validate(change.plan), actor)
+        return change
+
+    def recover(self) -> list[ChangeRequest]:
+        """After a restart: reconcile requests left ``executing`` against the fleet (never run them again),
+        then run the ``approved`` ones (through the same re-check and claim as always)."""
+        done: list[ChangeRequest] = []
+        for change in self.store.changes.find_executing():
+            plan = Plan.model_validate(change.plan)
+            status: str
+            try:
+                status, why = self.executor.reconcile(plan)
+            except FleetError as e:
+                status, why = S.ATTENTION, M.RECONCILE_UNREACHABLE.format(error=e)
+            with self._tx() as told:
+                if not self.store.changes.transition(change.id, S.EXECUTING, S(status), reason=why,
+                                                     outcome={"status": status, "message": why}, now=self.clock()):
+                    continue
+                change = self.get(change.id)
+                self._audit("reconcile", change, message=why, result={"status": status})
+                told.append(change)
+            done.append(change)
+        for change in self.store.changes.list(status=S.APPROVED, limit=None):
+            done.append(self.execute(change.id))
+        return done
+
+    # --- steps -----------------------------------------------------------------------------------------
+    def _replan(self, change: ChangeRequest, plan: Plan) -> Plan:
+        """The plan for the recorded intent on today's fleet (I/O; outside any transaction)."""
+        if plan.intent is None:
+            return self.planner(change.tool, toolbox.validate(change.tool, change.args or {}))
+        fresh = self.planner(change.tool, toolbox.validate(change.tool, plan.intent.args))
+        # The words, the meaning and what the request left out are the recorded ones: only what the fleet
+        # decides may differ.
+        return fresh.model_copy(update={"args": plan.args, "intent": plan.intent, "left_out": plan.left_out}).seal()
+
+    def _waiting(self, change: ChangeRequest, actor: str | None, why: str) -> ChangeRequest:
+        with self._tx() as told:
+            if not self.store.changes.transition(change.id, S.APPROVED, S.APPROVED, reason=why, now=self.clock()):
+                return self.get(change.id)
+            change = self.get(change.id)
+            self._audit("error", change, actor=actor, message=why)
+            told.append(change)
+        return change
+
+    def _replanned(self, change: ChangeRequest, fresh: Plan | None, err: str | None,
+                   actor: str | None) -> ChangeRequest:
+        """One transaction: void the approvals and record what the fresh plan means for the request."""
+        cid, now = change.id, self.clock()
+        with self._tx() as told:
+            if fresh is not None and fresh.strategy == "noop":
+                why = M.NOTHING_LEFT.format(summary=fresh.summary)
+                if not self.store.changes.transition(cid, S.APPROVED, S.CANCELLED, reason=why, now=now):
+                    return self.get(cid)
+                told.append(self.get(cid))
+                self._audit("cancel", told[-1], actor=actor, message=why)
+                return told[-1]
+            why = err or M.STALE_DIFFERS
+            if not self.store.changes.transition(cid, S.APPROVED, S.STALE, reason=why, now=now):
+                return self.get(cid)
+            stale = self.get(cid)
+            self._audit("stale", stale, actor=actor, message=M.STALE_VOIDED.format(detail=why))
+            if fresh is None:
+                told.append(stale)
+                return stale
+            decision = decide(self.policy, Actor(change.requester), facts_of(fresh), now)
+            self.store.changes.replan(cid, fresh.model_dump(mode="json"), fresh.hash, summary=fresh.summary,
+                                      decision=decision.model_dump(mode="json"),
+                                      approvals_required=decision.approvals_required,
+                                      ttl_seconds=decision.ttl_seconds, now=now)
+            self._audit("plan", self.get(cid), actor=actor, clusters=fresh.clusters,
+                        result={"hash": fresh.hash, "replanned": True}, message=M.REPLANNED.format(id=cid))
+            self._decided(cid, decision, actor)
+            told.append(self.get(cid))
+            return told[-1]
+
+    def _decided(self, cid: str, decision: Decision, actor: str | None) -> None:
+        """A re-planned request that policy now refuses is cancelled; one that needs no approval is approved."""
+        if decision.kind == "deny":
+            self.store.changes.transition(cid, S.PENDING, S.CANCELLED, reason=decision.reason, now=self.clock())
+            self._audit("cancel", self.get(cid), actor=actor, message=decision.reason)
+        elif decision.kind == "allow":
+            self.store.changes.transition(cid, S.PENDING, S.APPROVED, now=self.clock())
+            self._audit("decision", self.get(cid), actor=actor,
+                        message=M.CHANGE_APPROVED_BY_POLICY.format(reason=decision.reason))
+
+    def _run(self, change: ChangeRequest, plan: Plan, actor: str | None) -> ChangeRequest:
+        with self._tx() as told:
+            if not self.store.changes.claim_execution(change.id, now=self.clock()):
+                return self.get(change.id)  # someone else runs it (or it moved on)
+            change = self.get(change.id)
+            self._audit("execution_step", change, actor=actor, clusters=plan.clusters,
+                        message=M.EXECUTION_STARTED)
+            told.append(change)
+        running = change
+
+        def on_event(ev: ProgressEvent) -> None:
+            self._audit("execution_step", running, clusters=[ev.cluster] if ev.cluster else [],
+                        message=ev.message, result={"kind": ev.kind, "state": ev.state, "reason": ev.reason})
+            self.notifier.progress(running, ev)
+
+        try:
+            outcome = self.executor.apply(plan, on_event=on_event, change_id=change.id)
+        except StalePlan as e:
+            outcome = Outcome(status="failed", message=str(e), deployment=plan.deployment)
+        except (ToolError, FleetError) as e:
+            outcome = Outcome(status="failed", message=M.EXECUTION_ERROR.format(error=e), deployment=plan.deployment)
+        final = S.SUCCEEDED if outcome.status in ("succeeded", "noop") else S.FAILED
+        with self._tx() as told:
+            self.store.changes.transition(change.id, S.EXECUTING, final, outcome=outcome.model_dump(mode="json"),
+                                          reason=outcome.message, now=self.clock())
+            change = self.get(change.id)
+            self._audit("outcome", change, actor=actor, clusters=plan.clusters, message=outcome.message,
+                        result={"status": final.value, "revision": outcome.revision, "undone": outcome.undone})
+            told.append(change)
+        return change

@@ -1,0 +1,151 @@
+"""The change service: the only code that moves a change request. Verbs: open, approve, reject, cancel, expire
+(here) and execute, recover (``bot.changes.execution``).
+
+Each verb is one store transaction (``Store.atomic()``): it reads the request, checks what it must, moves the
+state with a compare-and-set and writes the audit event(s) of that move, so a crash leaves both or neither.
+Every audit event about a request carries ``result.change_state``: the state the request is in after the event, so
+the audit log alone replays the lifecycle. Slow work (planning against the fleet, running the executor)
+happens between transactions, never inside one. Notifications go out once per verb, after the commit, from
+the request the verb returns. A verb returns the request as it now stands, or a ``Refusal``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from audit.models import ChangeRequest, ChangeState
+from audit.timeutil import iso
+from bot.changes.execution import Execution
+from bot.changes.notices import reason_of
+from bot.changes.types import Refusal, Result, Why
+from bot.identity import Actor
+from bot.messages import pipeline as M
+from bot.policy import Decision
+from tools.plan import Plan
+
+S = ChangeState
+
+
+class ChangeService(Execution):
+    """``ChangeService(store, policy, planner, executor, notifier=..., clock=...)``; the read side is
+    ``ChangeQueries``'."""
+
+    # --- open ---------------------------------------------------------------------------------------
+    def open(self, actor: Actor, plan: Plan, decision: Decision, args: dict[str, Any], *,
+             channel: str | None = None, thread_ts: str | None = None,
+             request_key: str | None = None) -> ChangeRequest:
+        """Persist a planned change (``approved`` at once when policy needs no approval) with its audit event.
+        The caller runs an approved one with ``execute``."""
+        state = S.APPROVED if decision.kind == "allow" else S.PENDING
+        with self._tx() as told:
+            change = self.store.changes.create(
+                requester=actor.id, tool=plan.tool, plan_hash=plan.hash, args=args,
+                plan=plan.model_dump(mode="json"), summary=plan.summary, decision=decision.model_dump(mode="json"),
+                approvals_required=decision.approvals_required, ttl_seconds=decision.ttl_seconds,
+                channel=channel, thread_ts=thread_ts, request_key=request_key, state=state, now=self.clock())
+            self._audit("plan", change, actor=actor.id, channel=channel, clusters=plan.clusters,
+                        message=M.CHANGE_OPENED.format(id=change.id, state=change.state))
+            told.append(change)
+        return change
+
+    # --- approve ------------------------------------------------------------------------------------
+    def approve(self, change_id: str, actor: Actor, version: int | None = None) -> Result:
+        """Count ``actor``'s approval of the plan version they saw; when it completes the quorum (same
+        transaction), run the change. Returns the request as it stands afterwards."""
+        with self._tx() as told:
+            found = self._open_or_refuse(change_id, told)
+            if isinstance(found, Refusal):
+                return found
+            change = found
+            if change.state != S.PENDING:
+                return Refusal(Why.NOT_OPEN, self._not_pending(change, actor), change)
+            if version is not None and change.version != version:
+                return Refusal(Why.OLD_VERSION, M.OLD_VERSION.format(id=change.id, seen=version,
+                                                                     now=change.version), change)
+            if actor.id in change.approvers:
+                return Refusal(Why.ALREADY_APPROVED, M.ALREADY_APPROVED_BY_YOU.format(id=change.id), change)
+            decision = self._decision(change)
+            ok, why = decision.can_approve(actor, change.requester, change.approvals)
+            if not ok:
+                self._audit("approval", change, actor=actor.id, result={"counted": False}, message=why)
+                return Refusal(Why.NOT_ALLOWED, why, change)
+            res = self.store.changes.add_approval(
+                change.id, actor.id, change.plan_hash, actor_name=actor.name, usergroups=sorted(actor.usergroups),
+                quorum=decision.is_satisfied, now=self.clock())
+            if not res.counted:
+                return Refusal(Why.ALREADY_APPROVED, M.ALREADY_APPROVED_BY_YOU.format(id=change.id), change)
+            change = self.get(change.id)
+            self._audit("approval", change, actor=actor.id, message=M.APPROVAL_COUNTED,
+                        result={"counted": True, "approvals": change.approvers, "quorum": res.approved})
+            told.append(change)
+        if change.state == S.APPROVED:
+            return self.execute(change.id, actor.id)
+        return change
+
+    # --- reject / cancel -----------------------------------------------------------------------------
+    def may_reject(self, change: ChangeRequest, actor: Actor) -> bool:
+        """The requester, or anyone who could approve this change, may reject it."""
+        return actor.id == change.requester or self._decision(change).may_decide(actor)
+
+    def reject(self, change_id: str, actor: Actor, reason: str) -> Result:
+        reason = (reason or "").strip()
+        if not reason:
+            return Refusal(Why.REASON_REQUIRED, M.REASON_REQUIRED)
+        with self._tx() as told:
+            found = self._open_or_refuse(change_id, told)
+            if isinstance(found, Refusal):
+                return found
+            if not self.may_reject(found, actor):
+                return Refusal(Why.CANNOT_REJECT, M.CANNOT_REJECT, found)
+            if not self.store.changes.transition(found.id, (S.PENDING, S.STALE), S.REJECTED, reason=reason,
+                                                 now=self.clock()):
+                return Refusal(Why.NOT_OPEN, self._not_pending(found, actor), found)
+            change = self.get(found.id)
+            self._audit("rejection", change, actor=actor.id, message=reason)
+            told.append(change)
+        return change
+
+    def cancel(self, change_id: str, actor: Actor) -> Result:
+        with self._tx() as told:
+            found = self._open_or_refuse(change_id, told)
+            if isinstance(found, Refusal):
+                return found
+            if actor.id != found.requester:
+                return Refusal(Why.CANNOT_CANCEL, M.CANNOT_CANCEL, found)
+            if not self.store.changes.transition(found.id, (S.PENDING, S.APPROVED, S.STALE), S.CANCELLED,
+                                                 reason=M.CANCELLED_BY.format(who=actor.id), now=self.clock()):
+                return Refusal(Why.NOT_OPEN, self._not_pending(found, actor), found)
+            change = self.get(found.id)
+            self._audit("cancel", change, actor=actor.id, message=change.reason)
+            told.append(change)
+        return change
+
+    # --- expire --------------------------------------------------------------------------------------
+    def expire(self) -> list[ChangeRequest]:
+        """Expire every open request past its time-to-live (the sweeper, the terminal before each line)."""
+        with self._tx() as told:
+            told += [self.get(cid) for cid in self.store.changes.expire_due(self.clock())]
+            for change in told:
+                self._audit("expiry", change, message=M.EXPIRED)
+        return told
+
+    # --- helpers (inside a transaction) ------------------------------------------------------------------
+    def _open_or_refuse(self, change_id: str, told: list[ChangeRequest]) -> ChangeRequest | Refusal:
+        """The request, or a refusal when it does not exist or expired just now (expired in this very
+        transaction, so a click after the deadline never counts)."""
+        change = self.find(str(change_id))
+        if change is None:
+            return Refusal(Why.NOT_FOUND, M.NO_SUCH_CHANGE.format(id=change_id))
+        if self.is_open(change) and change.expires_at and change.expires_at <= iso(self.clock()):
+            self.store.changes.transition(change.id, change.state, S.EXPIRED, now=self.clock())
+            change = self.get(change.id)
+            self._audit("expiry", change, message=M.EXPIRED)
+            told.append(change)
+            return Refusal(Why.EXPIRED, M.TELL_EXPIRED.format(id=change.id), change)
+        return change
+
+    def _not_pending(self, change: ChangeRequest, actor: Actor) -> str:
+        if change.state in (S.APPROVED, S.EXECUTING, S.SUCCEEDED, S.FAILED, S.ATTENTION) and \
+                actor.id in change.approvers:
+            return M.ALREADY_APPROVED_BY_YOU.format(id=change.id)
+        return M.NOT_PENDING_WHY.format(id=change.id, state=change.state, reason=reason_of(change)) \
+            if change.reason or change.outcome else M.NOT_PENDING.format(id=change.id, state=change.state)
