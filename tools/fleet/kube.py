@@ -1,6 +1,7 @@
 """Raw object access to one cluster through the official ``kubernetes`` client (its only importer).
 
-Objects are plain dicts, addressed by ``Ref`` (apiVersion, kind's plural, namespace, name). Requests go
+Objects are plain dicts, addressed by kind, name and namespace (``tools.fleet.models.ObjectRef``, the one
+reference type, also called ``Ref`` here; ``conventions.KINDS`` gives each kind's apiVersion and plural). Requests go
 through the client's own ``ApiClient`` (auth, TLS, proxies and kubeconfig handling are the client's),
 and API errors become the typed errors of ``tools.fleet.errors``.
 """
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,7 +18,8 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from tools.fleet.conventions import FIELD_MANAGER
+from tools.fleet.conventions import FIELD_MANAGER, KINDS
+from tools.fleet.models import ObjectRef
 from tools.fleet.errors import (
     FleetConfigError,
     FleetConflict,
@@ -27,46 +28,16 @@ from tools.fleet.errors import (
     FleetInvalid,
     FleetNotFound,
     FleetUnreachable,
+    FleetWriteTimeout,
+    NamespaceTerminating,
 )
 from tools.messages import fleet as text
 
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
 
-# kind -> (apiVersion, plural, namespaced) for everything fleetops reads or writes
-KINDS: dict[str, tuple[str, str, bool]] = {
-    "Namespace": ("v1", "namespaces", False),
-    "ConfigMap": ("v1", "configmaps", True),
-    "Node": ("v1", "nodes", False),
-    "MemberCluster": ("cluster.kubernetes-fleet.io/v1beta1", "memberclusters", False),
-    "ClusterResourcePlacement": ("placement.kubernetes-fleet.io/v1beta1", "clusterresourceplacements", False),
-    "ClusterResourceSnapshot": ("placement.kubernetes-fleet.io/v1beta1", "clusterresourcesnapshots", False),
-    "ResourceOverride": ("placement.kubernetes-fleet.io/v1beta1", "resourceoverrides", True),
-    "Workspace": ("kaito.sh/v1beta1", "workspaces", True),
-    "InferenceSet": ("kaito.sh/v1beta1", "inferencesets", True),
-}
-
-
-@dataclass(frozen=True)
-class Ref:
-    kind: str
-    name: str
-    namespace: str | None = None
-
-    @classmethod
-    def of(cls, obj: dict) -> "Ref":
-        meta = obj.get("metadata") or {}
-        return cls(obj["kind"], meta["name"], meta.get("namespace"))
-
-    def as_dict(self) -> dict:
-        api_version = KINDS[self.kind][0]
-        d = {"apiVersion": api_version, "kind": self.kind, "name": self.name}
-        if self.namespace:
-            d["namespace"] = self.namespace
-        return d
-
-    def __str__(self) -> str:
-        return f"{self.kind}/{self.namespace + '/' if self.namespace else ''}{self.name}"
+# The one reference type (plans and the adapter share it); ``Ref`` is its short name here.
+Ref = ObjectRef
 
 
 def path_for(kind: str, namespace: str | None = None, name: str | None = None, subresource: str | None = None) -> str:
@@ -164,6 +135,8 @@ class Kube:
         resource = resource or path
         if status == 401:
             raise FleetForbidden(self.cluster, _verb(method), resource, " (401: the credentials were refused)")
+        if status == 403 and "because it is being terminated" in msg and "/namespaces/" in path:
+            raise NamespaceTerminating(self.cluster, path.split("/namespaces/", 1)[1].split("/", 1)[0])
         if status == 403:
             raise FleetForbidden(self.cluster, _verb(method), resource, f" ({msg})")
         if status == 404:
@@ -171,6 +144,8 @@ class Kube:
                 ns = path.split("/namespaces/", 1)[1].split("/", 1)[0]
                 raise FleetNotFound(self.cluster, "namespace", ns)
             raise FleetNotFound(self.cluster, resource, name or path)
+        if status == 504 and method != "GET":
+            raise FleetWriteTimeout(self.cluster, method, path)
         if status == 409:
             raise FleetConflict(self.cluster, resource, name, f" ({msg})")
         if status == 422:
