@@ -92,6 +92,9 @@ class Kube:
 
     def __init__(self, api: Any, cluster: str, timeout: float = 15.0):
         self.api, self.cluster, self.timeout = api, cluster, timeout
+        # called with every authorization the API server checks for a call: (cluster, group, resource,
+        # verb, namespace) — the RBAC test records what the adapter uses; None: nothing is recorded
+        self.recorder: Callable[[tuple[str, str, str, str, str | None]], None] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -118,6 +121,9 @@ class Kube:
             status, data = e.status, (e.body or b"")
         except (urllib3.exceptions.HTTPError, OSError) as e:
             raise FleetUnreachable(self.cluster, self.endpoint, f" ({type(e).__name__})") from None
+        if self.recorder is not None:
+            for group, resource, verb, namespace in _authorization(method, path, status):
+                self.recorder((self.cluster, group, resource, verb, namespace))
         if 200 <= status < 300:
             return json.loads(data) if data else None
         creates = method == "POST" or content_type == APPLY  # a 404 there means the namespace is missing
@@ -200,6 +206,29 @@ class Kube:
             return True
         except FleetNotFound:
             return False
+
+
+def _parse(path: str) -> tuple[str, str, str | None, str | None]:
+    """(API group, resource, namespace, name) of a ``path_for`` path."""
+    segs = [p for p in path.split("/") if p]
+    group, rest = ("", segs[2:]) if segs[0] == "api" else (segs[1], segs[3:])
+    namespace = None
+    if rest[:1] == ["namespaces"] and len(rest) > 2:
+        namespace, rest = rest[1], rest[2:]
+    return group, rest[0], namespace, (rest[1] if len(rest) > 1 else None)
+
+
+def _authorization(method: str, path: str, status: int) -> list[tuple[str, str, str, str | None]]:
+    """(group, resource, verb, namespace) kube-apiserver authorizes for one call (a PATCH that creates
+    the object, i.e. server-side apply of something new, is authorized as create too)."""
+    group, resource, namespace, name = _parse(path)
+    if method == "GET":
+        verbs = ["get" if name else "list"]
+    else:
+        verbs = [{"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[method]]
+        if method == "PATCH" and status == 201:
+            verbs.append("create")
+    return [(group, resource, v, namespace) for v in verbs]
 
 
 def _verb(method: str) -> str:
