@@ -310,7 +310,9 @@ class Executor:
 
     # --- after a crash ----------------------------------------------------------------------------
     def reconcile(self, plan: Plan) -> tuple[Literal["succeeded", "failed", "attention"], str]:
-        """Where did an interrupted execution get to? Never applies anything."""
+        """Where did an interrupted execution get to? Never applies anything. Compares the whole plan with
+        the hub: its final manifests and deletes, the base it was made from, and every object it creates
+        (a blue/green's new side is not in the base, so the base alone cannot say nothing happened)."""
         applied = all(self._matches(m) for m in plan.manifests)
         deleted = all(self.fleet.get(d) is None for d in plan.deletes)
         if applied and deleted:
@@ -318,7 +320,10 @@ class Executor:
             if plan.revision is None or any(r.revision == plan.revision.revision for r in revs):
                 return "succeeded", "the fleet matches the plan's final state and its revision is recorded"
             return "attention", "the hub matches the plan but its revision record is missing; check the rollout"
-        untouched = not self.stale_changes(plan)
+        created = {ObjectRef.of(m) for m in plan.manifests + [st.manifest for st in plan.steps
+                                                               if st.kind == "apply" and st.manifest]}
+        created = {r for r in created if plan.base.get(r.key()) is None}  # objects the plan creates
+        untouched = not self.stale_changes(plan) and all(self.fleet.get(r) is None for r in created)
         if untouched:
             return "failed", "nothing of the plan reached the fleet; it can be planned and approved again"
         return "attention", "the plan was applied only in part; inspect the deployment before doing anything else"

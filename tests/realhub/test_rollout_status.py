@@ -102,3 +102,13 @@ def test_default_timeout_scales_with_model_size(catalog):
     big = max((m for m in catalog.models if m.weights_gib), key=lambda m: m.weights_gib)
     assert default_timeout(small.preset, catalog) < default_timeout(big.preset, catalog)
     assert default_timeout(None, catalog) == 1800.0
+
+
+def test_reconcile_sees_the_new_side_a_blue_green_created_before_a_crash(lagging):
+    emb, fleet = lagging
+    plan = runner.plan("rollback", RollbackArgs(deployment="coder-assist"), fleet)
+    first_apply = next(s for s in plan.steps if s.kind == "apply" and s.manifest["kind"] in ("Workspace",
+                                                                                              "InferenceSet"))
+    fleet.apply(first_apply.manifest)  # the executor got this far, then the process died
+    status, why = Executor(fleet).reconcile(plan)
+    assert status == "attention", why  # not "nothing of the plan reached the fleet"
