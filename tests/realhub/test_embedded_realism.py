@@ -66,7 +66,7 @@ def test_placement_status_still_refers_to_the_old_snapshot_right_after_a_change(
 
 
 def test_undeclared_field_under_server_side_apply_is_500(lagging):
-    emb, fleet = lagging
+    _emb, fleet = lagging
     ws = fleet.hub.list("Workspace", "mistral-eu")[0]
     body = {"apiVersion": ws["apiVersion"], "kind": "Workspace",
             "metadata": {"name": ws["metadata"]["name"], "namespace": "mistral-eu"}, "resource": {"foo": 1}}

@@ -10,7 +10,7 @@ from tools.executor import Executor, NamespaceBeingRemoved, NamespaceNotManaged
 
 
 def test_a_namespace_fleetops_did_not_create_is_refused_with_how_to_adopt_it(lagging):
-    emb, fleet = lagging
+    _emb, fleet = lagging
     fleet.hub.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "phi-9"}})
     plan = runner.plan("deploy", DeployArgs(model="phi-4-mini", name="phi-9", clusters=["aks-westus3-staging-1"]),
                        fleet)

@@ -27,7 +27,7 @@ def _per_cluster(fleet, deployment: str) -> dict[str, dict]:
 
 @pytest.mark.parametrize("which", ["hub_only", "lagging"])
 def test_blue_green_removes_old_side_only_after_status_is_for_new_snapshot(which, request):
-    emb, fleet = request.getfixturevalue(which)
+    _emb, fleet = request.getfixturevalue(which)
     plan = runner.plan("rollback", RollbackArgs(deployment="coder-assist"), fleet)
     assert plan.strategy == "blue_green"
     new, old = cv.kaito_object_name("coder-assist", 4), cv.kaito_object_name("coder-assist", 3)
@@ -59,7 +59,7 @@ def test_blue_green_removes_old_side_only_after_status_is_for_new_snapshot(which
 
 
 def test_without_member_contexts_progress_says_readiness_is_the_hubs_view(hub_only):
-    emb, fleet = hub_only
+    _emb, fleet = hub_only
     assert fleet.members == {}
     plan = runner.plan("deploy", DeployArgs(model="phi-4-mini", name="hubview", clusters=["aks-westus3-staging-1"]),
                        fleet)
@@ -72,7 +72,7 @@ def test_without_member_contexts_progress_says_readiness_is_the_hubs_view(hub_on
 
 
 def test_inventory_without_member_access_reports_the_hubs_view(hub_only):
-    emb, fleet = hub_only
+    _emb, fleet = hub_only
     dep = fleet.get_deployment("mistral-eu")
     assert [(s.state, s.reason) for s in dep.states] == [("Ready", rollout.HUB_VIEW)]
 
@@ -105,7 +105,7 @@ def test_default_timeout_scales_with_model_size(catalog):
 
 
 def test_reconcile_sees_the_new_side_a_blue_green_created_before_a_crash(lagging):
-    emb, fleet = lagging
+    _emb, fleet = lagging
     plan = runner.plan("rollback", RollbackArgs(deployment="coder-assist"), fleet)
     first_apply = next(s for s in plan.steps if s.kind == "apply" and s.manifest["kind"] in ("Workspace",
                                                                                               "InferenceSet"))

@@ -9,6 +9,7 @@ the lock. Subscribers must be quick (the controllers enqueue and return).
 """
 from __future__ import annotations
 
+import builtins
 import copy
 import itertools
 import threading
@@ -316,14 +317,14 @@ class Store:
         self._emit(events)
         return out
 
-    def contents(self, cluster: str, namespace: str) -> list[tuple[ResourceType, dict]]:
+    def contents(self, cluster: str, namespace: str) -> builtins.list[tuple[ResourceType, dict]]:
         """Every object in ``namespace`` on ``cluster`` (copies), with its type."""
         with self._lock:
             return [(_TYPES_BY_GP[(k[1], k[2])], copy.deepcopy(o)) for k, o in self._objs.items()
                     if k[0] == cluster and k[3] == namespace and (k[1], k[2]) in _TYPES_BY_GP
                     and k[2] != "namespaces"]
 
-    def names(self, cluster: str) -> list[Key]:
+    def names(self, cluster: str) -> builtins.list[Key]:
         with self._lock:
             return [k for k in self._objs if k[0] == cluster]
 

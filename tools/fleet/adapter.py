@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from tools.catalog import Catalog, default_catalog
 from tools.fleet import conventions as cv
 from tools.fleet import inventory as inv
-from tools.fleet.errors import FleetError, FleetUnreachable, FleetWriteTimeout
 from tools.fleet import rollout
-from tools.fleet.kube import KubeConfig, Kube, retry_conflicts
+from tools.fleet.errors import FleetError, FleetUnreachable, FleetWriteTimeout
+from tools.fleet.kube import Kube, KubeConfig, retry_conflicts
 from tools.fleet.models import Cluster, ClusterDeploymentState, Deployment, FleetSnapshot, ObjectRef, Revision
 
 
@@ -36,7 +37,7 @@ class Fleet:
     @classmethod
     def from_kubeconfig(cls, path: Path | str | None, hub_context: str | None = None,
                         member_contexts: str | dict[str, str] = "auto", in_cluster: bool = False,
-                        catalog: Catalog | None = None, embedded: Any = None) -> "Fleet":
+                        catalog: Catalog | None = None, embedded: Any = None) -> Fleet:
         """Hub from ``hub_context`` (default: the current context); members per ``member_contexts``:
         ``"auto"`` (contexts named like member clusters), ``"none"``, ``"a=ctx,b=ctx"`` or a dict."""
         kc = KubeConfig(Path(path) if path else None, in_cluster=in_cluster)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import urllib3
 from kubernetes import client as k8s
@@ -19,7 +20,6 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from tools.fleet.conventions import FIELD_MANAGER, KINDS
-from tools.fleet.models import ObjectRef
 from tools.fleet.errors import (
     FleetConfigError,
     FleetConflict,
@@ -31,6 +31,7 @@ from tools.fleet.errors import (
     FleetWriteTimeout,
     NamespaceTerminating,
 )
+from tools.fleet.models import ObjectRef
 from tools.messages import fleet as text
 
 APPLY = "application/apply-patch+yaml"
@@ -75,7 +76,7 @@ class KubeConfig:
     def contexts(self) -> list[str]:
         return list(self._contexts)
 
-    def client(self, context: str | None, cluster_name: str) -> "Kube":
+    def client(self, context: str | None, cluster_name: str) -> Kube:
         if self.in_cluster:
             cfg = k8s.Configuration()
             k8s_config.load_incluster_config(client_configuration=cfg)

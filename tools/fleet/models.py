@@ -6,13 +6,12 @@ Pure data (pydantic). GPU arithmetic follows demo-fleet.yaml's rules exactly: pe
 """
 from __future__ import annotations
 
-from typing import Literal
-
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from tools.fleet.conventions import KINDS
+
 
 class ObjectRef(BaseModel):
     """The one reference to a hub or member object: kind, name, namespace (and its apiVersion).
@@ -43,7 +42,7 @@ class ObjectRef(BaseModel):
         return data
 
     @classmethod
-    def of(cls, obj: dict) -> "ObjectRef":
+    def of(cls, obj: dict) -> ObjectRef:
         meta = obj.get("metadata") or {}
         return cls(apiVersion=obj.get("apiVersion") or "", kind=obj["kind"], name=meta["name"],
                    namespace=meta.get("namespace"))
@@ -53,7 +52,7 @@ class ObjectRef(BaseModel):
         return f"{self.kind}/{self.namespace + '/' if self.namespace else ''}{self.name}"
 
     @classmethod
-    def from_key(cls, key: str) -> "ObjectRef":
+    def from_key(cls, key: str) -> ObjectRef:
         parts = key.split("/")
         return cls(parts[0], parts[-1], parts[1] if len(parts) == 3 else None)
 

@@ -77,7 +77,7 @@ def placement_state(crp: dict | None, cluster: str, index: int | None, name: str
 
     applied, available = _cond(ps, "Applied"), _cond(ps, "Available")
     if current(applied, "False"):
-        failed = next(iter(ps.get("failedPlacements") or []), {})
+        failed: dict = next(iter(ps.get("failedPlacements") or []), {})
         why = ((failed.get("condition") or {}).get("message") or applied.get("message") or "")  # type: ignore[union-attr]
         return state("Failed", applied.get("reason") or "ApplyFailed", why)  # type: ignore[union-attr]
     if not current(applied, "True"):

@@ -8,7 +8,9 @@ while; writes into the namespace meanwhile are refused 403 by the store.
 """
 from __future__ import annotations
 
-from typing import Hashable
+import contextlib
+from collections.abc import Hashable
+from typing import cast
 
 from tools.embedded.controllers.base import Activity, Controller
 from tools.embedded.errors import NotFound
@@ -33,7 +35,7 @@ class NamespaceController(Controller):
             self.enqueue((ev.cluster, meta["namespace"]))  # maybe the last thing holding a namespace
 
     def reconcile(self, key: Hashable) -> None:
-        cluster, name = key  # type: ignore[misc]
+        cluster, name = cast(tuple[str, str], key)
         try:
             ns = self.store.get(cluster, NAMESPACE, None, name)
         except NotFound:
@@ -43,10 +45,8 @@ class NamespaceController(Controller):
         left = self.store.contents(cluster, name)
         for rt, obj in left:
             if not terminating(obj):
-                try:
+                with contextlib.suppress(NotFound):
                     self.store.delete(cluster, rt, name, obj["metadata"]["name"])
-                except NotFound:
-                    pass
         if self.store.contents(cluster, name):
             return  # objects with finalizers: their DELETED events bring us back
         spec = ns.get("spec") or {}
