@@ -32,8 +32,9 @@ def open_fleet(settings: Settings | None = None, *, ready_delay: float | None = 
     if heartbeat_period is not None:
         kwargs["heartbeat_period"] = heartbeat_period
     with EmbeddedFleet(**kwargs) as emb:
-        fleet = Fleet.from_kubeconfig(emb.kubeconfig_path, emb.hub, "auto")
-        fleet.embedded = emb  # lets the demo and tests inject faults
+        # the demo and tests inject faults through ``fleet.embedded``; FLEETOPS_MEMBER_CONTEXTS=none runs it
+        # as fleetops runs on a hub without member access
+        fleet = Fleet.from_kubeconfig(emb.kubeconfig_path, emb.hub, s.member_contexts, embedded=emb)
         try:
             yield fleet
         finally:

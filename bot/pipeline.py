@@ -62,7 +62,7 @@ class Reply:
 
 class Pipeline:
     def __init__(self, store: Store, fleet: Fleet, interpreter: Any, policy: Policy, *,
-                 rollout_timeout: float = 1800.0, notifier: Notifier | None = None,
+                 rollout_timeout: float | None = None, notifier: Notifier | None = None,
                  clock: Callable[[], datetime] | None = None, vocabulary: Callable[[], Any] | None = None):
         self.store, self.fleet, self.interpreter, self.policy = store, fleet, interpreter, policy
         self.clock = clock or (lambda: datetime.now(UTC))

@@ -36,7 +36,10 @@ class Settings(BaseSettings):
         default=2.0, ge=0, validation_alias="FLEETOPS_DEMO_READY_DELAY",
         description="Seconds the embedded KAITO stand-in takes per readiness step.",
     )
-    rollout_timeout: float = Field(default=1800.0, gt=0, validation_alias="FLEETOPS_ROLLOUT_TIMEOUT")
+    rollout_timeout: float | None = Field(
+        default=None, gt=0, validation_alias="FLEETOPS_ROLLOUT_TIMEOUT",
+        description="Seconds a rollout may wait. Unset: 10 min + 20 s per GiB of model weights (at most 2 h).",
+    )
 
     # --- state ---------------------------------------------------------------------------------
     home: Path = Field(default_factory=_default_home, validation_alias="FLEETOPS_HOME")

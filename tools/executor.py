@@ -18,13 +18,14 @@ from typing import Callable, Literal
 
 from pydantic import BaseModel, Field
 
+from tools.catalog import Catalog
 from tools.errors import ToolError
+from tools.fleet import conventions as cv
 from tools.fleet.adapter import Fleet
 from tools.fleet.errors import FleetError
-from tools.fleet.kube import Ref
-from tools.fleet.models import ClusterDeploymentState
+from tools.fleet.models import ClusterDeploymentState, ObjectRef
 from tools.messages import plans as M
-from tools.plan import ObjectRef, Plan, Step
+from tools.plan import Plan, Step
 
 
 class StalePlan(ToolError):
@@ -37,6 +38,44 @@ class StalePlan(ToolError):
         desc = ", ".join(f"{k}: {'absent' if a is None else 'v' + str(a)[:24]} → {'absent' if b is None else 'v' + str(b)[:24]}"
                          for k, (a, b) in sorted(changes.items()))
         super().__init__(M.STALE.format(changes=desc))
+
+
+class NamespaceNotManaged(ToolError):
+    """The deployment's namespace exists on the hub but fleetops did not create it; nothing was applied."""
+
+    kind = "namespace_not_managed"
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(M.NS_NOT_MANAGED.format(name=name))
+
+
+class NamespaceBeingRemoved(ToolError):
+    """The deployment's namespace is Terminating; nothing can be created in it; nothing was applied."""
+
+    kind = "namespace_terminating"
+
+    def __init__(self, name: str, since: str):
+        self.name = name
+        super().__init__(M.NS_TERMINATING.format(name=name, since=since))
+
+
+def default_timeout(model: str | None, catalog: Catalog | None) -> float:
+    """Seconds a rollout may take by default: 10 min plus 20 s per GiB of weights to pull and load, at most
+    2 h (30 min when the model's size is unknown)."""
+    m = catalog.get(model) if (catalog and model) else None
+    if m is None or not m.weights_gib:
+        return 1800.0
+    return min(7200.0, 600.0 + 20.0 * float(m.weights_gib))
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds)
+    if s < 120:
+        return f"{s}s"
+    if s < 7200:
+        return f"{s // 60}m"
+    return f"{s / 3600:.1f}h"
 
 
 class ProgressEvent(BaseModel):
@@ -61,13 +100,15 @@ class Outcome(BaseModel):
 Listener = Callable[[ProgressEvent], None]
 
 
-def _ref(r: ObjectRef) -> Ref:
-    return Ref(r.kind, r.name, r.namespace)
-
-
 class Executor:
-    def __init__(self, fleet: Fleet, timeout: float = 1800.0, poll: float = 1.0):
-        self.fleet, self.timeout, self.poll = fleet, timeout, poll
+    """``timeout``: seconds each wait may take (None: ``default_timeout`` of the plan's model);
+    ``progress_every``: while waiting, a line per unfinished cluster at this cadence (seconds)."""
+
+    def __init__(self, fleet: Fleet, timeout: float | None = None, poll: float = 1.0,
+                 progress_every: float = 30.0):
+        self.fleet, self.timeout, self.poll, self.progress_every = fleet, timeout, poll, progress_every
+        self._limit = timeout or 1800.0  # the current plan's wait limit
+        self._deployment = ""
 
     # --- freshness --------------------------------------------------------------------------------
     def stale_changes(self, plan: Plan) -> dict[str, tuple[str | None, str | None]]:
@@ -75,9 +116,24 @@ class Executor:
         return {k: (plan.base[k], live[k]) for k in plan.base if live.get(k) != plan.base[k]}
 
     def check_fresh(self, plan: Plan) -> None:
+        """Refuse before any write: a namespace fleetops does not own or that is being removed; a fleet
+        that changed since the plan was made (``StalePlan``)."""
+        for key in plan.base:
+            if key.startswith("Namespace/") and plan.strategy != "remove":
+                self._check_namespace(key.split("/", 1)[1], plan.base[key])
         changes = self.stale_changes(plan)
         if changes:
             raise StalePlan(changes)
+
+    def _check_namespace(self, name: str, base: str | None) -> None:
+        live = self.fleet.get(ObjectRef("Namespace", name))
+        if live is None:
+            return
+        meta = live.get("metadata") or {}
+        if meta.get("deletionTimestamp"):
+            raise NamespaceBeingRemoved(name, meta["deletionTimestamp"])
+        if base is None and cv.DEPLOYMENT_LABEL not in (meta.get("labels") or {}):
+            raise NamespaceNotManaged(name)
 
     # --- apply ------------------------------------------------------------------------------------
     def apply(self, plan: Plan, on_event: Listener | None = None, change_id: str | None = None,
@@ -89,6 +145,9 @@ class Executor:
             self.check_fresh(plan)
         if plan.strategy == "noop":
             return Outcome(status="noop", message=plan.summary, deployment=plan.deployment)
+        model = plan.revision.model if plan.revision else None
+        self._limit = self.timeout or default_timeout(model, self.fleet.catalog)
+        self._deployment = plan.deployment
         states: dict[str, ClusterDeploymentState] = {}
         # undo is safe only until the switch-over (the first step after waiting for the new side)
         waits = [i for i, st in enumerate(plan.steps) if st.kind == "wait_ready"]
@@ -146,7 +205,10 @@ class Executor:
             assert step.ref
             emit(ProgressEvent(kind="step", step=i, message=M.EXEC_STEP_DELETE.format(kind=step.ref.kind,
                                                                                      name=step.ref.name)))
-            self.fleet.delete(_ref(step.ref))
+            self.fleet.delete(step.ref)
+            if step.ref.kind == "Namespace":
+                emit(ProgressEvent(kind="step", step=i, message=M.EXEC_WAIT_NS_GONE.format(name=step.ref.name)))
+                return self._wait_hub_absent(step.ref, emit)
             return True, ""
         assert step.ref
         ref = step.ref
@@ -160,65 +222,114 @@ class Executor:
 
     def _wait_ready(self, ref: ObjectRef, clusters: list[str], emit: Listener,
                     states: dict[str, ClusterDeploymentState]) -> tuple[bool, str]:
+        """Until every cluster runs the hub's ``ref`` as it is now (``Fleet.rollout_state``), one fails, or
+        the limit passes. Progress: each change of a cluster's state, and a line per unfinished cluster
+        every ``progress_every`` s saying what it waits for and for how long."""
+        hub_only = [c for c in clusters if c not in self.fleet.members]
+        if hub_only:
+            emit(ProgressEvent(kind="step", message=M.EXEC_HUB_VIEW.format(clusters=", ".join(hub_only))))
         ns = ref.namespace or ""
+        final = self._watch(lambda: self.fleet.rollout_state(ns, ref, clusters), emit, states)
+        failed = [s for s in final.values() if s.state == "Failed"]
+        if failed:
+            s = failed[0]
+            return False, M.EXEC_FAILED_ON.format(name=ref.name, cluster=s.cluster,
+                                                  reason=s.message or s.reason or "failed")
+        pending = {c: s for c, s in final.items() if s.state != "Ready"}
+        if pending:
+            return False, M.EXEC_TIMEOUT_ON.format(
+                name=ref.name, duration=_duration(self._limit), clusters=", ".join(pending),
+                states="; ".join(f"{c}: {s.state}, {_what(s)}" for c, s in pending.items()),
+                hub=self.fleet.hub_summary(self._deployment), deployment=self._deployment)
+        return True, ""
+
+    def _watch(self, check: Callable[[], dict[str, ClusterDeploymentState]], emit: Listener,
+               states: dict[str, ClusterDeploymentState]) -> dict[str, ClusterDeploymentState]:
+        start = time.monotonic()
+        deadline, beat = start + self._limit, start + self.progress_every
         seen: dict[str, tuple] = {}
-
-        def check() -> dict[str, ClusterDeploymentState]:
-            return {c: self.fleet.member_state(c, ns, ref.kind, ref.name) for c in clusters}
-
-        def on_change(now: dict[str, ClusterDeploymentState]) -> None:
-            for c, s in now.items():
+        since: dict[str, tuple[str, float]] = {}
+        interval = 0.05
+        while True:
+            now_states = check()
+            t = time.monotonic()
+            for c, s in now_states.items():
+                if since.get(c, ("",))[0] != s.state:
+                    since[c] = (s.state, t)
                 sig = (s.state, s.reason, s.message)
                 if seen.get(c) != sig:
                     seen[c] = sig
                     states[c] = s
                     emit(ProgressEvent(kind="cluster", cluster=c, state=s.state, reason=s.reason,
                                        message=s.message or s.state))
-
-        def done(now: dict[str, ClusterDeploymentState]) -> bool:
-            return all(_settled(s) for s in now.values()) or any(s.state == "Failed" for s in now.values())
-
-        final = self.fleet.wait(check, done, self.timeout, on_change, max_interval=self.poll)
-        states.update(final)
-        failed = [s for s in final.values() if s.state == "Failed"]
-        if failed:
-            s = failed[0]
-            return False, M.EXEC_FAILED_ON.format(name=ref.name, cluster=s.cluster,
-                                                  reason=s.message or s.reason or "failed")
-        pending = [c for c, s in final.items() if not _settled(s)]
-        if pending:
-            return False, M.EXEC_TIMEOUT.format(name=ref.name, seconds=int(self.timeout), clusters=", ".join(pending))
-        return True, ""
+            open_ = {c: s for c, s in now_states.items() if s.state != "Ready"}
+            if not open_ or any(s.state == "Failed" for s in open_.values()) or t >= deadline:
+                return now_states
+            if t >= beat:
+                for c, s in open_.items():
+                    emit(ProgressEvent(kind="cluster", cluster=c, state=s.state, reason=s.reason,
+                                       message=M.EXEC_WAITING.format(state=s.state, age=_duration(t - since[c][1]),
+                                                                     what=_what(s))))
+                beat = t + self.progress_every
+            time.sleep(max(0.0, min(interval, beat - t, deadline - t)))
+            interval = min(self.poll, interval * 1.5)
 
     def _wait_absent(self, ref: ObjectRef, clusters: list[str]) -> tuple[bool, str]:
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + self._limit
         interval = 0.05
         while True:
             left = [c for c in clusters if not self.fleet.member_absent(c, ref.namespace or "", ref.kind, ref.name)]
             if not left:
                 return True, ""
             if time.monotonic() >= deadline:
-                return False, M.EXEC_TIMEOUT.format(name=ref.name, seconds=int(self.timeout), clusters=", ".join(left))
+                return False, M.EXEC_GONE_TIMEOUT.format(name=ref.name, duration=_duration(self._limit),
+                                                         where=", ".join(left),
+                                                         hub=self.fleet.hub_summary(self._deployment))
             time.sleep(interval)
             interval = min(self.poll, interval * 1.5)
 
+    def _wait_hub_absent(self, ref: ObjectRef, emit: Listener) -> tuple[bool, str]:
+        """A deleted Namespace stays Terminating until its contents are gone: wait, with progress."""
+        start = time.monotonic()
+        deadline, beat = start + self._limit, start + self.progress_every
+        interval = 0.05
+        while (live := self.fleet.get(ref)) is not None:
+            t = time.monotonic()
+            if t >= deadline:
+                return False, M.EXEC_GONE_TIMEOUT.format(name=f"{ref.kind} {ref.name}", duration=_duration(self._limit),
+                                                         where="hub", hub=self.fleet.hub_summary(self._deployment))
+            if t >= beat:
+                phase = ((live.get("status") or {}).get("phase")) or "Terminating"
+                emit(ProgressEvent(kind="step", message=M.EXEC_WAITING.format(
+                    state=f"{ref.kind} {ref.name}: {phase}", age=_duration(t - start),
+                    what=M.EXEC_WAIT_NS_GONE.format(name=ref.name))))
+                beat = t + self.progress_every
+            time.sleep(max(0.0, min(interval, deadline - t)))
+            interval = min(self.poll, interval * 1.5)
+        return True, ""
+
     # --- after a crash ----------------------------------------------------------------------------
     def reconcile(self, plan: Plan) -> tuple[Literal["succeeded", "failed", "attention"], str]:
-        """Where did an interrupted execution get to? Never applies anything."""
+        """Where did an interrupted execution get to? Never applies anything. Compares the whole plan with
+        the hub: its final manifests and deletes, the base it was made from, and every object it creates
+        (a blue/green's new side is not in the base, so the base alone cannot say nothing happened)."""
         applied = all(self._matches(m) for m in plan.manifests)
-        deleted = all(self.fleet.get(_ref(d)) is None for d in plan.deletes)
+        deleted = all(self.fleet.get(d) is None for d in plan.deletes)
         if applied and deleted:
             revs = self.fleet.recorded_revisions(plan.deployment)  # not KubeFleet's snapshots: ours only
             if plan.revision is None or any(r.revision == plan.revision.revision for r in revs):
                 return "succeeded", "the fleet matches the plan's final state and its revision is recorded"
             return "attention", "the hub matches the plan but its revision record is missing; check the rollout"
-        untouched = not self.stale_changes(plan)
+        created = {ObjectRef.of(m) for m in plan.manifests + [st.manifest for st in plan.steps
+                                                               if st.kind == "apply" and st.manifest]}
+        created = {r for r in created if plan.base.get(r.key()) is None}  # objects the plan creates
+        untouched = not self.stale_changes(plan) and all(self.fleet.get(r) is None for r in created)
         if untouched:
             return "failed", "nothing of the plan reached the fleet; it can be planned and approved again"
         return "attention", "the plan was applied only in part; inspect the deployment before doing anything else"
 
     def _matches(self, manifest: dict) -> bool:
-        live = self.fleet.get(Ref.of(manifest))
+        live = self.fleet.get(ObjectRef.of(manifest))
         if live is None:
             return False
         want = {k: v for k, v in manifest.items() if k not in ("status", "apiVersion")}
@@ -235,5 +346,8 @@ def _subset(want: object, have: object) -> bool:
     return want == have
 
 
-def _settled(s: ClusterDeploymentState) -> bool:
-    return s.state == "Ready" or (s.state == "Unknown" and s.reason == "NoMemberAccess")
+def _what(s: ClusterDeploymentState) -> str:
+    """What a cluster waits for, in words."""
+    if s.message and s.message != s.state:
+        return s.message
+    return M.EXEC_NO_KAITO_STATUS if s.reason in (None, "Pending") else s.reason or s.state

@@ -14,19 +14,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tools.fleet.models import Revision
+from tools.fleet.models import ObjectRef, Revision
+
+__all__ = ["ClusterAction", "Intent", "ObjectRef", "Plan", "Step"]
 
 StepKind = Literal["apply", "delete", "wait_ready", "wait_absent"]
-
-
-class ObjectRef(BaseModel):
-    apiVersion: str
-    kind: str
-    name: str
-    namespace: str | None = None
-
-    def key(self) -> str:
-        return f"{self.kind}/{self.namespace + '/' if self.namespace else ''}{self.name}"
 
 
 class Step(BaseModel):

@@ -52,6 +52,10 @@ class BadRequest(ApiError):
     code, reason = 400, "BadRequest"
 
 
+class Forbidden(ApiError):
+    code, reason = 403, "Forbidden"
+
+
 class NotFound(ApiError):
     code, reason = 404, "NotFound"
 

@@ -23,6 +23,7 @@ from tools.embedded.controllers.heartbeat import HeartbeatController
 from tools.embedded.controllers.index import ObjectIndex
 from tools.embedded.controllers.kaito import KaitoController
 from tools.embedded.controllers.kubefleet import KubeFleetController
+from tools.embedded.controllers.namespaces import NamespaceController
 from tools.embedded.crds import load_types
 from tools.embedded.fleetspec import FleetSpec, load_fleet, parse_fleet
 from tools.embedded.seed import seed
@@ -36,7 +37,8 @@ SEED_TIMEOUT = 300.0
 class EmbeddedFleet:
     def __init__(self, fleet_file: Path | None = None, *, synthetic: int | None = None, ready_delay: float = 0.0,
                  heartbeat_period: float = 60.0, kubeconfig_path: Path | None = None, port: int = 0,
-                 host: str = "127.0.0.1", seed_value: int = 0, serve: bool = True):
+                 host: str = "127.0.0.1", seed_value: int = 0, serve: bool = True, status_lag: float = 0.0,
+                 namespace_delete_delay: float = 0.0, member_contexts: bool = True):
         self.fleet_file = Path(fleet_file) if fleet_file else None
         self.synthetic = synthetic
         self.ready_delay = ready_delay
@@ -45,6 +47,12 @@ class EmbeddedFleet:
         self.host = host
         self.seed_value = seed_value
         self.serve = serve
+        # how a real hub differs from instant: placement status lags a new snapshot by ``status_lag`` s
+        # (the member has not applied it yet); a deleted namespace stays Terminating for at least
+        # ``namespace_delete_delay`` s; ``member_contexts=False`` writes a kubeconfig with the hub only
+        self.status_lag = status_lag
+        self.namespace_delete_delay = namespace_delete_delay
+        self.member_contexts = member_contexts
         self._kubeconfig_arg = Path(kubeconfig_path) if kubeconfig_path else None
         self._tmpdir: str | None = None
         self.kubeconfig_path: Path | None = None
@@ -56,6 +64,7 @@ class EmbeddedFleet:
         self._kubefleet: KubeFleetController | None = None
         self._kaito: KaitoController | None = None
         self._heartbeat: HeartbeatController | None = None
+        self._namespaces: NamespaceController | None = None
         self._started = False
 
     # --- facts ----------------------------------------------------------------------------------
@@ -94,11 +103,12 @@ class EmbeddedFleet:
             return self
         spec = self.load_spec()
         hub = spec.hub.name
-        self.store = Store(admit=_make_admit(hub))
+        self.store = Store(admit=_make_admit(hub), terminating_namespaces=True)
         index = ObjectIndex(self.store)
         index.start()
         result = seed(self.store, spec)
         self._kubefleet = KubeFleetController(self.store, self.activity, hub, reader=index)
+        self._namespaces = NamespaceController(self.store, self.activity, self.namespace_delete_delay)
         self._kaito = KaitoController(self.store, self.activity, hub, self.faults, ready_delay=0.0, reader=index)
         self._heartbeat = HeartbeatController(self.store, hub, self.heartbeat_period,
                                               on_round=self._kubefleet.check_members)
@@ -109,11 +119,13 @@ class EmbeddedFleet:
         try:
             self._kaito.start()
             self._kubefleet.start()
+            self._namespaces.start()
             self.wait_idle(SEED_TIMEOUT)
             for cluster, minutes in sorted(result.heartbeat_ages.items()):
                 self._heartbeat.set_age(cluster, minutes)
             self.wait_idle(SEED_TIMEOUT)
             self._kaito.ready_delay = self.ready_delay
+            self._kubefleet.status_lag = self.status_lag
             self._heartbeat.start()
             if self.serve:
                 self._serve()
@@ -126,7 +138,8 @@ class EmbeddedFleet:
         from tools.embedded import kubeconfig
         from tools.embedded.server import ApiServer
 
-        self.server = ApiServer(self.store, self.types_for_cluster, self.host, port=self.port)
+        self.server = ApiServer(self.store, self.types_for_cluster, self.host, port=self.port, faults=self.faults,
+                                activity=self.activity)
         self.server.start()
         if self._kubeconfig_arg:
             path = self._kubeconfig_arg
@@ -134,13 +147,13 @@ class EmbeddedFleet:
         else:
             self._tmpdir = tempfile.mkdtemp(prefix="fleetops-embedded-")
             path = Path(self._tmpdir) / "kubeconfig"
-        kubeconfig.write(path, self.server, self.hub, self.members)
+        kubeconfig.write(path, self.server, self.hub, self.members if self.member_contexts else [])
         self.kubeconfig_path = path
 
     def stop(self) -> None:
         if self._heartbeat:
             self._heartbeat.stop_thread()
-        for ctl in (self._kubefleet, self._kaito):
+        for ctl in (self._kubefleet, self._kaito, self._namespaces):
             if ctl:
                 ctl.stop()
         if self.server:

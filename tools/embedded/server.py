@@ -14,6 +14,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -48,8 +49,10 @@ class ApiServer:
     """Serve ``store`` over HTTP; ``types_for_cluster(name)`` gives the kinds each cluster serves."""
 
     def __init__(self, store: Store, types_for_cluster: TypesFor | None = None, host: str = "127.0.0.1",
-                 port: int = 0):
+                 port: int = 0, faults=None, activity=None):
         self.store = store
+        self.faults = faults  # controllers.faults.Faults: write timeouts (None: no faults)
+        self.activity = activity  # counts a write that lands late, so wait_idle waits for it
         self.types_for_cluster = types_for_cluster or _all_types
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.api = self  # type: ignore[attr-defined]
@@ -158,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, code: int, body: dict | str, warnings: list[str] = ()) -> None:
+    def _send(self, code: int, body: dict | str, warnings: list[str] = (), close: bool = False) -> None:
         data = (json.dumps(body) if isinstance(body, dict) else body).encode()
         try:
             self.send_response(code)
@@ -167,6 +170,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Cache-Control", "no-cache, private")
             for w in warnings:
                 self.send_header("Warning", "299 - " + json.dumps(w))
+            if close:
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
@@ -180,6 +185,10 @@ class _Handler(BaseHTTPRequestHandler):
             fv = _field_validation(params, method)
             if params.get("dryRun") not in (None, "", "All"):
                 raise _bad_param("dryRun", params["dryRun"], msg.DRY_RUN_VALUES)
+            land_after = self._write_fault(method, parts.path)
+            if land_after is not None:
+                self._late_write(method, parts.path, params, body, fv, land_after)
+                return
             with admission_options(fv) as opts:
                 result = self._route(method, parts.path, params, body)
                 if result is None:  # streamed (watch)
@@ -191,6 +200,36 @@ class _Handler(BaseHTTPRequestHandler):
             log.debug("embedded API server error on %s %s", method, self.path, exc_info=True)
             err = ApiError(msg.INTERNAL.format(error=exc))
             self._send(500, err.status())
+
+    def _write_fault(self, method: str, path: str) -> float | None:
+        if self.api.faults is None or method not in (*_WRITE_METHODS, "DELETE"):
+            return None
+        segs = [unquote(s) for s in path.split("/") if s]
+        if len(segs) < 4 or segs[0] != "clusters":
+            return None
+        rest = segs[2:]
+        res = rest[2:] if rest[0] == "api" else rest[3:]
+        if len(res) >= 2 and res[0] == "namespaces" and len(res) > 2:
+            res = res[2:]
+        return self.api.faults.take_write_timeout(segs[1], res[0]) if res else None
+
+    def _late_write(self, method: str, path: str, params: dict, body: bytes, fv: str, land_after: float) -> None:
+        """Answer 504 now; carry the write out ``land_after`` s later (on a connection the client drops)."""
+        activity = self.api.activity
+        if activity:
+            activity.add()
+        try:
+            self._send(504, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                             "message": msg.WRITE_TIMEOUT, "reason": "Timeout", "code": 504}, close=True)
+            self.wfile.flush()
+            time.sleep(land_after)
+            with admission_options(fv):
+                self._route(method, path, params, body)
+        except Exception:  # noqa: BLE001 - the client already has its answer
+            log.debug("late write %s %s failed", method, path, exc_info=True)
+        finally:
+            if activity:
+                activity.done()
 
     # --- routing -------------------------------------------------------------------------------------
 

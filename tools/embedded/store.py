@@ -9,6 +9,7 @@ the lock. Subscribers must be quick (the controllers enqueue and return).
 """
 from __future__ import annotations
 
+import builtins
 import copy
 import itertools
 import threading
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
-from tools.embedded.errors import AlreadyExists, BadRequest, Conflict, NotFound, not_found
+from tools.embedded.errors import AlreadyExists, BadRequest, Cause, Conflict, Forbidden, NotFound, not_found
 from tools.embedded.selectors import parse_field_selector, parse_label_selector
 
 
@@ -73,8 +74,27 @@ def _spec_part(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
 
+def finalizers(obj: dict) -> list[str]:
+    """What still holds an object: ``metadata.finalizers`` (and a Namespace's ``spec.finalizers``)."""
+    out = list((obj.get("metadata") or {}).get("finalizers") or [])
+    if obj.get("kind") == "Namespace":
+        out += list((obj.get("spec") or {}).get("finalizers") or [])
+    return out
+
+
+def terminating(obj: dict | None) -> bool:
+    return bool(obj and (obj.get("metadata") or {}).get("deletionTimestamp"))
+
+
 class Store:
-    def __init__(self, admit: AdmitHook | None = None):
+    """``terminating_namespaces``: Namespaces get kube-apiserver's ``spec.finalizers: [kubernetes]`` and
+    ``status.phase``; deleting one (or any object with finalizers) marks it Terminating instead of removing
+    it; it goes once its finalizers are gone (the namespace controller empties it and removes ``kubernetes``:
+    ``tools.embedded.controllers.namespaces``). Off (a bare store): deletes remove at once, a namespace
+    with everything in it."""
+
+    def __init__(self, admit: AdmitHook | None = None, terminating_namespaces: bool = False):
+        self.terminating_namespaces = terminating_namespaces
         self._lock = threading.RLock()
         self._objs: dict[Key, dict] = {}
         self._clock = itertools.count(1000)
@@ -173,9 +193,18 @@ class Store:
                 raise AlreadyExists(f'{rt.plural}{"." + rt.group if rt.group else ""} "{name}" already exists',
                                     kind=rt.plural, name=name, group=rt.group)
             if rt.namespaced and rt.plural != "namespaces":
-                ns_rt = NAMESPACE
-                if self._key(cluster, ns_rt, None, namespace) not in self._objs:
+                ns_obj = self._objs.get(self._key(cluster, NAMESPACE, None, namespace or ""))
+                if ns_obj is None:
                     raise not_found("namespaces", namespace or "")
+                if terminating(ns_obj):
+                    gr = f"{rt.plural}.{rt.group}" if rt.group else rt.plural
+                    why = (f"unable to create new content in namespace {namespace} because it is being "
+                           f"terminated")
+                    raise Forbidden(f'{gr} "{name}" is forbidden: {why}', kind=rt.plural, name=name,
+                                    group=rt.group, causes=[Cause("metadata.namespace", why, "NamespaceTerminating")])
+            if _is_namespace(rt) and self.terminating_namespaces:
+                obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+                obj["status"] = {"phase": "Active"}
             if self.admit:
                 obj = self.admit(cluster, rt, obj, None, None)
             meta = obj["metadata"]
@@ -227,7 +256,8 @@ class Store:
                     else:
                         new.pop("status", None)
                 # immutable metadata
-                for k in ("uid", "creationTimestamp", "namespace", "name", "generation"):
+                for k in ("uid", "creationTimestamp", "namespace", "name", "generation", "deletionTimestamp",
+                          "deletionGracePeriodSeconds"):
                     if k in old["metadata"]:
                         new["metadata"][k] = old["metadata"][k]
                     else:
@@ -238,36 +268,69 @@ class Store:
                 new = self.admit(cluster, rt, new, copy.deepcopy(old), subresource)
             if subresource != "status" and _spec_part(new) != _spec_part(old):
                 new["metadata"]["generation"] = int(old["metadata"].get("generation", 1)) + 1
+            if subresource == "status" and terminating(old):
+                new["metadata"]["deletionTimestamp"] = old["metadata"]["deletionTimestamp"]
             if _same(new, old):
                 return copy.deepcopy(old)  # no-op writes keep the resourceVersion, as the API server does
             new["metadata"]["resourceVersion"] = self._next_rv()
-            self._objs[key] = new
+            gone = terminating(new) and not finalizers(new)
+            if gone:  # the last finalizer went: the object goes with it
+                del self._objs[key]
+            else:
+                self._objs[key] = new
             out = copy.deepcopy(new)
-        self._emit([Event("MODIFIED", cluster, rt, copy.deepcopy(out), copy.deepcopy(old))])
+        self._emit([Event("DELETED" if gone else "MODIFIED", cluster, rt, copy.deepcopy(out),
+                          None if gone else copy.deepcopy(old))])
         return out
 
     def delete(self, cluster: str, rt: ResourceType, namespace: str | None, name: str) -> dict:
+        """Remove the object, or (finalizers, with ``terminating_namespaces``) mark it Terminating."""
         events = []
         with self._lock:
             key = self._key(cluster, rt, namespace, name)
-            old = self._objs.pop(key, None)
+            old = self._objs.get(key)
             if old is None:
                 raise not_found(rt.plural, name, rt.group)
-            # a deletion is a change: it gets its own resourceVersion (watchers resume after it)
-            old["metadata"]["resourceVersion"] = self._next_rv()
-            events.append(Event("DELETED", cluster, rt, copy.deepcopy(old)))
-            if rt.plural == "namespaces" and rt.group == "":
-                # namespace deletion removes everything in it (no finalizers here)
-                for k in [k for k in self._objs if k[0] == cluster and k[3] == name]:
-                    gone = self._objs.pop(k)
-                    gone["metadata"]["resourceVersion"] = self._next_rv()
-                    events.append(Event("DELETED", cluster, _TYPES_BY_GP.get((k[1], k[2]), rt), gone))
+            if self.terminating_namespaces and finalizers(old):
+                if terminating(old):
+                    return copy.deepcopy(old)
+                prev = copy.deepcopy(old)
+                old["metadata"]["deletionTimestamp"] = now_rfc3339()
+                old["metadata"]["deletionGracePeriodSeconds"] = 0
+                if _is_namespace(rt):
+                    old["status"] = {**(old.get("status") or {}), "phase": "Terminating"}
+                old["metadata"]["resourceVersion"] = self._next_rv()
+                out = copy.deepcopy(old)
+                events.append(Event("MODIFIED", cluster, rt, copy.deepcopy(out), prev))
+            else:
+                del self._objs[key]
+                # a deletion is a change: it gets its own resourceVersion (watchers resume after it)
+                old["metadata"]["resourceVersion"] = self._next_rv()
+                out = old
+                events.append(Event("DELETED", cluster, rt, copy.deepcopy(old)))
+                if rt.plural == "namespaces" and rt.group == "":
+                    # a bare store: namespace deletion removes everything in it at once
+                    for k in [k for k in self._objs if k[0] == cluster and k[3] == name]:
+                        gone = self._objs.pop(k)
+                        gone["metadata"]["resourceVersion"] = self._next_rv()
+                        events.append(Event("DELETED", cluster, _TYPES_BY_GP.get((k[1], k[2]), rt), gone))
         self._emit(events)
-        return old
+        return out
 
-    def names(self, cluster: str) -> list[Key]:
+    def contents(self, cluster: str, namespace: str) -> builtins.list[tuple[ResourceType, dict]]:
+        """Every object in ``namespace`` on ``cluster`` (copies), with its type."""
+        with self._lock:
+            return [(_TYPES_BY_GP[(k[1], k[2])], copy.deepcopy(o)) for k, o in self._objs.items()
+                    if k[0] == cluster and k[3] == namespace and (k[1], k[2]) in _TYPES_BY_GP
+                    and k[2] != "namespaces"]
+
+    def names(self, cluster: str) -> builtins.list[Key]:
         with self._lock:
             return [k for k in self._objs if k[0] == cluster]
+
+
+def _is_namespace(rt: ResourceType) -> bool:
+    return rt.group == "" and rt.plural == "namespaces"
 
 
 def _same(a: dict, b: dict) -> bool:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from tools.embedded import patch as patches
 from tools.embedded import protobuf, ssa, table
 from tools.embedded.objectmeta import fold_string_data
-from tools.embedded.errors import AlreadyExists, BadRequest, Cause, Conflict, NotFound, UnsupportedMediaType, invalid
+from tools.embedded.schema import prune
+from tools.embedded.errors import AlreadyExists, ApiError, BadRequest, Cause, Conflict, NotFound, UnsupportedMediaType, invalid
 from tools.embedded.store import NAMESPACE, ResourceType, Store, _spec_part, now_rfc3339
 from tools.messages import embedded_api as msg
 
@@ -248,6 +249,7 @@ def apply(call: Call) -> tuple[int, dict]:
     if not isinstance(applied, dict) or not applied.get("apiVersion") or not applied.get("kind"):
         raise BadRequest(msg.APPLY_NEEDS_OBJECT)
     _check_identity(call, applied)
+    _undeclared_fields(call, applied)
     fold_string_data(call.rt, applied)
     if call.rt.namespaced:
         applied["metadata"]["namespace"] = call.namespace
@@ -273,6 +275,20 @@ def apply(call: Call) -> tuple[int, dict]:
             if exc.causes or attempt == _RETRIES - 1:
                 raise
     raise Conflict(msg.APPLY_RETRIES)
+
+
+def _undeclared_fields(call: Call, applied: dict) -> None:
+    """kube-apiserver builds a typed object from an apply configuration before anything else; a field the
+    schema does not declare fails that step with a 500 (not the 400 of a strict create or update)."""
+    if call.schema is None:
+        return
+    unknown: list[str] = []
+    prune(copy.deepcopy(applied), call.schema, "", unknown, resource=True)
+    unknown = [p for p in unknown if not p.startswith("metadata.")]
+    if unknown:
+        gvk = f"{call.api_version}, Kind={call.rt.kind}"
+        raise ApiError(msg.SSA_UNDECLARED.format(
+            gvk=gvk, fields=", ".join(msg.SSA_UNDECLARED_FIELD.format(path=p) for p in unknown)))
 
 
 def delete(call: Call) -> tuple[int, dict]:

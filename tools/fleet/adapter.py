@@ -9,38 +9,41 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any
 
 from tools.catalog import Catalog, default_catalog
 from tools.fleet import conventions as cv
 from tools.fleet import inventory as inv
-from tools.fleet.errors import FleetError, FleetUnreachable
-from tools.fleet.kube import KubeConfig, Kube, Ref, retry_conflicts
-from tools.fleet.models import Cluster, ClusterDeploymentState, Deployment, FleetSnapshot, Revision
+from tools.fleet import rollout
+from tools.fleet.errors import FleetError, FleetUnreachable, FleetWriteTimeout
+from tools.fleet.kube import Kube, KubeConfig, retry_conflicts
+from tools.fleet.models import Cluster, ClusterDeploymentState, Deployment, FleetSnapshot, ObjectRef, Revision
 
 
 class Fleet:
-    def __init__(self, hub: Kube, members: dict[str, Kube] | None = None, catalog: Catalog | None = None):
+    def __init__(self, hub: Kube, members: dict[str, Kube] | None = None, catalog: Catalog | None = None,
+                 embedded: Any = None):
         self.hub = hub
         self.members = dict(members or {})
         self.catalog = catalog or default_catalog()
-        self.embedded = None  # the EmbeddedFleet behind this adapter, when it is the demo fleet
+        self.embedded = embedded  # the EmbeddedFleet behind this adapter, when it is the demo fleet
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fleet-read")
 
     # --- construction ---------------------------------------------------------------------------
     @classmethod
     def from_kubeconfig(cls, path: Path | str | None, hub_context: str | None = None,
                         member_contexts: str | dict[str, str] = "auto", in_cluster: bool = False,
-                        catalog: Catalog | None = None) -> "Fleet":
+                        catalog: Catalog | None = None, embedded: Any = None) -> Fleet:
         """Hub from ``hub_context`` (default: the current context); members per ``member_contexts``:
         ``"auto"`` (contexts named like member clusters), ``"none"``, ``"a=ctx,b=ctx"`` or a dict."""
         kc = KubeConfig(Path(path) if path else None, in_cluster=in_cluster)
         hub_ctx = hub_context or kc.current
         hub = kc.client(hub_ctx, hub_ctx or "hub")
-        fleet = cls(hub, {}, catalog)
+        fleet = cls(hub, {}, catalog, embedded)
         if in_cluster:
             return fleet
         if isinstance(member_contexts, str):
@@ -172,26 +175,22 @@ class Fleet:
         snaps = self.hub.list("ClusterResourceSnapshot", None, f"{cv.PARENT_CRP_LABEL}={deployment}")
         return inv.revisions_from_snapshots(snaps)
 
-    def get(self, ref: Ref) -> dict | None:
+    def get(self, ref: ObjectRef) -> dict | None:
         return self.hub.get(ref.kind, ref.name, ref.namespace)
 
     def resource_versions(self, refs: Iterable[str]) -> dict[str, str | None]:
         """Current version tokens (``inventory.version_token``) for plan-base keys ``Kind/name`` or
         ``Kind/namespace/name``."""
-        out: dict[str, str | None] = {}
-        for key in refs:
-            parts = key.split("/")
-            ref = Ref(parts[0], parts[-1], parts[1] if len(parts) == 3 else None)
-            out[key] = inv.version_token(self.get(ref))
-        return out
+        return {key: inv.version_token(self.get(ObjectRef.from_key(key))) for key in refs}
 
     # --- writes ---------------------------------------------------------------------------------
     def apply(self, obj: dict, dry_run: bool = False) -> dict:
         """Server-side apply one hub object (field manager ``fleetops``, conflicts retried)."""
-        return retry_conflicts(lambda: self.hub.apply(obj, dry_run=dry_run))
+        return _retry_timeouts(lambda: retry_conflicts(lambda: self.hub.apply(obj, dry_run=dry_run)))
 
-    def delete(self, ref: Ref) -> bool:
-        return self.hub.delete(ref.kind, ref.name, ref.namespace)
+    def delete(self, ref: ObjectRef) -> bool:
+        """Delete (idempotent). A Namespace may stay Terminating a while after this returns."""
+        return bool(_retry_timeouts(lambda: self.hub.delete(ref.kind, ref.name, ref.namespace)))
 
     def record_revision(self, deployment: str, revision: Revision) -> None:
         """Store a revision with its full manifests on the hub (``fleetops-system/rev-<deployment>``)."""
@@ -227,6 +226,34 @@ class Fleet:
             return ClusterDeploymentState(cluster=cluster, state="Unknown", reason="Unreachable", message=str(e))
         return inv.state_of(obj, cluster)
 
+    def rollout_state(self, deployment: str, ref: ObjectRef, clusters: list[str]
+                      ) -> dict[str, ClusterDeploymentState]:
+        """Per cluster: has the hub object ``ref`` (as it is now) rolled out there? The placement status
+        must refer to a snapshot holding it, applied and available (``tools.fleet.rollout``); where a member
+        context exists, KAITO must also report the object ready there."""
+        crp = self.hub.get("ClusterResourcePlacement", deployment)
+        obj = self.get(ref)
+        snaps = self.hub.list("ClusterResourceSnapshot", None, f"{cv.PARENT_CRP_LABEL}={deployment}") if obj else []
+        index = rollout.snapshot_index(snaps, obj)
+        out = {}
+        for c in clusters:
+            hub_view = rollout.placement_state(crp, c, index, ref.name)
+            if hub_view.state != "Ready" or c not in self.members:
+                out[c] = hub_view
+            else:
+                out[c] = self.member_state(c, deployment, ref.kind, ref.name)
+        return out
+
+    def hub_summary(self, deployment: str) -> str:
+        """One sentence: what of ``deployment`` is on the hub now (namespace, KAITO objects, placement)."""
+        try:
+            ns = self.hub.get("Namespace", deployment)
+            kaito = (self.hub.list("Workspace", deployment) + self.hub.list("InferenceSet", deployment)) if ns else []
+            crp = self.hub.get("ClusterResourcePlacement", deployment)
+        except FleetError as e:
+            return str(e)
+        return rollout.hub_summary(deployment, ns, crp, kaito)
+
     def member_absent(self, cluster: str, deployment: str, kind: str, name: str) -> bool:
         kube = self.members.get(cluster)
         if kube is None:
@@ -260,3 +287,16 @@ class Fleet:
             time.sleep(interval)
             interval = min(max_interval, interval * 1.5)
             states = check()
+
+
+def _retry_timeouts(fn: Callable[[], Any], attempts: int = 3) -> Any:
+    """Run a hub write; after a 504 (the write may still land later) run it again: every write fleetops
+    makes is idempotent (server-side apply, delete of an absent object)."""
+    for i in range(attempts):
+        try:
+            return fn()
+        except FleetWriteTimeout:
+            if i == attempts - 1:
+                raise
+            time.sleep(0.2 * (i + 1))
+    return None  # pragma: no cover

@@ -76,6 +76,19 @@ KAITO_GROUP, KAITO_VERSION = "kaito.sh", "v1beta1"
 PLACEMENT_GROUP, PLACEMENT_VERSION = "placement.kubernetes-fleet.io", "v1beta1"
 CLUSTER_GROUP, CLUSTER_VERSION = "cluster.kubernetes-fleet.io", "v1beta1"
 
+# kind -> (apiVersion, plural, namespaced) for everything fleetops reads or writes
+KINDS: dict[str, tuple[str, str, bool]] = {
+    "Namespace": ("v1", "namespaces", False),
+    "ConfigMap": ("v1", "configmaps", True),
+    "Node": ("v1", "nodes", False),
+    "MemberCluster": (f"{CLUSTER_GROUP}/{CLUSTER_VERSION}", "memberclusters", False),
+    "ClusterResourcePlacement": (f"{PLACEMENT_GROUP}/{PLACEMENT_VERSION}", "clusterresourceplacements", False),
+    "ClusterResourceSnapshot": (f"{PLACEMENT_GROUP}/{PLACEMENT_VERSION}", "clusterresourcesnapshots", False),
+    "ResourceOverride": (f"{PLACEMENT_GROUP}/{PLACEMENT_VERSION}", "resourceoverrides", True),
+    "Workspace": (f"{KAITO_GROUP}/{KAITO_VERSION}", "workspaces", True),
+    "InferenceSet": (f"{KAITO_GROUP}/{KAITO_VERSION}", "inferencesets", True),
+}
+
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 

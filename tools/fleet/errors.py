@@ -5,6 +5,8 @@ Hierarchy::
     FleetError                      anything the fleet adapter could not do
     ├── FleetUnreachable            the API server of a cluster did not answer (names cluster + endpoint)
     ├── FleetForbidden              403: names the verb, resource and cluster the bot lacks
+    │   └── NamespaceTerminating    403 because the namespace is being deleted (Terminating)
+    ├── FleetWriteTimeout           504 on a write: it may still land (writes are idempotent: retry)
     ├── FleetNotFound               404 on a read the caller needed
     ├── FleetConflict               409 that persisted after retries
     ├── FleetInvalid                422: the API server's schema message and field causes
@@ -30,6 +32,19 @@ class FleetForbidden(FleetError):
     def __init__(self, cluster: str, verb: str, resource: str, detail: str = ""):
         self.cluster, self.verb, self.resource = cluster, verb, resource
         super().__init__(text.FORBIDDEN.format(cluster=cluster, verb=verb, resource=resource, detail=detail))
+
+
+class NamespaceTerminating(FleetForbidden):
+    def __init__(self, cluster: str, namespace: str):
+        self.namespace = namespace
+        FleetError.__init__(self, text.NAMESPACE_TERMINATING.format(cluster=cluster, namespace=namespace))
+        self.cluster, self.verb, self.resource = cluster, "create", "namespace content"
+
+
+class FleetWriteTimeout(FleetError):
+    def __init__(self, cluster: str, method: str, path: str):
+        self.cluster, self.method, self.path = cluster, method, path
+        super().__init__(text.WRITE_TIMEOUT.format(cluster=cluster, method=method, path=path))
 
 
 class FleetNotFound(FleetError):

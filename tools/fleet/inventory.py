@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from tools.catalog import Catalog
 from tools.fleet import conventions as cv
+from tools.fleet import rollout
 from tools.fleet.models import (
     Cluster,
     ClusterDeploymentState,
@@ -209,7 +210,9 @@ def state_of(obj: dict | None, cluster: str) -> ClusterDeploymentState:
     name = obj["metadata"]["name"]
     if obj["metadata"].get("deletionTimestamp"):
         return ClusterDeploymentState(cluster=cluster, state="Deleting", kaito_object=name)
-    conds = (obj.get("status") or {}).get("conditions") or []
+    gen = int(obj["metadata"].get("generation") or 0)
+    conds = [c for c in (obj.get("status") or {}).get("conditions") or []  # drop what predates the spec
+             if int(c.get("observedGeneration", gen)) >= gen]
     ready_replicas = None
     if obj.get("kind") == "InferenceSet":
         summary = _cond(conds, "InferenceSetReady")
@@ -232,16 +235,17 @@ def state_of(obj: dict | None, cluster: str) -> ClusterDeploymentState:
 
 
 def state_from_placement(crp: dict | None, cluster: str) -> ClusterDeploymentState:
-    """Without member access: what the hub's placement status says (Available ≠ serving for KAITO)."""
-    for ps in ((crp or {}).get("status") or {}).get("placementStatuses") or []:
-        if ps.get("clusterName") == cluster:
-            applied = _cond(ps.get("conditions"), "Applied")
-            if applied and applied.get("status") == "False":
-                return ClusterDeploymentState(cluster=cluster, state="Failed", reason=applied.get("reason"),
-                                              message=applied.get("message"))
-            return ClusterDeploymentState(cluster=cluster, state="Unknown", reason="NoMemberAccess",
-                                          message="placed; KAITO status needs a kubeconfig context for this member")
-    return ClusterDeploymentState(cluster=cluster, state="Pending", reason="NotScheduled")
+    """Without member access: what the hub's placement status says about the latest resource snapshot
+    (``Ready`` with reason ``HubView`` when applied and available there; KAITO readiness unknown)."""
+    try:
+        latest = int(((crp or {}).get("status") or {}).get("observedResourceIndex", ""))
+    except ValueError:
+        latest = None
+    name = ((crp or {}).get("metadata") or {}).get("name", "")
+    st = rollout.placement_state(crp, cluster, latest, name)
+    if st.reason == "NoSnapshotYet":
+        return ClusterDeploymentState(cluster=cluster, state="Pending", reason="NotScheduled", message=st.message)
+    return st
 
 
 def revisions_from_configmap(cm: dict | None) -> list[Revision]:
@@ -319,8 +323,9 @@ def deployment_from(name: str, kaito_objs: list[dict], crp: dict | None, revisio
     for ro in overrides or []:
         rvs[f"ResourceOverride/{name}/{ro['metadata']['name']}"] = version_token(ro)
     rvs[f"ConfigMap/{cv.REVISIONS_NAMESPACE}/{cv.revisions_configmap_name(name)}"] = revisions_rv
+    removing = bool(((namespace_obj or {}).get("metadata") or {}).get("deletionTimestamp"))
     return Deployment(
-        name=name, model=model, instance_type=sku, replicas=replicas, revision=rev, clusters=clusters,
+        removing=removing, name=name, model=model, instance_type=sku, replicas=replicas, revision=rev, clusters=clusters,
         states=states, revisions=revisions, kaito_kind=(primary or {}).get("kind", "Workspace"),
         kaito_name=(primary or {}).get("metadata", {}).get("name"), resource_versions=rvs,
         instance_types={c: t for c, t in (sku_overrides(primary, overrides or []) if primary else {}).items()

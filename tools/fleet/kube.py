@@ -1,6 +1,7 @@
 """Raw object access to one cluster through the official ``kubernetes`` client (its only importer).
 
-Objects are plain dicts, addressed by ``Ref`` (apiVersion, kind's plural, namespace, name). Requests go
+Objects are plain dicts, addressed by kind, name and namespace (``tools.fleet.models.ObjectRef``, the one
+reference type, also called ``Ref`` here; ``conventions.KINDS`` gives each kind's apiVersion and plural). Requests go
 through the client's own ``ApiClient`` (auth, TLS, proxies and kubeconfig handling are the client's),
 and API errors become the typed errors of ``tools.fleet.errors``.
 """
@@ -8,9 +9,9 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import urllib3
 from kubernetes import client as k8s
@@ -18,7 +19,7 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from tools.fleet.conventions import FIELD_MANAGER
+from tools.fleet.conventions import FIELD_MANAGER, KINDS
 from tools.fleet.errors import (
     FleetConfigError,
     FleetConflict,
@@ -27,46 +28,17 @@ from tools.fleet.errors import (
     FleetInvalid,
     FleetNotFound,
     FleetUnreachable,
+    FleetWriteTimeout,
+    NamespaceTerminating,
 )
+from tools.fleet.models import ObjectRef
 from tools.messages import fleet as text
 
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
 
-# kind -> (apiVersion, plural, namespaced) for everything fleetops reads or writes
-KINDS: dict[str, tuple[str, str, bool]] = {
-    "Namespace": ("v1", "namespaces", False),
-    "ConfigMap": ("v1", "configmaps", True),
-    "Node": ("v1", "nodes", False),
-    "MemberCluster": ("cluster.kubernetes-fleet.io/v1beta1", "memberclusters", False),
-    "ClusterResourcePlacement": ("placement.kubernetes-fleet.io/v1beta1", "clusterresourceplacements", False),
-    "ClusterResourceSnapshot": ("placement.kubernetes-fleet.io/v1beta1", "clusterresourcesnapshots", False),
-    "ResourceOverride": ("placement.kubernetes-fleet.io/v1beta1", "resourceoverrides", True),
-    "Workspace": ("kaito.sh/v1beta1", "workspaces", True),
-    "InferenceSet": ("kaito.sh/v1beta1", "inferencesets", True),
-}
-
-
-@dataclass(frozen=True)
-class Ref:
-    kind: str
-    name: str
-    namespace: str | None = None
-
-    @classmethod
-    def of(cls, obj: dict) -> "Ref":
-        meta = obj.get("metadata") or {}
-        return cls(obj["kind"], meta["name"], meta.get("namespace"))
-
-    def as_dict(self) -> dict:
-        api_version = KINDS[self.kind][0]
-        d = {"apiVersion": api_version, "kind": self.kind, "name": self.name}
-        if self.namespace:
-            d["namespace"] = self.namespace
-        return d
-
-    def __str__(self) -> str:
-        return f"{self.kind}/{self.namespace + '/' if self.namespace else ''}{self.name}"
+# The one reference type (plans and the adapter share it); ``Ref`` is its short name here.
+Ref = ObjectRef
 
 
 def path_for(kind: str, namespace: str | None = None, name: str | None = None, subresource: str | None = None) -> str:
@@ -104,7 +76,7 @@ class KubeConfig:
     def contexts(self) -> list[str]:
         return list(self._contexts)
 
-    def client(self, context: str | None, cluster_name: str) -> "Kube":
+    def client(self, context: str | None, cluster_name: str) -> Kube:
         if self.in_cluster:
             cfg = k8s.Configuration()
             k8s_config.load_incluster_config(client_configuration=cfg)
@@ -121,6 +93,9 @@ class Kube:
 
     def __init__(self, api: Any, cluster: str, timeout: float = 15.0):
         self.api, self.cluster, self.timeout = api, cluster, timeout
+        # called with every authorization the API server checks for a call: (cluster, group, resource,
+        # verb, namespace) — the RBAC test records what the adapter uses; None: nothing is recorded
+        self.recorder: Callable[[tuple[str, str, str, str, str | None]], None] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -147,6 +122,9 @@ class Kube:
             status, data = e.status, (e.body or b"")
         except (urllib3.exceptions.HTTPError, OSError) as e:
             raise FleetUnreachable(self.cluster, self.endpoint, f" ({type(e).__name__})") from None
+        if self.recorder is not None:
+            for group, resource, verb, namespace in _authorization(method, path, status):
+                self.recorder((self.cluster, group, resource, verb, namespace))
         if 200 <= status < 300:
             return json.loads(data) if data else None
         creates = method == "POST" or content_type == APPLY  # a 404 there means the namespace is missing
@@ -164,6 +142,8 @@ class Kube:
         resource = resource or path
         if status == 401:
             raise FleetForbidden(self.cluster, _verb(method), resource, " (401: the credentials were refused)")
+        if status == 403 and "because it is being terminated" in msg and "/namespaces/" in path:
+            raise NamespaceTerminating(self.cluster, path.split("/namespaces/", 1)[1].split("/", 1)[0])
         if status == 403:
             raise FleetForbidden(self.cluster, _verb(method), resource, f" ({msg})")
         if status == 404:
@@ -171,6 +151,8 @@ class Kube:
                 ns = path.split("/namespaces/", 1)[1].split("/", 1)[0]
                 raise FleetNotFound(self.cluster, "namespace", ns)
             raise FleetNotFound(self.cluster, resource, name or path)
+        if status == 504 and method != "GET":
+            raise FleetWriteTimeout(self.cluster, method, path)
         if status == 409:
             raise FleetConflict(self.cluster, resource, name, f" ({msg})")
         if status == 422:
@@ -225,6 +207,29 @@ class Kube:
             return True
         except FleetNotFound:
             return False
+
+
+def _parse(path: str) -> tuple[str, str, str | None, str | None]:
+    """(API group, resource, namespace, name) of a ``path_for`` path."""
+    segs = [p for p in path.split("/") if p]
+    group, rest = ("", segs[2:]) if segs[0] == "api" else (segs[1], segs[3:])
+    namespace = None
+    if rest[:1] == ["namespaces"] and len(rest) > 2:
+        namespace, rest = rest[1], rest[2:]
+    return group, rest[0], namespace, (rest[1] if len(rest) > 1 else None)
+
+
+def _authorization(method: str, path: str, status: int) -> list[tuple[str, str, str, str | None]]:
+    """(group, resource, verb, namespace) kube-apiserver authorizes for one call (a PATCH that creates
+    the object, i.e. server-side apply of something new, is authorized as create too)."""
+    group, resource, namespace, name = _parse(path)
+    if method == "GET":
+        verbs = ["get" if name else "list"]
+    else:
+        verbs = [{"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[method]]
+        if method == "PATCH" and status == 201:
+            verbs.append("create")
+    return [(group, resource, v, namespace) for v in verbs]
 
 
 def _verb(method: str) -> str:

@@ -6,9 +6,62 @@ Pure data (pydantic). GPU arithmetic follows demo-fleet.yaml's rules exactly: pe
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
+from tools.fleet.conventions import KINDS
+
+
+class ObjectRef(BaseModel):
+    """The one reference to a hub or member object: kind, name, namespace (and its apiVersion).
+
+    ``ObjectRef("Workspace", "phi-4-r1", "phi-4")`` (positional: kind, name, namespace) or by keywords;
+    ``apiVersion`` defaults from the kind (``conventions.KINDS``). Immutable and hashable. Plans store it as
+    ``{"apiVersion", "kind", "name", "namespace"?}``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    apiVersion: str = ""
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    def __init__(self, kind: str | None = None, name: str | None = None, namespace: str | None = None,
+                 /, **data: Any) -> None:
+        for key, val in (("kind", kind), ("name", name), ("namespace", namespace)):
+            if val is not None:
+                data[key] = val
+        super().__init__(**data)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_api_version(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("apiVersion") and data.get("kind") in KINDS:
+            data = {**data, "apiVersion": KINDS[data["kind"]][0]}
+        return data
+
+    @classmethod
+    def of(cls, obj: dict) -> ObjectRef:
+        meta = obj.get("metadata") or {}
+        return cls(apiVersion=obj.get("apiVersion") or "", kind=obj["kind"], name=meta["name"],
+                   namespace=meta.get("namespace"))
+
+    def key(self) -> str:
+        """``Kind/name`` or ``Kind/namespace/name`` (the keys of a plan's ``base``)."""
+        return f"{self.kind}/{self.namespace + '/' if self.namespace else ''}{self.name}"
+
+    @classmethod
+    def from_key(cls, key: str) -> ObjectRef:
+        parts = key.split("/")
+        return cls(parts[0], parts[-1], parts[1] if len(parts) == 3 else None)
+
+    def as_dict(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+    def __str__(self) -> str:
+        return self.key()
+
 
 DeploymentState = Literal["Ready", "Progressing", "Failed", "Pending", "Unknown", "Deleting"]
 
@@ -121,11 +174,15 @@ class Deployment(BaseModel):
     resource_versions: dict[str, str | None] = Field(default_factory=dict)
     # labels of the deployment's hub namespace (e.g. fleetops.dev/team, the owning team)
     labels: dict[str, str] = Field(default_factory=dict)
+    # its hub Namespace is Terminating (deleted, contents still going)
+    removing: bool = False
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def status(self) -> str:
-        """ready | progressing | failed: the worst per-cluster state."""
+        """removing (namespace Terminating) | ready | progressing | failed: the worst per-cluster state."""
+        if self.removing:
+            return "removing"
         states = {s.state for s in self.states}
         if "Failed" in states:
             return "failed"

@@ -87,3 +87,4 @@ DEMO_FAILED = "Could not start the embedded fleet: {error}"
 FLEET_NOT_STARTED = "The embedded fleet is not running; call start() first (or use it as a context manager)."
 FLEET_IDLE_TIMEOUT = ("The embedded fleet's controllers were still busy after {timeout} s "
                       "({pending} work item(s) pending).")
+KF_APPLY_WAITING = "Work object {work} has a new resource snapshot that the member agent has not applied yet"

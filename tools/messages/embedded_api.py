@@ -115,3 +115,8 @@ APPLY_RETRIES = "the object kept changing during apply; try again"
 SCALE_NEGATIVE = "must be greater than or equal to 0"
 WATCH_EXPIRED = "too old resource version: {requested} ({oldest})"
 INTERNAL = "Internal error occurred: {error}"
+
+# realistic-hub behaviour (issue 11)
+WRITE_TIMEOUT = "Timeout: request did not complete within requested timeout - context deadline exceeded"
+SSA_UNDECLARED = "failed to create typed patch object ({gvk}): {fields}"
+SSA_UNDECLARED_FIELD = ".{path}: field not declared in schema"

@@ -34,3 +34,26 @@ BEING_DELETED = "being deleted"
 TAINTED = "tainted {taints}"
 UNEXPECTED = "Cluster '{cluster}' answered {status} to {method} {path}: {msg}"
 BAD_KUBECONFIG = "The kubeconfig {path} cannot be used: {error}. Check it with `kubectl --kubeconfig {path} config view`."
+
+# realistic-hub behaviour (issue 11)
+NAMESPACE_TERMINATING = (
+    "Namespace '{namespace}' on cluster '{cluster}' is being deleted (Terminating): nothing new can be created "
+    "in it until it is gone. Wait until `list deployments` no longer shows it as removing, then try again."
+)
+WRITE_TIMEOUT = (
+    "Cluster '{cluster}' timed out on {method} {path}; the write may still land. fleetops retries it (every "
+    "write is idempotent); if this persists, check the API server's health."
+)
+
+# rollout progress as the hub reports it (tools.fleet.rollout)
+RO_NO_PLACEMENT = "no ClusterResourcePlacement on the hub yet"
+RO_NO_SNAPSHOT = "the hub has not taken a resource snapshot with {name} yet"
+RO_NOT_SCHEDULED = "not in the placement's status yet"
+RO_OLD_SNAPSHOT = "placement status is still for resource snapshot {seen}; waiting for snapshot {want}"
+RO_NOT_APPLIED = "not applied on the member yet"
+RO_NOT_AVAILABLE = "applied, not available yet"
+RO_HUB_VIEW = "applied and available per the hub (no member access: KAITO readiness is the hub's view)"
+RO_HUB_NAMESPACE = "Namespace {name}{state}"
+RO_HUB_PLACEMENT = "placement on {clusters} (resource snapshot {index})"
+RO_HUB_NOW = "On the hub now: {what}."
+RO_HUB_NOTHING = "nothing of it"

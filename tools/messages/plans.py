@@ -102,3 +102,20 @@ ROLLBACK_ALREADY = ("Deployment '{deployment}' already runs what revision {revis
                     "{current}); nothing to roll back. If you meant another revision, name it (to_revision=...).")
 PLAN_MOVE = ("Move {deployment} off {from_clusters} onto {to_clusters}: the new copies start beside the old ones, and "
              "the old ones are removed only once the new ones serve (if they fail, the old ones keep serving).")
+
+# executor: waiting, timeouts, namespaces (issue 11)
+EXEC_HUB_VIEW = ("no member access for {clusters}: readiness there is the hub's view (placement applied and "
+                 "available for the new resource snapshot); KAITO's own status is not checked")
+EXEC_WAITING = "{state} {age}, {what}"
+EXEC_NO_KAITO_STATUS = "no KAITO status yet"
+EXEC_TIMEOUT_ON = ("{name} was not ready after {duration} on {clusters} ({states}). {hub} Nothing was removed; "
+                   "roll back with `roll back {deployment}` or undeploy it if it is not wanted.")
+EXEC_GONE_TIMEOUT = "{name} was still present after {duration} ({where}). {hub}"
+EXEC_WAIT_NS_GONE = "waiting for namespace {name} to be removed (Terminating until its contents are gone)"
+NS_NOT_MANAGED = ("Namespace {name} already exists on the hub and fleetops did not create it (it has no "
+                  "fleetops.dev/deployment label), so nothing was applied. Deploy under another name, or adopt it: "
+                  "`kubectl label namespace {name} fleetops.dev/deployment={name} "
+                  "app.kubernetes.io/managed-by=fleetops`, then ask again.")
+NS_TERMINATING = ("Namespace {name} is being removed (Terminating since {since}); nothing can be created in it until "
+                  "it is gone, so nothing was applied. Wait until `list deployments` no longer shows {name} as "
+                  "removing, then ask again.")

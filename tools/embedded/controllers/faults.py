@@ -6,7 +6,10 @@ deployment, ``None`` = any): ``never_ready`` leaves them ResourceReady True / In
 act at once: ``stop_heartbeat`` back-dates the member agent's last heartbeat past KubeFleet's 5-minute
 eligibility window (``age_minutes``, default 10) and stops refreshing it; ``set_heartbeat_age`` sets
 the age (and stops refreshing when it is past the window); ``resume_heartbeat`` reports now and
-refreshes again. ``clear`` removes KAITO faults and resumes heartbeats stopped by faults.
+refreshes again. ``write_timeout`` makes the API server answer the next ``times`` matching writes with
+504 Timeout at once and carry them out ``land_after`` seconds later (as kube-apiserver does when a
+request outlives its deadline: the write may still land). ``clear`` removes KAITO and write faults and
+resumes heartbeats stopped by faults.
 """
 from __future__ import annotations
 
@@ -31,10 +34,19 @@ class _Rule:
         return (self.cluster in (None, cluster)) and (self.deployment in (None, deployment))
 
 
+@dataclass
+class _WriteTimeout:
+    cluster: str | None
+    resource: str | None  # plural, e.g. "workspaces"
+    times: int
+    land_after: float
+
+
 class Faults:
     def __init__(self, heartbeat: "HeartbeatController | None" = None):
         self._lock = threading.Lock()
         self._rules: list[_Rule] = []
+        self._timeouts: list[_WriteTimeout] = []
         self._stopped: set[str] = set()
         self.heartbeat = heartbeat
 
@@ -54,6 +66,21 @@ class Faults:
             for rule in reversed(self._rules):
                 if rule.matches(cluster, deployment):
                     return rule.fate
+        return None
+
+    # --- API writes -----------------------------------------------------------------------------
+    def write_timeout(self, cluster: str | None = None, resource: str | None = None, times: int = 1,
+                      land_after: float = 0.2) -> None:
+        with self._lock:
+            self._timeouts.append(_WriteTimeout(cluster, resource, times, land_after))
+
+    def take_write_timeout(self, cluster: str, resource: str) -> float | None:
+        """Seconds after which a write that gets a 504 now lands, or None (no fault for it)."""
+        with self._lock:
+            for t in self._timeouts:
+                if t.times > 0 and t.cluster in (None, cluster) and t.resource in (None, resource):
+                    t.times -= 1
+                    return t.land_after
         return None
 
     # --- heartbeats -----------------------------------------------------------------------------
@@ -78,6 +105,7 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
+            self._timeouts.clear()
             stopped, self._stopped = sorted(self._stopped), set()
         for cluster in stopped:
             self._hb().resume(cluster)

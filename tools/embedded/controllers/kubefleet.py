@@ -10,6 +10,7 @@ its old objects stay until it is back. Deleting a CRP removes its objects from e
 """
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime, timezone
 from typing import Hashable
@@ -56,6 +57,10 @@ class KubeFleetController(Controller):
         self._placed: dict[str, set[str]] = {}
         self._heartbeat_age: dict[str, float | None] = {}
         self._mcs: dict[str, dict] = {}  # MemberClusters, kept current from events (read-only copies)
+        # a member applies a new resource snapshot ``status_lag`` s after it is cut; until then its
+        # placement status keeps referring to the index it had (FLEET_API §4.2 observedResourceIndex)
+        self.status_lag = 0.0
+        self._due: dict[tuple[str, str, int], float] = {}
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -183,6 +188,11 @@ class KubeFleetController(Controller):
                 else:
                     statuses.append(pst.unreachable(cluster, index, gen, name, self._stale_minutes(cluster), now))
                 continue
+            wait = self._lagging(name, cluster, index, old_ps.get(cluster))
+            if wait is not None:
+                statuses.append(old_ps.get(cluster) or pst.pending(cluster, index, gen, name, now))
+                self.enqueue_after(wait, ("crp", name))
+                continue
             labels = mcs[cluster]["metadata"].get("labels") or {}
             failures, used = self._apply(cluster, name, selected, labels, overrides, now, gen)
             self._placed.setdefault(name, set()).add(cluster)
@@ -206,6 +216,17 @@ class KubeFleetController(Controller):
         if new_status != old_status:
             crp["status"] = new_status
             self.store.replace(self.hub, self.crp_rt, None, name, crp, subresource="status")
+
+    def _lagging(self, crp: str, cluster: str, index: int, prev: dict | None) -> float | None:
+        """Seconds until ``cluster``'s member agent picks up snapshot ``index`` (None: it has)."""
+        if self.status_lag <= 0 or (prev and prev.get("observedResourceIndex") == str(index)):
+            return None
+        now = time.monotonic()
+        due = self._due.setdefault((crp, cluster, index), now + self.status_lag)
+        if now >= due:
+            self._due.pop((crp, cluster, index), None)
+            return None
+        return due - now
 
     def _schedule(self, crp: dict, mcs: dict[str, dict], old_ps: dict[str, dict]
                   ) -> tuple[list[str], list[tuple[str, str]], int]:

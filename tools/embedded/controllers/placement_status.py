@@ -48,6 +48,14 @@ def apply_failed(cluster: str, index: int, gen: int, failures: list[dict], messa
     return ps
 
 
+def pending(cluster: str, index: int, gen: int, crp: str, now: str) -> dict:
+    """The member agent has not applied snapshot ``index`` yet."""
+    ps = applied(cluster, index, gen, crp, [], now)
+    ps["conditions"] = ps["conditions"][:4] + [
+        make("Applied", "Unknown", "ApplyPending", msg.KF_APPLY_WAITING.format(work=work_name(crp)), gen, now)]
+    return ps
+
+
 def unreachable(cluster: str, index: int, gen: int, crp: str, minutes: int, now: str) -> dict:
     ps = applied(cluster, index, gen, crp, [], now)
     ps["conditions"] = ps["conditions"][:4] + [

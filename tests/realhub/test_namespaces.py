@@ -1,0 +1,40 @@
+"""Namespaces as a real hub has them: one fleetops did not create is refused with its name and how to adopt
+it (not "the fleet changed"); a Terminating one shows as ``removing`` and a deploy into it is refused."""
+from __future__ import annotations
+
+import pytest
+
+from tools import runner
+from tools.args import DeployArgs
+from tools.executor import Executor, NamespaceBeingRemoved, NamespaceNotManaged
+
+
+def test_a_namespace_fleetops_did_not_create_is_refused_with_how_to_adopt_it(lagging):
+    _emb, fleet = lagging
+    fleet.hub.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "phi-9"}})
+    plan = runner.plan("deploy", DeployArgs(model="phi-4-mini", name="phi-9", clusters=["aks-westus3-staging-1"]),
+                       fleet)
+    with pytest.raises(NamespaceNotManaged) as err:
+        Executor(fleet, timeout=10, poll=0.05).apply(plan)
+    assert "Namespace phi-9" in err.value.message
+    assert "kubectl label namespace phi-9 fleetops.dev/deployment=phi-9" in err.value.message
+    assert "changed since this plan was made" not in err.value.message
+    assert fleet.hub.list("Workspace", "phi-9") == []  # nothing was applied
+    assert fleet.hub.get("ClusterResourcePlacement", "phi-9") is None
+
+
+def test_a_terminating_namespace_shows_removing_and_a_deploy_into_it_is_refused(lagging):
+    emb, fleet = lagging
+    hub = fleet.hub
+    ws = hub.list("Workspace", "mistral-eu")[0]["metadata"]["name"]
+    hub.merge_patch("Workspace", ws, {"metadata": {"finalizers": ["example.com/hold"]}}, "mistral-eu")
+    hub.delete("Namespace", "mistral-eu")
+    emb.wait_idle()
+    assert fleet.get_deployment("mistral-eu").status == "removing"
+    plan = runner.plan("deploy", DeployArgs(name="mistral-eu", replicas=2), fleet)
+    with pytest.raises(NamespaceBeingRemoved) as err:
+        Executor(fleet, timeout=10, poll=0.05).apply(plan)
+    assert "Namespace mistral-eu is being removed" in err.value.message
+    hub.merge_patch("Workspace", ws, {"metadata": {"finalizers": None}}, "mistral-eu")
+    emb.wait_idle()
+    assert hub.get("Namespace", "mistral-eu") is None
