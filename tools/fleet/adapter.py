@@ -193,6 +193,10 @@ class Fleet:
     def delete(self, ref: Ref) -> bool:
         return self.hub.delete(ref.kind, ref.name, ref.namespace)
 
+    def merge_patch(self, ref: Ref, patch: dict) -> dict:
+        """JSON merge patch of one hub object (``null`` removes a key; a list is replaced whole)."""
+        return self.hub.merge_patch(ref.kind, ref.name, patch, ref.namespace)
+
     def record_revision(self, deployment: str, revision: Revision) -> None:
         """Store a revision with its full manifests on the hub (``fleetops-system/rev-<deployment>``)."""
         name = cv.revisions_configmap_name(deployment)

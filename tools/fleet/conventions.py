@@ -53,6 +53,12 @@ REVISIONS_NAMESPACE = "fleetops-system"
 
 HEARTBEAT_MAX_AGE_SECONDS = 5 * 60  # KubeFleet's scheduler eligibility window
 CORDON_TAINT_KEY = "fleetops.dev/cordoned"
+# who/why/when of a cordon (MemberCluster annotations, set with the taint and removed with it)
+CORDON_REASON_ANNOTATION = "fleetops.dev/cordon-reason"
+CORDON_BY_ANNOTATION = "fleetops.dev/cordoned-by"
+CORDON_AT_ANNOTATION = "fleetops.dev/cordoned-at"
+CORDON_CHANGE_ANNOTATION = "fleetops.dev/cordon-change"
+CORDON_ANNOTATIONS = (CORDON_REASON_ANNOTATION, CORDON_BY_ANNOTATION, CORDON_AT_ANNOTATION, CORDON_CHANGE_ANNOTATION)
 
 # KubeFleet snapshot labels/annotations (FLEET_API §5.2)
 PARENT_CRP_LABEL = "kubernetes-fleet.io/parent-CRP"

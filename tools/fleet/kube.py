@@ -44,6 +44,7 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "ResourceOverride": ("placement.kubernetes-fleet.io/v1beta1", "resourceoverrides", True),
     "Workspace": ("kaito.sh/v1beta1", "workspaces", True),
     "InferenceSet": ("kaito.sh/v1beta1", "inferencesets", True),
+    "HorizontalPodAutoscaler": ("autoscaling/v2", "horizontalpodautoscalers", True),
 }
 
 
