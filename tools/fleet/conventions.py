@@ -60,6 +60,20 @@ CORDON_AT_ANNOTATION = "fleetops.dev/cordoned-at"
 CORDON_CHANGE_ANNOTATION = "fleetops.dev/cordon-change"
 CORDON_ANNOTATIONS = (CORDON_REASON_ANNOTATION, CORDON_BY_ANNOTATION, CORDON_AT_ANNOTATION, CORDON_CHANGE_ANNOTATION)
 
+# Autoscaling (``autoscale``): one autoscaling/v2 HorizontalPodAutoscaler per deployment, named like it, in
+# its namespace on the hub (so the deployment's CRP places it on every member), targeting the KAITO
+# InferenceSet's scale subresource. Default metric, fitting LLM serving: the inference server's queue,
+# requests waiting per replica (vLLM's ``vllm:num_requests_waiting``, served to the HPA as a Pods metric
+# by a custom-metrics adapter such as prometheus-adapter), average target 10. Settings may override these.
+AUTOSCALE_METRIC = "vllm:num_requests_waiting"
+AUTOSCALE_TARGET_AVERAGE = "10"
+HPA_API_VERSION = "autoscaling/v2"
+
+
+def hpa_name(deployment: str) -> str:
+    return deployment
+
+
 # KubeFleet snapshot labels/annotations (FLEET_API §5.2)
 PARENT_CRP_LABEL = "kubernetes-fleet.io/parent-CRP"
 RESOURCE_INDEX_LABEL = "kubernetes-fleet.io/resource-index"
