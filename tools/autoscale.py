@@ -97,7 +97,7 @@ def plan(snap: FleetSnapshot, args: AutoscaleArgs, catalog: Catalog | None = Non
     pools = [_Pool(snap, catalog, dep, c) for c in sorted(dep.clusters)]
     base = dict(dep.resource_versions)
     base[f"HorizontalPodAutoscaler/{dep.name}/{cv.hpa_name(dep.name)}"] = inv.version_token(live_hpa)
-    envs = sorted({(snap.cluster(c).environment if snap.cluster(c) else None) or "unknown" for c in dep.clusters})
+    envs = sorted({(c.environment if c else None) or "unknown" for c in map(snap.cluster, dep.clusters)})
     p = Plan(tool="autoscale", args=args.given(), deployment=dep.name, strategy="noop", summary="",
              environments=envs, clusters=sorted(dep.clusters), base=base)
     if not args.enabled:
@@ -133,7 +133,7 @@ def plan(snap: FleetSnapshot, args: AutoscaleArgs, catalog: Catalog | None = Non
             p.actions, p.gpu_delta, p.cost_delta_per_hour = [], 0, 0.0
             return p.seal()
         p.strategy, p.manifests, p.steps, p.summary = "in_place", [hpa], [Step(kind="apply", manifest=hpa)], summary
-    target = p.manifests[0] if dep.kaito_kind == "Workspace" else {"kind": "InferenceSet", "metadata": {
+    target: dict = p.manifests[0] if dep.kaito_kind == "Workspace" else {"kind": "InferenceSet", "metadata": {
         "name": dep.kaito_name}}
     p.diff = "\n".join([M.DIFF_AUTOSCALE.format(deployment=dep.name, min=lo, max=hi, metric=cv.AUTOSCALE_METRIC,
                                                 target=cv.AUTOSCALE_TARGET_AVERAGE, kind=target["kind"],
@@ -208,7 +208,7 @@ def _convert(p: Plan, dep: Deployment, pools: list[_Pool], lo: int, hi: int, liv
         a.detail = f"{M.ACTION_AUTOSCALE_CONVERT.format(old=old_ref.name, new=new_name, min=lo, max=hi)}; {a.detail}"
 
 
-def handler(ctx, args) -> Plan:  # noqa: ANN001 - ToolContext, AutoscaleArgs | dict
+def handler(ctx, args) -> Plan:  # ctx: ToolContext; args: AutoscaleArgs | dict
     a = coerce_args(AutoscaleArgs, args)
     snap = ctx.snapshot()
     live_hpa = live_override = None

@@ -99,7 +99,7 @@ def plan(snap: FleetSnapshot, args: CordonClusterArgs) -> Plan:
     return p.seal()
 
 
-def handler(ctx, args) -> Plan:  # noqa: ANN001 - ToolContext, CordonClusterArgs | dict
+def handler(ctx, args) -> Plan:  # ctx: ToolContext; args: CordonClusterArgs | dict
     return plan(ctx.snapshot(), coerce_args(CordonClusterArgs, args))
 
 

@@ -10,8 +10,16 @@ from tools.fleet.models import Cordon, FleetSnapshot
 from tools.messages import clusterops as CM
 from tools.messages import tools as M
 from tools.readonly import (
-    GpuRow, TaintRow, ToolResult, coerce_args, cordon_text, deployments_on, gpu_row, not_placeable_reason,
-    status_word, taint_rows,
+    GpuRow,
+    TaintRow,
+    ToolResult,
+    coerce_args,
+    cordon_text,
+    deployments_on,
+    gpu_row,
+    not_placeable_reason,
+    status_word,
+    taint_rows,
 )
 from tools.render import age, kv, table
 

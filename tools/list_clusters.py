@@ -12,12 +12,20 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tools.args import ListClustersArgs
-from tools.fleet.models import Cluster, Cordon, FleetSnapshot
 from tools.fleet.conventions import CORDON_TAINT_KEY
+from tools.fleet.models import Cluster, Cordon, FleetSnapshot
 from tools.messages import clusterops as CM
 from tools.messages import tools as M
 from tools.readonly import (
-    GpuRow, TaintRow, ToolResult, coerce_args, cordon_text, gpu_row, has_status, not_placeable_reason, status_word,
+    GpuRow,
+    TaintRow,
+    ToolResult,
+    coerce_args,
+    cordon_text,
+    gpu_row,
+    has_status,
+    not_placeable_reason,
+    status_word,
     taint_rows,
 )
 from tools.render import filters_text, table

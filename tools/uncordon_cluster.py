@@ -42,7 +42,7 @@ def plan(snap: FleetSnapshot, args: UncordonClusterArgs) -> Plan:
     return p.seal()
 
 
-def handler(ctx, args) -> Plan:  # noqa: ANN001 - ToolContext, UncordonClusterArgs | dict
+def handler(ctx, args) -> Plan:  # ctx: ToolContext; args: UncordonClusterArgs | dict
     return plan(ctx.snapshot(), coerce_args(UncordonClusterArgs, args))
 
 

@@ -82,7 +82,7 @@ def test_refusals_unknown_already_and_not_cordoned(demo):
 
 
 def test_cordon_placement_skips_uncordon_brings_back(fresh):
-    emb, fleet = fresh
+    _, fleet = fresh
     assert chosen(fleet, EAST)[0] == [EAST]
 
     p = cordon_cluster.TOOL.handler(ctx(fleet), {"name": EAST, "reason": "GPU driver upgrade"})

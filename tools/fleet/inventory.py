@@ -16,8 +16,8 @@ from tools.catalog import Catalog
 from tools.fleet import conventions as cv
 from tools.fleet.models import (
     Cluster,
-    Cordon,
     ClusterDeploymentState,
+    Cordon,
     Deployment,
     GpuPool,
     Revision,
