@@ -6,6 +6,10 @@ waits on the members until the KAITO object is ready (or gone) everywhere it sho
 or times out, the plan's undo steps run (a blue/green drops its new side; the old one keeps serving).
 When the hub changed and was not undone, the revision record is written (with its outcome).
 
+``patch`` steps carry execution-time placeholders (``STAMPS``) that the executor fills in when it runs
+them: who asked (``requester``, which the caller passes to ``apply``), when, and the change id. They
+are placeholders in the plan so that its hash does not depend on who approves it or when it runs.
+
 Every step is idempotent (server-side apply, delete of an absent object is fine), so a caller that
 re-runs a plan after a crash converges; the pipeline still never re-runs silently (it reconciles first:
 ``Executor.reconcile``).
@@ -99,6 +103,23 @@ class Outcome(BaseModel):
 
 Listener = Callable[[ProgressEvent], None]
 
+# execution-time values a ``patch`` step may hold as whole string values (e.g. cordon annotations)
+STAMP_REQUESTER = "$(requester)"
+STAMP_NOW = "$(now)"
+STAMP_CHANGE = "$(change_id)"
+STAMPS = (STAMP_REQUESTER, STAMP_NOW, STAMP_CHANGE)
+
+
+def stamped(body: object, values: dict[str, str]) -> object:
+    """``body`` with every string value that is exactly a placeholder replaced by its value."""
+    if isinstance(body, dict):
+        return {k: stamped(v, values) for k, v in body.items()}
+    if isinstance(body, list):
+        return [stamped(v, values) for v in body]
+    if isinstance(body, str) and body in values:
+        return values[body]
+    return body
+
 
 class Executor:
     """``timeout``: seconds each wait may take (None: ``default_timeout`` of the plan's model);
@@ -137,8 +158,12 @@ class Executor:
 
     # --- apply ------------------------------------------------------------------------------------
     def apply(self, plan: Plan, on_event: Listener | None = None, change_id: str | None = None,
-              check: bool = True) -> Outcome:
+              check: bool = True, requester: str | None = None) -> Outcome:
+        """``requester``: who asked for the change (the bot passes the change request's requester);
+        it fills ``STAMP_REQUESTER`` in ``patch`` steps."""
         emit = on_event or (lambda e: None)
+        stamps = {STAMP_REQUESTER: requester or M.EXEC_UNKNOWN_REQUESTER, STAMP_CHANGE: change_id or "",
+                  STAMP_NOW: datetime.now(timezone.utc).isoformat(timespec="seconds")}
         if plan.hash and plan.compute_hash() != plan.hash:
             raise ToolError(M.PLAN_ALTERED)
         if check:
@@ -153,13 +178,13 @@ class Executor:
         waits = [i for i, st in enumerate(plan.steps) if st.kind == "wait_ready"]
         undo_until = waits[0] if waits else len(plan.steps)
         for i, step in enumerate(plan.steps):
-            ok, detail = self._safe_run(step, i, emit, states)
+            ok, detail = self._safe_run(step, i, emit, states, stamps)
             if not ok:
                 undone = False
                 if plan.undo and i <= undo_until:
                     emit(ProgressEvent(kind="undo", message=M.EXEC_UNDO))
                     problems = [d for j, u in enumerate(plan.undo)
-                                for ok_u, d in [self._safe_run(u, j, emit, {})] if not ok_u]
+                                for ok_u, d in [self._safe_run(u, j, emit, {}, stamps)] if not ok_u]
                     undone = not problems
                     if problems:
                         detail = f"{detail}; {M.EXEC_UNDO_FAILED.format(problems='; '.join(problems))}"
@@ -171,7 +196,8 @@ class Executor:
                                clusters=states, undone=undone)
         self._record(plan, change_id)
         rev = plan.revision.revision if plan.revision else None
-        msg = M.EXEC_DONE.format(deployment=plan.deployment, revision=rev)
+        msg = M.EXEC_DONE.format(deployment=plan.deployment, revision=rev) if plan.revision \
+            else M.EXEC_DONE_NO_REVISION.format(summary=plan.summary)
         emit(ProgressEvent(kind="done", message=msg))
         return Outcome(status="succeeded", message=msg, deployment=plan.deployment, revision=rev, clusters=states)
 
@@ -186,15 +212,24 @@ class Executor:
             rev.note = f"{rev.note}; {note}" if rev.note else note
         self.fleet.record_revision(plan.deployment, rev)
 
-    def _safe_run(self, step: Step, i: int, emit: Listener,
-                  states: dict[str, ClusterDeploymentState]) -> tuple[bool, str]:
+    def _safe_run(self, step: Step, i: int, emit: Listener, states: dict[str, ClusterDeploymentState],
+                  stamps: dict[str, str] | None = None) -> tuple[bool, str]:
         """Run one step; a fleet error is a failed step (so undo still runs), not an escape."""
         try:
-            return self._run(step, i, emit, states)
+            return self._run(step, i, emit, states, stamps or {})
         except FleetError as e:
             return False, str(e)
 
-    def _run(self, step: Step, i: int, emit: Listener, states: dict[str, ClusterDeploymentState]) -> tuple[bool, str]:
+    def _run(self, step: Step, i: int, emit: Listener, states: dict[str, ClusterDeploymentState],
+             stamps: dict[str, str]) -> tuple[bool, str]:
+        if step.kind == "patch":
+            assert step.ref and step.manifest is not None
+            emit(ProgressEvent(kind="step", step=i, message=M.EXEC_STEP_PATCH.format(kind=step.ref.kind,
+                                                                                    name=step.ref.name)))
+            body = stamped(step.manifest, stamps)
+            assert isinstance(body, dict)
+            self.fleet.merge_patch(step.ref, body)
+            return True, ""
         if step.kind == "apply":
             m = step.manifest or {}
             emit(ProgressEvent(kind="step", step=i, message=M.EXEC_STEP_APPLY.format(

@@ -1,5 +1,5 @@
 """get_cluster: one member cluster with labels, eligibility, taints, heartbeat, GPU pools and the
-deployments on it (with their state there). Read-only, pure. Unknown name -> ``UnknownName``."""
+deployments on it (with their state there), and a cordon's reason, who and when. Read-only, pure. Unknown name -> ``UnknownName``."""
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
@@ -7,11 +7,20 @@ from pydantic import BaseModel, Field
 from tools.args import GetClusterArgs
 from tools.context import ToolContext
 from tools.errors import UnknownName
-from tools.fleet.models import FleetSnapshot
+from tools.fleet.models import Cordon, FleetSnapshot
+from tools.messages import clusterops as CM
 from tools.messages import tools as M
 from tools.readonly import (
-    GpuRow, TaintRow, ToolResult, coerce_args, deployments_on, gpu_row, not_placeable_reason,
-    status_word, taint_rows,
+    GpuRow,
+    TaintRow,
+    ToolResult,
+    coerce_args,
+    cordon_text,
+    deployments_on,
+    gpu_row,
+    not_placeable_reason,
+    status_word,
+    taint_rows,
 )
 from tools.registry import Tool
 from tools.render import age, kv, table
@@ -47,6 +56,7 @@ class ClusterDetail(BaseModel):
     gpus: list[GpuRow]
     free_gpus: int
     deployments: list[DeploymentOnCluster] = Field(default_factory=list)
+    cordon: Cordon | None = None  # reason, by (who asked), at (ISO time), change_id
 
 
 class GetClusterResult(ToolResult):
@@ -60,6 +70,7 @@ class GetClusterResult(ToolResult):
             (M.CLUSTER_HEARTBEAT, M.CLUSTER_HEARTBEAT_AGE.format(age=age(c.heartbeat_age_seconds))
              if c.heartbeat_age_seconds is not None else None),
             (M.CLUSTER_ELIGIBLE, M.YES if c.status == M.OK else f"{M.NO} ({c.ineligible_reason})"),
+            (CM.CLUSTER_CORDON, cordon_text(c.cordon)),
             (M.CLUSTER_TAINTS, [str(t) for t in c.taints]),
             (M.CLUSTER_LABELS, [f"{k}={v}" for k, v in sorted(c.labels.items())]),
         ]
@@ -99,7 +110,7 @@ def run(snapshot: FleetSnapshot, args: GetClusterArgs | dict) -> GetClusterResul
         joined=c.joined, heartbeat_age_seconds=c.heartbeat_age_seconds, taints=taint_rows(c),
         eligible=c.eligible, ineligible_reason=None if c.eligible and not c.taints else not_placeable_reason(c),
         status=status_word(c), gpus=[gpu_row(p) for p in c.gpus],
-        free_gpus=sum(p.free_gpus for p in c.gpus), deployments=deps)
+        free_gpus=sum(p.free_gpus for p in c.gpus), deployments=deps, cordon=c.cordon)
     return GetClusterResult(cluster=detail)
 
 

@@ -2,7 +2,8 @@
 
 Filters: region, geo, environment, provider (equal, case-insensitive); gpu (the cluster has an
 instance type with that GPU model); min_free_gpus (free GPUs of that GPU model when gpu is given,
-else all free GPUs of the cluster, at least N). Clusters are listed by name.
+else all free GPUs of the cluster, at least N); status (placeable, cordoned, ineligible:
+``readonly.has_status``). Clusters are listed by name; a cordon shows its reason, who and when.
 """
 from __future__ import annotations
 
@@ -12,10 +13,21 @@ from pydantic import BaseModel, Field
 
 from tools.args import ListClustersArgs
 from tools.context import ToolContext
-from tools.fleet.models import Cluster, FleetSnapshot
+from tools.fleet.conventions import CORDON_TAINT_KEY
+from tools.fleet.models import Cluster, Cordon, FleetSnapshot
+from tools.messages import clusterops as CM
 from tools.messages import tools as M
 from tools.readonly import (
-    GpuRow, TaintRow, ToolResult, coerce_args, gpu_row, not_placeable_reason, status_word, taint_rows,
+    GpuRow,
+    TaintRow,
+    ToolResult,
+    coerce_args,
+    cordon_text,
+    gpu_row,
+    has_status,
+    not_placeable_reason,
+    status_word,
+    taint_rows,
 )
 from tools.registry import Tool
 from tools.render import filters_text, table
@@ -36,6 +48,7 @@ class ClusterRow(BaseModel):
     taints: list[TaintRow] = Field(default_factory=list)
     heartbeat_age_seconds: float | None = None
     deployments: list[str] = Field(default_factory=list)
+    cordon: Cordon | None = None  # reason, by (who asked), at (ISO time), change_id
 
 
 class ListClustersResult(ToolResult):
@@ -66,6 +79,14 @@ class ListClustersResult(ToolResult):
 
 
 def not_placeable_reason_text(c: ClusterRow) -> str:
+    if c.cordon is not None:
+        other = [t for t in c.taints if t.key != CORDON_TAINT_KEY]
+        line = f"{CM.CORDONED}: {cordon_text(c.cordon)}"
+        if other:
+            line += "; tainted " + ", ".join(f"{t.key}={t.value}:{t.effect}" for t in other)
+        if c.ineligible_reason and not c.ineligible_reason.startswith("tainted"):
+            line += f"; {c.ineligible_reason}"
+        return line
     if c.ineligible_reason:
         return c.ineligible_reason
     return "tainted " + ", ".join(f"{t.key}={t.value}:{t.effect}" for t in c.taints)
@@ -84,6 +105,8 @@ def matches(c: Cluster, a: ListClustersArgs) -> bool:
         return False
     if a.gpu and not any(p.gpu == a.gpu for p in c.gpus):
         return False
+    if not has_status(c, a.status):
+        return False
     return a.min_free_gpus is None or free_gpus(c, a.gpu) >= a.min_free_gpus
 
 
@@ -95,7 +118,7 @@ def cluster_row(c: Cluster) -> ClusterRow:
                       provider=c.provider, eligible=c.eligible, ineligible_reason=reason,
                       gpus=[gpu_row(p) for p in c.gpus], status=status_word(c), free_gpus=free_gpus(c),
                       taints=taint_rows(c), heartbeat_age_seconds=c.heartbeat_age_seconds,
-                      deployments=sorted(c.deployments))
+                      deployments=sorted(c.deployments), cordon=c.cordon)
 
 
 def run(snapshot: FleetSnapshot, args: ListClustersArgs | dict | None = None) -> ListClustersResult:

@@ -18,15 +18,17 @@ from tools.fleet.models import ObjectRef, Revision
 
 __all__ = ["ClusterAction", "Intent", "ObjectRef", "Plan", "Step"]
 
-StepKind = Literal["apply", "delete", "wait_ready", "wait_absent"]
+StepKind = Literal["apply", "delete", "wait_ready", "wait_absent", "patch"]
 
 
 class Step(BaseModel):
-    """One executor step. ``apply``/``delete`` act on the hub; waits watch the named members."""
+    """One executor step. ``apply``/``delete``/``patch`` act on the hub; waits watch the named members.
+    ``patch``: a JSON merge patch (``manifest``) of the hub object ``ref``; the executor fills in
+    execution-time values in it (``tools.executor.STAMPS``: who asked, when, which change)."""
 
     kind: StepKind
-    manifest: dict | None = None  # apply
-    ref: ObjectRef | None = None  # delete, wait_ready, wait_absent (the KAITO object)
+    manifest: dict | None = None  # apply; patch (the merge patch body)
+    ref: ObjectRef | None = None  # delete, patch, wait_ready, wait_absent (the KAITO object)
     clusters: list[str] = Field(default_factory=list)  # waits
     note: str = ""
 

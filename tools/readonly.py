@@ -11,7 +11,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from tools.args import Args
-from tools.fleet.models import Cluster, Deployment, FleetSnapshot, GpuPool, Taint
+from tools.fleet.conventions import CORDON_TAINT_KEY
+from tools.fleet.models import Cluster, Cordon, Deployment, FleetSnapshot, GpuPool, Taint
+from tools.messages import clusterops as CM
 from tools.messages import tools as M
 
 A = TypeVar("A", bound=Args)
@@ -61,10 +63,38 @@ def taint_rows(c: Cluster) -> list[TaintRow]:
 
 
 def status_word(c: Cluster) -> str:
-    """ok | tainted | ineligible: whether placement may use the cluster."""
+    """ok | cordoned | tainted | ineligible: whether placement may use the cluster."""
     if not c.eligible and not (c.taints and (c.ineligible_reason or "tainted").startswith("tainted")):
         return M.STATUS_INELIGIBLE
+    if c.cordon is not None:
+        return CM.CORDONED
     return M.STATUS_TAINTED if c.taints else M.OK
+
+
+def placeable(c: Cluster) -> bool:
+    return c.eligible and not c.taints
+
+
+def has_status(c: Cluster, status: str | None) -> bool:
+    """The ``list_clusters`` status filter: placeable (placement may choose it), cordoned (the fleetops
+    cordon taint), ineligible (not placeable for any other reason: heartbeat, not joined, other taints)."""
+    if status is None:
+        return True
+    if status == "placeable":
+        return placeable(c)
+    if status == "cordoned":
+        return c.cordon is not None
+    other_taints = [t for t in c.taints if c.cordon is None or t.key != CORDON_TAINT_KEY]
+    return not placeable(c) and (status_word(c) == M.STATUS_INELIGIBLE or bool(other_taints))
+
+
+def cordon_text(cordon: Cordon | None) -> str | None:
+    """"reason, by U123, since 2026-…" (None when not cordoned)."""
+    if cordon is None:
+        return None
+    return CM.CORDON_LINE.format(reason=cordon.reason or CM.NO_REASON,
+                                 by=CM.CORDON_LINE_BY.format(who=cordon.by) if cordon.by else "",
+                                 at=CM.CORDON_LINE_AT.format(at=cordon.at) if cordon.at else "")
 
 
 def not_placeable_reason(c: Cluster) -> str | None:

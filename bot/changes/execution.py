@@ -153,7 +153,8 @@ class Execution(ServiceBase):
             self.notifier.progress(running, ev)
 
         try:
-            outcome = self.executor.apply(plan, on_event=on_event, change_id=change.id)
+            outcome = self.executor.apply(plan, on_event=on_event, change_id=change.id,
+                                          requester=change.requester)
         except StalePlan as e:
             outcome = Outcome(status="failed", message=str(e), deployment=plan.deployment)
         except (ToolError, FleetError) as e:

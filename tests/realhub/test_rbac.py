@@ -10,7 +10,9 @@ import pytest
 import yaml
 
 from tools import runner
-from tools.args import DeployArgs, RollbackArgs, UndeployArgs
+from tools.args import (
+    AutoscaleArgs, CordonClusterArgs, DeployArgs, RollbackArgs, UncordonClusterArgs, UndeployArgs,
+)
 from tools.executor import Executor
 from tools.fleet import conventions as cv
 
@@ -78,6 +80,10 @@ def test_every_call_of_a_full_scenario_is_granted_and_every_granted_verb_is_used
                                      replicas=2))  # a new InferenceSet
     _run(fleet, "rollback", RollbackArgs(deployment="gemma-staging"))  # InferenceSet → Workspace: deletes it
     _run(fleet, "deploy", DeployArgs(name="llama-support", replicas=3))  # in place
+    _run(fleet, "autoscale", AutoscaleArgs(deployment="llama-support", min_replicas=2, max_replicas=3))  # an HPA
+    _run(fleet, "autoscale", AutoscaleArgs(deployment="llama-support", enabled=False))  # deletes it
+    _run(fleet, "cordon_cluster", CordonClusterArgs(name="aks-eastus-prod-1", reason="rbac check"))  # patch
+    _run(fleet, "uncordon_cluster", UncordonClusterArgs(name="aks-eastus-prod-1"))
     plan = _run(fleet, "rollback", RollbackArgs(deployment="coder-assist"))  # blue/green, deletes the old side
     Executor(fleet).reconcile(plan)
     # one cluster without the deployment's instance type: a ResourceOverride; rolling back removes it

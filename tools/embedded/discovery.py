@@ -111,6 +111,8 @@ def openapi_index(types: dict, prefix: str) -> dict:
 def _schema_name(rt: ResourceType, version: str) -> str:
     if not rt.group:
         return f"io.k8s.api.core.{version}.{rt.kind}"
+    if "." not in rt.group:  # a built-in group (autoscaling)
+        return f"io.k8s.api.{rt.group}.{version}.{rt.kind}"
     rev = ".".join(reversed(rt.group.split(".")))
     return f"{rev}.{version}.{rt.kind}"
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable
 
+from tools.embedded.autoscaling import HPA_V2_SCHEMA
 from tools.embedded.errors import AlreadyExists, BadRequest, Cause, Conflict, Forbidden, NotFound, not_found
 from tools.embedded.selectors import parse_field_selector, parse_label_selector
 
@@ -349,7 +350,11 @@ NODE = ResourceType("", "nodes", "Node", False, ("v1",), singular="node", short_
 CONFIGMAP = ResourceType("", "configmaps", "ConfigMap", True, ("v1",), singular="configmap",
                          short_names=("cm",))
 SECRET = ResourceType("", "secrets", "Secret", True, ("v1",), singular="secret")
-BUILTIN_TYPES = (NAMESPACE, NODE, CONFIGMAP, SECRET)
+# validated like a CRD, against a structural subset of the real schema (tools.embedded.autoscaling)
+HPA = ResourceType("autoscaling", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ("v2",),
+                   singular="horizontalpodautoscaler", short_names=("hpa",), categories=("all",),
+                   status_subresource=True, schemas={"v2": HPA_V2_SCHEMA})
+BUILTIN_TYPES = (NAMESPACE, NODE, CONFIGMAP, SECRET, HPA)
 
 _TYPES_BY_GP: dict[tuple[str, str], ResourceType] = {(t.group, t.plural): t for t in BUILTIN_TYPES}
 

@@ -53,6 +53,26 @@ REVISIONS_NAMESPACE = "fleetops-system"
 
 HEARTBEAT_MAX_AGE_SECONDS = 5 * 60  # KubeFleet's scheduler eligibility window
 CORDON_TAINT_KEY = "fleetops.dev/cordoned"
+# who/why/when of a cordon (MemberCluster annotations, set with the taint and removed with it)
+CORDON_REASON_ANNOTATION = "fleetops.dev/cordon-reason"
+CORDON_BY_ANNOTATION = "fleetops.dev/cordoned-by"
+CORDON_AT_ANNOTATION = "fleetops.dev/cordoned-at"
+CORDON_CHANGE_ANNOTATION = "fleetops.dev/cordon-change"
+CORDON_ANNOTATIONS = (CORDON_REASON_ANNOTATION, CORDON_BY_ANNOTATION, CORDON_AT_ANNOTATION, CORDON_CHANGE_ANNOTATION)
+
+# Autoscaling (``autoscale``): one autoscaling/v2 HorizontalPodAutoscaler per deployment, named like it, in
+# its namespace on the hub (so the deployment's CRP places it on every member), targeting the KAITO
+# InferenceSet's scale subresource. Default metric, fitting LLM serving: the inference server's queue,
+# requests waiting per replica (vLLM's ``vllm:num_requests_waiting``, served to the HPA as a Pods metric
+# by a custom-metrics adapter such as prometheus-adapter), average target 10. Settings may override these.
+AUTOSCALE_METRIC = "vllm:num_requests_waiting"
+AUTOSCALE_TARGET_AVERAGE = "10"
+HPA_API_VERSION = "autoscaling/v2"
+
+
+def hpa_name(deployment: str) -> str:
+    return deployment
+
 
 # KubeFleet snapshot labels/annotations (FLEET_API §5.2)
 PARENT_CRP_LABEL = "kubernetes-fleet.io/parent-CRP"
@@ -87,6 +107,7 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "ResourceOverride": (f"{PLACEMENT_GROUP}/{PLACEMENT_VERSION}", "resourceoverrides", True),
     "Workspace": (f"{KAITO_GROUP}/{KAITO_VERSION}", "workspaces", True),
     "InferenceSet": (f"{KAITO_GROUP}/{KAITO_VERSION}", "inferencesets", True),
+    "HorizontalPodAutoscaler": ("autoscaling/v2", "horizontalpodautoscalers", True),
 }
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

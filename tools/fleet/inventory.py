@@ -18,6 +18,7 @@ from tools.fleet import rollout
 from tools.fleet.models import (
     Cluster,
     ClusterDeploymentState,
+    Cordon,
     Deployment,
     GpuPool,
     Revision,
@@ -173,6 +174,7 @@ def cluster_from(mc: dict, catalog: Catalog, used: dict[tuple[str, str], int], d
               for t in spec.get("taints") or []]
     if ok and taints:
         ok, reason = False, text.TAINTED.format(taints=", ".join(str(t) for t in taints))
+    cordon = cordon_of(mc)
     prices = _json_annotation(meta, cv.GPU_PRICE_ANNOTATION)
     pools = []
     for sku, cap in sorted(capacity_of(mc, nodes).items()):
@@ -194,12 +196,26 @@ def cluster_from(mc: dict, catalog: Catalog, used: dict[tuple[str, str], int], d
         joined=joined,
         heartbeat_age_seconds=round(age, 1) if age is not None else None,
         taints=taints,
+        cordon=cordon,
         eligible=ok,
         ineligible_reason=reason,
         gpus=pools,
         deployments=sorted(deployments),
-        resource_version=meta.get("resourceVersion"),
+        resource_version=version_token(mc),
     )
+
+
+def cordon_of(mc: dict) -> Cordon | None:
+    """The fleetops cordon of a MemberCluster: its taint plus who/why/when from the annotations (the
+    taint's value is the reason when the annotation is missing, e.g. a cordon set by hand)."""
+    meta, spec = mc.get("metadata") or {}, mc.get("spec") or {}
+    taint = next((t for t in spec.get("taints") or [] if t.get("key") == cv.CORDON_TAINT_KEY), None)
+    if taint is None:
+        return None
+    ann = meta.get("annotations") or {}
+    return Cordon(reason=ann.get(cv.CORDON_REASON_ANNOTATION) or taint.get("value") or None,
+                  by=ann.get(cv.CORDON_BY_ANNOTATION) or None, at=ann.get(cv.CORDON_AT_ANNOTATION) or None,
+                  change_id=ann.get(cv.CORDON_CHANGE_ANNOTATION) or None)
 
 
 def state_of(obj: dict | None, cluster: str) -> ClusterDeploymentState:
@@ -288,7 +304,10 @@ def primary_kaito(objs: list[dict]) -> dict | None:
     return max(objs, key=lambda o: (rev(o), o["metadata"].get("creationTimestamp", ""))) if objs else None
 
 
-STATUS_WRITTEN_KINDS = ("ClusterResourcePlacement", "Workspace", "InferenceSet")
+# MemberCluster: member agents rewrite its status at every heartbeat; HorizontalPodAutoscaler: the HPA
+# controller rewrites its status at every sync
+STATUS_WRITTEN_KINDS = ("ClusterResourcePlacement", "Workspace", "InferenceSet", "MemberCluster",
+                        "HorizontalPodAutoscaler")
 
 
 def version_token(obj: dict | None) -> str | None:

@@ -75,6 +75,16 @@ class Taint(BaseModel):
         return f"{self.key}={self.value}:{self.effect}" if self.value else f"{self.key}:{self.effect}"
 
 
+class Cordon(BaseModel):
+    """A fleetops cordon: the ``fleetops.dev/cordoned`` NoSchedule taint and, when fleetops set it, who
+    asked, why and when (MemberCluster annotations; absent for a cordon set by hand)."""
+
+    reason: str | None = None
+    by: str | None = None
+    at: str | None = None  # ISO time
+    change_id: str | None = None
+
+
 class GpuPool(BaseModel):
     """One instance type on one cluster."""
 
@@ -118,6 +128,7 @@ class Cluster(BaseModel):
     joined: bool = False
     heartbeat_age_seconds: float | None = None
     taints: list[Taint] = Field(default_factory=list)
+    cordon: Cordon | None = None  # set when the fleetops cordon taint is present
     eligible: bool = False
     ineligible_reason: str | None = None
     gpus: list[GpuPool] = Field(default_factory=list)

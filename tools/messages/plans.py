@@ -51,6 +51,9 @@ EXEC_FAILED_ON = "{name} failed on {cluster}: {reason}"
 EXEC_TIMEOUT = "{name} was not ready after {seconds} s on {clusters}"
 EXEC_UNDO = "undoing: the new side is removed, the previous version keeps serving"
 EXEC_DONE = "{deployment} is now at revision {revision}"
+EXEC_DONE_NO_REVISION = "done: {summary}"
+EXEC_STEP_PATCH = "update {kind} {name}"
+EXEC_UNKNOWN_REQUESTER = "unknown"
 STRATEGY_NAMES = {"create": "create", "in_place": "in place", "blue_green": "blue/green", "remove": "remove",
                   "noop": "no change"}
 EXEC_UNDO_FAILED = "undo did not finish ({problems}): check the deployment by hand"
