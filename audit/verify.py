@@ -37,13 +37,15 @@ class Problem(BaseModel):
     kind: Literal["tampered", "damaged", "unchecked"]
     message: str
     row: int | None = None
+    checked: int | None = None  # set for a break in the chain: rows verified before it
 
 
 class VerifyReport(BaseModel):
     ok: bool
     path: str
     exists: bool = True
-    events: int = 0
+    events: int = 0  # the highest id in the log (rows, if none is missing)
+    checked: int = 0  # rows verified from id 1 before the first break in the chain (all, when ok)
     head_id: int | None = None
     head_hash: str = GENESIS_HASH
     first_bad_id: int | None = None  # the row of the first problem that names one
@@ -89,7 +91,8 @@ def check_connection(conn: sqlite3.Connection, expect_head: str | None = None
             problems.append(Problem(kind="tampered", message=msg.VERIFY_NO_ANCHOR_ROW))
         chain = _verify(conn, expect_head)
         if not chain.ok and chain.reason != msg.VERIFY_NO_ANCHOR:
-            problems.insert(0, Problem(kind="tampered", row=chain.first_bad_id, message=chain.reason or ""))
+            problems.insert(0, Problem(kind="tampered", row=chain.first_bad_id, message=chain.reason or "",
+                                       checked=chain.checked))
         if chain.ok and chain.checked == 0 and "change_requests" in tables:
             changes = conn.execute("SELECT COUNT(*) FROM change_requests").fetchone()[0]
             if changes:
@@ -200,12 +203,10 @@ def verify_path(path: str | Path, *, digests: str | Path | Iterable[str] | None 
             if conn is not None:
                 chain, problems = check_connection(conn, expect_head)
                 report.problems += problems
-                if chain is not None:
-                    last_id = chain.checked if chain.ok else 0
-                    report.events = chain.checked
+                if chain is not None:  # the rows past a break are still there: compare digests with them
+                    last_id = chain.checked if chain.ok else _last_id(conn)
+                    report.events, report.checked = last_id, chain.checked
                     report.head_id, report.head_hash = chain.head_id, chain.head_hash
-                    if not chain.ok:  # the rows past the break are still there: compare digests with them
-                        last_id = _last_id(conn)
         if digests is not None:
             lines, problem = _read_lines(digests)
             if problem is not None:

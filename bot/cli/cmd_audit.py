@@ -113,7 +113,10 @@ def _verify(args: argparse.Namespace) -> int:
                   if report.digests else msg.VERIFY_NO_DIGESTS)
     else:
         for p in report.problems:
-            print(msg.VERIFY_PROBLEM.format(kind=msg.VERIFY_PROBLEM_KINDS[p.kind], message=p.message))
+            if p.checked is not None:  # a break in the chain: the historical one-line form
+                print(msg.VERIFY_BAD.format(id=p.row or "-", reason=p.message, n=p.checked))
+            else:
+                print(msg.VERIFY_PROBLEM.format(kind=msg.VERIFY_PROBLEM_KINDS[p.kind], message=p.message))
     return 0 if report.ok else 1
 
 
