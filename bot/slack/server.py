@@ -286,6 +286,9 @@ class SlackHTTPServer(ThreadingHTTPServer):
         self._slots = threading.BoundedSemaphore(max_connections)
         self.deadlines = Deadlines()
         self.refused_busy = 0  # connections answered 503 because every slot was taken
+        self.connections = 0  # connections being served right now
+        self.threads: set[threading.Thread] = set()  # their handler threads (one each)
+        self._count = threading.Lock()
         super().__init__((host, port), _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -300,17 +303,29 @@ class SlackHTTPServer(ThreadingHTTPServer):
                 pass
             self.shutdown_request(request)
             return
+        with self._count:
+            self.connections += 1
         try:
             super().process_request(request, client_address)
         except BaseException:
-            self._slots.release()
+            self._release()
             raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
+        me = threading.current_thread()
+        with self._count:
+            self.threads.add(me)
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self._slots.release()
+            with self._count:
+                self.threads.discard(me)
+            self._release()
+
+    def _release(self) -> None:
+        with self._count:
+            self.connections -= 1
+        self._slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away (reset, broken pipe, timeout) is routine: no traceback on stderr."""

@@ -268,15 +268,15 @@ def test_connections_over_the_cap_get_503_without_a_thread(capped):
         s = connect(server)
         s.sendall(b"POST /slack/events HTTP/1.1\r\n")
         stalled.append(s)
-    _wait(lambda: _handler_threads() >= server.max_connections)
+    _wait(lambda: _handler_threads(server) == server.max_connections)
     extra = [connect(server) for _ in range(3)]
     answers = [read_all(s) for s in extra]
     assert all(status(a) == 503 for a in answers)
     assert b"Retry-After: 1" in answers[0]
-    assert _handler_threads() <= server.max_connections
+    assert _handler_threads(server) == server.max_connections
     for s in stalled + extra:
         s.close()
-    _wait(lambda: _handler_threads() == 0)
+    _wait(lambda: server.connections == 0)
     s = connect(server)
     s.sendall(head({**signed_headers(BODY), "Content-Length": str(len(BODY))}) + BODY)
     assert status(read_all_until(s, b"ok")) == 200
@@ -293,8 +293,8 @@ def read_all_until(s: socket.socket, end: bytes) -> bytes:
     return data
 
 
-def _handler_threads() -> int:
-    return sum(1 for t in threading.enumerate() if "process_request_thread" in t.name)
+def _handler_threads(server) -> int:
+    return sum(1 for t in list(server.threads) if t.is_alive())
 
 
 def _wait(predicate, timeout: float = 15.0) -> None:
