@@ -13,7 +13,8 @@ and enter the hash as that text (a JSON string), so the hash covers the exact st
 ``id`` is consecutive from 1. ``audit_anchor`` holds the head (id, hash), updated in the same
 transaction as each append, so deleting rows at the end is detected too; to detect a rewrite of
 the whole file, keep ``verify()``'s head hash somewhere else (post it, print it) and pass it back
-as ``expect_head``.
+as ``expect_head``, or let ``audit.witness.Witness`` write signed digests to a file outside the
+database (``fleetops audit verify --digests FILE`` checks them).
 
 Appends are serialised across threads and processes: ``BEGIN IMMEDIATE``, read the head, insert,
 update the anchor, commit — one transaction, so concurrent writers never fork the chain. Every
@@ -24,18 +25,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
+import sqlite3
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from audit import messages as msg
 from audit.db import Database
 from audit.errors import EventNotFound, InvalidEventError, InvalidQueryError
 from audit.models import EVENTS, GENESIS_HASH, AuditEvent, VerifyResult
 from audit.redact import redact, redact_text
 from audit.timeutil import iso, parse_since, utcnow
-from audit import messages as msg
 
 COLUMNS: tuple[str, ...] = (
     "id", "ts", "event", "actor", "channel", "change_id", "tool", "deployment", "clusters",
@@ -101,7 +104,7 @@ def prepare(event: str, fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _to_event(values: tuple) -> AuditEvent:
-    d = dict(zip(COLUMNS, values))
+    d = dict(zip(COLUMNS, values, strict=False))
     for c in _JSON_COLUMNS:
         if d[c] is not None:
             d[c] = json.loads(d[c])
@@ -124,6 +127,20 @@ class AuditLog:
 
     def __init__(self, database: Database):
         self.database = database
+        self._listeners: list[Callable[[int], None]] = []
+
+    def add_listener(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(n)`` after every append of ``n`` events (e.g. ``audit.witness.Witness.poke``).
+        It runs in the appending thread, possibly inside the caller's still-open transaction, so it must
+        read committed state on its own connection; its exceptions are logged, never raised."""
+        self._listeners.append(listener)
+
+    def _notify(self, n: int) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(n)
+            except Exception:  # a listener must never break recording
+                logging.getLogger(__name__).exception("audit listener %r failed", listener)
 
     def record(self, event: str, **fields: Any) -> AuditEvent:
         """Append one event (fields: ``FIELDS``); returns it with its id and hashes.
@@ -131,7 +148,9 @@ class AuditLog:
         Raises ``InvalidEventError`` for an unknown event or field, ``StoreBusyError`` if the
         write lock stays taken past the busy timeout. Safe from any thread or process.
         """
-        return self._append([prepare(event, fields)])[-1]
+        event_row = self._append([prepare(event, fields)])[-1]
+        self._notify(1)
+        return event_row
 
     def record_many(self, events: Iterable[Mapping[str, Any]]) -> int:
         """Append many events (each a mapping with ``event`` and fields) in one transaction."""
@@ -139,7 +158,11 @@ class AuditLog:
         for e in events:
             e = dict(e)
             rows.append(prepare(e.pop("event", None), e))
-        return len(self._append(rows, build=False)) if rows else 0
+        if not rows:
+            return 0
+        n = len(self._append(rows, build=False))
+        self._notify(n)
+        return n
 
     def _append(self, rows: list[dict[str, Any]], build: bool = True) -> list[Any]:
         with self.database.write() as conn:
@@ -188,7 +211,8 @@ class AuditLog:
         """Events matching every given filter. ``action`` matches the event type or the tool
         (``deploy`` finds deploy requests, plans and outcomes); ``since``/``until`` take a datetime,
         an ISO date/timestamp or a span like ``24h``/``7d`` (see ``parse_since``)."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         for col, val in (("actor", actor), ("deployment", deployment), ("change_id", change_id),
                          ("event", event)):
             if val is not None:
@@ -224,7 +248,7 @@ class AuditLog:
             cur = conn.execute(f"SELECT {_SELECT} FROM audit_events ORDER BY id")
             while chunk := cur.fetchmany(2000):
                 for values in chunk:
-                    yield dict(zip(COLUMNS, values))
+                    yield dict(zip(COLUMNS, values, strict=False))
         finally:
             conn.close()
 
@@ -234,13 +258,21 @@ class AuditLog:
 
         ``expect_head``: a head hash recorded earlier (e.g. printed by ``audit verify``); the check
         then also fails unless some row still has that hash, i.e. the log was only appended to.
+        Never raises for a damaged file (``audit.verify.check_connection``): the reason says what is wrong.
         """
+        from audit.verify import check_connection  # imports this module
+
         conn = self.database.reader()
         try:
-            conn.execute("BEGIN")  # one snapshot for the rows and the anchor
-            return _verify(conn, expect_head)
+            chain, problems = check_connection(conn, expect_head)  # one snapshot for rows and anchor
         finally:
             conn.close()
+        if chain is not None and (not chain.ok or not problems):
+            return chain
+        first = problems[0]
+        return VerifyResult(ok=False, checked=chain.checked if chain else 0, first_bad_id=first.row,
+                            reason=first.message, head_id=chain.head_id if chain else None,
+                            head_hash=chain.head_hash if chain else GENESIS_HASH)
 
     # -- export ------------------------------------------------------------------------------------
     def export(self, fmt: str = "jsonl", out: IO[str] | str | Path | None = None) -> int:
@@ -277,7 +309,10 @@ def _verify(conn: Any, expect_head: str | None) -> VerifyResult:
         return VerifyResult(ok=False, checked=expected_id - 1, first_bad_id=first, reason=reason,
                             head_id=expected_id - 1 or None, head_hash=prev)
 
-    anchor = conn.execute("SELECT head_id, head_hash FROM audit_anchor WHERE id = 1").fetchone()
+    try:
+        anchor = conn.execute("SELECT head_id, head_hash FROM audit_anchor WHERE id = 1").fetchone()
+    except sqlite3.OperationalError:  # the table was dropped: reported by audit.verify
+        anchor = None
     cur = conn.execute(f"SELECT id, prev_hash, hash, {CANONICAL_SQL} FROM audit_events ORDER BY id")
     while chunk := cur.fetchmany(10000):
         for rid, prev_hash, stored, canon in chunk:
@@ -293,7 +328,7 @@ def _verify(conn: Any, expect_head: str | None) -> VerifyResult:
             if sha256(canon.encode("utf-8")).hexdigest() != stored:
                 full = conn.execute(f"SELECT {_SELECT} FROM audit_events WHERE id = ?",
                                     (rid,)).fetchone()
-                expected = row_hash(dict(zip(COLUMNS, full)))
+                expected = row_hash(dict(zip(COLUMNS, full, strict=False)))
                 if expected != stored:
                     return bad(rid, msg.VERIFY_HASH.format(id=rid, expected=expected, stored=stored))
             if not seen_expected and stored == expect_head:

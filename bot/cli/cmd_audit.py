@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from audit import messages as msg
 from audit.errors import AuditError
 from audit.models import EVENTS, AuditEvent
 from audit.store import Store, open_store
 from bot.settings import get_settings
-from audit import messages as msg
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +23,7 @@ def open_from_args(args: argparse.Namespace, create: bool = False) -> Store:
     return open_store(args.db or get_settings().database, create=create)
 
 
-def fail(error: Exception) -> int:
+def fail(error: object) -> int:
     print(msg.ERROR.format(error=error), file=sys.stderr)
     return 1
 
@@ -91,19 +91,50 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from audit.verify import verify_path
+    from audit.witness import WitnessKeyError, load_key
+
     try:
-        with open_from_args(args) as store:
-            result = store.audit.verify(expect_head=args.expect_head)
-    except AuditError as e:
+        key = load_key(key_file=args.key_file) if args.digests is not None else None
+    except WitnessKeyError as e:
         return fail(e)
+    path = args.db or get_settings().database
+    report = verify_path(path, digests=args.digests, key=key, expect_head=args.expect_head)
     if args.json:
-        print(json.dumps(result.model_dump(mode="json"), indent=2))
-    elif result.ok:
-        print(msg.VERIFY_OK.format(n=result.checked, head=result.head_hash))
+        print(report.model_dump_json(indent=2))
+    elif report.ok:
+        if report.exists:
+            print(msg.VERIFY_OK.format(n=report.events, head=report.head_hash))
+        else:
+            print(msg.VERIFY_FRESH.format(path=path))
+        if args.digests is not None:
+            print(msg.VERIFY_DIGESTS_OK.format(n=report.digests, covered=report.covered_id or 0,
+                                               uncovered=report.uncovered)
+                  if report.digests else msg.VERIFY_NO_DIGESTS)
     else:
-        print(msg.VERIFY_BAD.format(id=result.first_bad_id if result.first_bad_id else "-",
-                                    reason=result.reason, n=result.checked))
-    return 0 if result.ok else 1
+        for p in report.problems:
+            if p.checked is not None:  # a break in the chain: the historical one-line form
+                print(msg.VERIFY_BAD.format(id=p.row or "-", reason=p.message, n=p.checked))
+            else:
+                print(msg.VERIFY_PROBLEM.format(kind=msg.VERIFY_PROBLEM_KINDS[p.kind], message=p.message))
+    return 0 if report.ok else 1
+
+
+def _digest(args: argparse.Namespace) -> int:
+    from audit.witness import append_digest, committed_head, load_key
+
+    try:
+        key = load_key(key_file=args.key_file)
+        if key is None:
+            return fail(msg.DIGEST_NEEDS_KEY)
+        with open_from_args(args) as store:
+            head_id, head_hash, count, first = committed_head(store.database)
+        digest = append_digest(args.digests, key, head_id=head_id, head_hash=head_hash, count=count,
+                               first_hash=first)
+    except (AuditError, OSError) as e:
+        return fail(e)
+    print(msg.DIGEST_WRITTEN.format(seq=digest.seq, path=args.digests, count=digest.count, head=digest.head_hash))
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -143,12 +174,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_db_option(show)
     show.set_defaults(func=_show)
 
-    ver = sub.add_parser("verify", help="check the hash chain; exit 1 naming the first bad row")
+    ver = sub.add_parser("verify", help="check the hash chain (and signed digests); exit 1 saying what is wrong",
+                         description="Check the hash chain, the anchor and the file itself; with --digests, also "
+                         "every signed digest written by the witness (detects a cut tail with a rewritten "
+                         "anchor, a recomputed chain, emptied tables and a swapped file). Never changes "
+                         "the database; a missing database is a fresh install (0 events).")
     ver.add_argument("--expect-head", metavar="HASH",
                      help="a head hash printed earlier: fail unless the log still contains it")
+    ver.add_argument("--digests", type=Path, metavar="FILE", help="digest file (JSON lines) to check against")
+    ver.add_argument("--key-file", type=Path, metavar="PATH",
+                     help="file holding the audit key (default: FLEETOPS_AUDIT_KEY / FLEETOPS_AUDIT_KEY_FILE)")
     ver.add_argument("--json", action="store_true")
     add_db_option(ver)
     ver.set_defaults(func=_verify)
+
+    dig = sub.add_parser("digest", help="append a signed digest of the log's head to a digest file now",
+                         description="Append one signed digest (head id, head hash, count, time; HMAC-SHA256 "
+                         "with the audit key) to FILE, e.g. from cron when no fleetops process runs a witness.")
+    dig.add_argument("--digests", type=Path, metavar="FILE", required=True)
+    dig.add_argument("--key-file", type=Path, metavar="PATH",
+                     help="file holding the audit key (default: FLEETOPS_AUDIT_KEY / FLEETOPS_AUDIT_KEY_FILE)")
+    add_db_option(dig)
+    dig.set_defaults(func=_digest)
 
     exp = sub.add_parser("export", help="write every event as JSON lines or CSV")
     exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")

@@ -73,8 +73,16 @@ def test_audit_verify_ok_then_tampered(filled, capsys):
 
 def test_audit_commands_do_not_create_a_missing_database(tmp_path, capsys):
     missing = tmp_path / "nope.db"
-    code, _, err = run(capsys, "audit", "verify", "--db", str(missing))
+    code, _, err = run(capsys, "audit", "list", "--db", str(missing))
     assert code == 1 and "does not exist" in err and not missing.exists()
+
+
+def test_audit_verify_on_a_fresh_install_says_0_events(tmp_path, capsys):
+    missing = tmp_path / "nope.db"
+    code, out, _ = run(capsys, "audit", "verify", "--db", str(missing))
+    assert code == 0
+    assert "0 events" in out
+    assert not missing.exists()
 
 
 def test_audit_export(filled, tmp_path, capsys):

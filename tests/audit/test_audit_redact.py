@@ -2,7 +2,7 @@
 import pytest
 from pydantic import SecretStr
 
-from audit.redact import REDACTED, is_secret_key, redact, redact_text
+from audit.redact import REDACTED, has_secret, is_secret_key, mask_text, redact, redact_text
 from audit.store import open_store
 
 PEM = ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAsecretpemmaterialXYZ\n"
@@ -108,3 +108,74 @@ def test_secrets_fed_through_every_field_never_reach_the_file(db_path):
     for fragment in [f for _, f in SECRETS] + DICT_FRAGMENTS:
         assert fragment.encode() not in data, fragment
     assert open_store(db_path).audit.verify().ok
+
+
+# --- shapes without a label: what a user pastes into "/fleet ..." (issue 12) ----------------------
+BARE = [  # (request text, the secret in it); realistic shapes, random-looking values
+    ("here is the signing secret 3f9a1c0b7d2e4f6a8b0c1d2e3f4a5b6c, why do clicks fail?",
+     "3f9a1c0b7d2e4f6a8b0c1d2e3f4a5b6c"),
+    ("use key 9c1e5b7a3d0f2e4c6a8b1d3f5e7a9c0b2d4f6e8a1c3e5b7d9f0a2c4e6b8d0f1a for the audit",
+     "9c1e5b7a3d0f2e4c6a8b1d3f5e7a9c0b2d4f6e8a1c3e5b7d9f0a2c4e6b8d0f1a"),
+    ("the aws secret is wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY right?",
+     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    ("kube sa R2xvYmFsU2VjcmV0S3ViZVRva2VuVmFsdWU5OHg3Ng9QmZ3 deploy it",
+     "R2xvYmFsU2VjcmV0S3ViZVRva2VuVmFsdWU5OHg3Ng9QmZ3"),
+    ("token Xq3_Lw9Vz2Kp8Rt5Yh1Nm4Bc7Df0Gj6Hs-Ta2Ue9Wi3 for grafana",
+     "Xq3_Lw9Vz2Kp8Rt5Yh1Nm4Bc7Df0Gj6Hs-Ta2Ue9Wi3"),
+    ("xoxc-1234567890-abcdefabcdef works too", "abcdefabcdef"),
+    ("stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc", "4eC39HqLyjWDarjtT1zdp7dc"),
+    ("maps AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\n-----END OPENSSH PRIVATE KEY-----",
+     "b3BlbnNzaC1rZXktdjEAAAAABG5vbmU"),
+]
+INNOCENT = [
+    "deploy deepseek-ai/DeepSeek-R1-Distill-Qwen-14B to aks-eastus-prod-1 with 2 replicas",
+    "put microsoft/Phi-3-mini-128k-instruct on Standard_NC24ads_A100_v4 in eu-prod-1",
+    "roll out qwen2.5-coder-7b-instruct as coder-eu, plan 3f9a1c0b7d (from the card)",
+    "image mcr.microsoft.com/aks/kaito/kaito-base@sha256:"
+    "9c99d097f84ae6205a5efc309511c0f5d9328039d62efe4e5c3f8d43b9a7fc15",
+    "GET apis/placement.kubernetes-fleet.io/v1beta1/clusterresourceplacements/phi-4",
+    "thread 1712345678.000100, message 8c0e2f4a-1b3d-4e5f-9a7b-0c1d2e3f4a5b, user U0ALICE in C0OPS",
+    "scale granite-dev to 3 and cordon aks-westus2-gpu-07 until 2026-11-01T09:30:00Z",
+    "commit 4f2a9c1 broke max_tokens=4096 for the tokenizer",
+]
+
+
+@pytest.mark.parametrize("text,secret", BARE)
+def test_bare_secrets_are_masked_with_one_marker(text, secret):
+    out = mask_text(text)
+    assert secret not in out.text
+    assert out.masked and out.kinds
+    assert REDACTED in out.text and "[redacted]" not in out.text
+    assert has_secret(text)
+
+
+@pytest.mark.parametrize("text", INNOCENT)
+def test_innocent_fleet_text_is_left_alone(text):
+    assert mask_text(text).text == text
+    assert not mask_text(text).masked
+    assert not has_secret(text)
+
+
+def test_mask_text_names_what_it_found():
+    out = mask_text("xoxb-1234567890-0987654321-AbCdEfGhIjKl and AKIAIOSFODNN7EXAMPLE")
+    assert out.kinds == ("Slack token", "AWS key")
+
+
+def test_hashes_under_hash_keys_are_kept_but_not_in_free_text():
+    h = "9c99d097f84ae6205a5efc309511c0f5d9328039d62efe4e5c3f8d43b9a7fc15"
+    kept = {"hash": h, "plan_hash": h, "prev_hash": h, "digest": "sha256:" + h,
+            "kubernetes-fleet.io/resource-hash": h}
+    assert redact(kept) == kept
+    assert redact({"note": f"plan {h}"}) == {"note": f"plan {REDACTED}"}
+    assert redact({"hash": "not a hash, xoxb-1234567890-secretsecret"})["hash"] == f"not a hash, {REDACTED}"
+
+
+def test_a_pasted_signing_secret_never_reaches_the_file(db_path):
+    store = open_store(db_path)
+    text = "why does verification fail with 3f9a1c0b7d2e4f6a8b0c1d2e3f4a5b6c? token visible-marker-3"
+    store.audit.record("request", actor="U0ALICE", message=text, args={"text": text})
+    store.close()
+    data = _file_bytes(db_path)
+    assert b"visible-marker-3" in data
+    assert b"3f9a1c0b7d2e4f6a8b0c1d2e3f4a5b6c" not in data
