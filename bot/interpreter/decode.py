@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from langchain_core.messages import AIMessage
 from pydantic import ValidationError
 
-from tools import registry
-from bot.interpreter import messages as msg
+from bot.interpreter import messages as msg, toolset
 
 from bot.interpreter.binding import CLARIFY, REFUSE
 from bot.interpreter.fuzzy import closest
@@ -61,13 +60,13 @@ def decode(ai: AIMessage, vocab: Vocabulary | None = None) -> Result | Invalid:
         return Clarify(q or msg.UNDECIDED)
     call = real[0]
     name = call["name"]
-    if name not in registry.TOOLS:
+    if name not in toolset.names():
         return Clarify(msg.UNKNOWN_TOOL.format(tool=name))
     raw = {k: v for k, v in (call.get("args") or {}).items() if v is not None}
     try:
-        args = registry.validate(name, raw)
+        args = toolset.validate(name, raw)
     except ValidationError as e:
-        return Invalid(registry.explain(e), ids)
+        return Invalid(toolset.explain(e), ids)
     problem = check_names(name, args.given(), vocab)
     if problem is not None:
         return problem

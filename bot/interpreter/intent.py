@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.interpreter import lexicon as lx, slots
+from bot.interpreter import asks, lexicon as lx, slots
 from bot.interpreter.entities import Entities
 
 _C = re.compile
@@ -192,6 +192,9 @@ def classify(ent: Entities) -> Intent:
 
 
 def _info(ent: Entities, s: str) -> Intent:
+    asked = asks.which(s)
+    if asked is not None:
+        return Intent(asked, rest=s)
     if len(ent.clusters) == 1 and not ent.deployments and "MODEL" not in s and _CLUSTER_INFO.search(s):
         return Intent("get_cluster", rest=s)
     if ent.clusters and _ON_CLUSTER.search(s):

@@ -58,6 +58,13 @@ DEPLOYMENT_STATUS = (
      r"not ready yet|pending)\b", "progressing"),
     (r"\b(ready|healthy|green|up and running|working fine|fine)\b", "ready"),
 )
+CLUSTER_STATUS = (
+    (r"\b(cordon\w*|tainted|unschedulable|not schedulable|off[- ]limits|drained)\b", "cordoned"),
+    (r"\b(down|offline|unreachable|not reporting|stale|ineligible|not eligible|unhealthy|dead|lost|"
+     r"missing|not responding|broken|failing|failed|silent|disconnected)\b", "ineligible"),
+    (r"\b(placeable|schedulable|eligible|healthy|can take|accepting|available for (?:placement|scheduling|new))\b",
+     "placeable"),
+)
 CHANGE_STATUS = (
     (r"\b(pending|waiting|awaiting|open|outstanding|approval queue|queue|queued|need(s|ing)? (my |an? |our )?approvals?|to approve|"
      r"unapproved|not yet approved)\b", "pending"),

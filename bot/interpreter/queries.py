@@ -8,7 +8,7 @@ from bot.interpreter import messages as msg
 from bot.interpreter import lexicon as lx, questions as q, slots
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import Entities
-from bot.interpreter.intent import is_affirmation, is_negation
+from bot.interpreter.intent import is_affirmation, is_negation, strip_polite
 from bot.interpreter.vocabulary import Vocabulary
 
 
@@ -22,6 +22,7 @@ _WHAT_DID = re.compile(r"\bwhat (?:did|has|have)\s+\S+\s+(deploy|deployed|roll b
 _BASE_ACTIONS = {"deploy": "deploy", "deployed": "deploy", "roll back": "rollback", "rolled back": "rollback",
                  "remove": "undeploy", "removed": "undeploy", "undeploy": "undeploy", "undeployed": "undeploy",
                  "approve": "approve", "approved": "approve", "reject": "reject", "rejected": "reject"}
+_HEALTH_QUESTION = re.compile(r"^(?!(?:is|are) there\b)(?:is|are|was|were|how|check|has|have|did|does|do)\b")
 _NOT_ACTORS = frozenset({"the", "a", "an", "you", "someone", "anyone", "anybody", "people", "they", "we", "he",
                          "she", "it", "us", "them", "everyone", "somebody"})
 
@@ -29,7 +30,8 @@ _NOT_ACTORS = frozenset({"the", "a", "an", "you", "someone", "anyone", "anybody"
 def read_only(tool: str, ent: Entities, vocab: Vocabulary, who: str | None) -> Decision:
     s = ent.skel
     if tool == "list_clusters":
-        args = {**q.filters(s, ent), "min_free_gpus": slots.min_free_gpus(s)}
+        args = {**q.filters(s, ent), "min_free_gpus": slots.min_free_gpus(s),
+                "status": slots.first_status(s, lx.CLUSTER_STATUS)}
         return Decision.call(tool, args)
     if tool == "get_cluster":
         return Decision.call(tool, {"name": ent.clusters[0]})
@@ -40,6 +42,8 @@ def read_only(tool: str, ent: Entities, vocab: Vocabulary, who: str | None) -> D
         if ask is not None:
             return ask
         status = slots.first_status(s, lx.DEPLOYMENT_STATUS)
+        if ent.models and _HEALTH_QUESTION.match(strip_polite(s)):  # "is X healthy?" must show X as it is
+            status = None
         return Decision.call(tool, {
             "model": ent.models[0].preset if ent.models else None,
             "cluster": ent.clusters[0] if len(ent.clusters) == 1 else None,

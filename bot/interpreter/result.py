@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-from tools import registry
 from tools.args import Args
+
+from bot.interpreter import toolset
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class ToolCall:
 
     @property
     def mutating(self) -> bool:
-        return registry.get(self.tool).mutating
+        return toolset.get(self.tool).mutating
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "tool_call", "tool": self.tool, "args": self.args.given()}

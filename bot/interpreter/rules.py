@@ -10,11 +10,11 @@ import re
 
 from bot.interpreter import messages as msg
 
-from bot.interpreter import guard, questions as q
+from bot.interpreter import asks, guard, operations, opwords, questions as q, toolnames as T
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import Entities, extract
-from bot.interpreter.intent import classify
-from bot.interpreter.mutations import mutation
+from bot.interpreter.intent import classify, strip_polite
+from bot.interpreter.mutations import mutation, two_changes
 from bot.interpreter.queries import fallback, read_only
 from bot.interpreter.text import Text, normalize
 from bot.interpreter.vocabulary import Vocabulary
@@ -42,6 +42,11 @@ def decide(raw: str, vocab: Vocabulary, who: str | None = None, *, _retry: bool 
     reason = refusal(text, vocab, ent)
     if reason:
         return Decision.refuse(reason)
+    op = opwords.operation(strip_polite(ent.skel), ent)
+    if op is not None and two_changes(strip_polite(ent.skel)):
+        return Decision.ask(msg.ONE_AT_A_TIME)
+    if op is not None:
+        return operations.operation(op, ent, vocab, strip_polite(ent.skel))
     intent = classify(ent)
     if intent.tool in MUTATING:
         return mutation(intent, ent, vocab)
@@ -58,4 +63,6 @@ def decide(raw: str, vocab: Vocabulary, who: str | None = None, *, _retry: bool 
             return ask
     if intent.tool is None:
         return fallback(ent, vocab)
+    if intent.tool in (T.COST_REPORT, T.LIST_MODELS):
+        return asks.answer(intent.tool, ent, intent.rest)
     return read_only(intent.tool, ent, vocab, who)

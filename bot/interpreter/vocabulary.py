@@ -29,6 +29,7 @@ class ClusterFacts:
     provider: str | None = None
     gpus: tuple[str, ...] = ()
     instance_types: tuple[str, ...] = ()
+    unplaceable: str | None = None  # why placement cannot choose it (tainted, not reporting), else None
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ class DeploymentFacts:
     clusters: tuple[str, ...] = ()
     revisions: tuple[int, ...] = ()
     revision: int = 0
+
+
+def _unplaceable(c: Any) -> str | None:
+    if c.taints:
+        return "tainted " + ", ".join(str(t) for t in c.taints)
+    if not c.eligible:
+        age = c.heartbeat_age_seconds
+        return c.ineligible_reason or (f"no heartbeat for {int(age // 60)} min" if age else "not eligible")
+    return None
 
 
 @lru_cache(maxsize=4)
@@ -62,6 +72,7 @@ class Vocabulary:
                 provider=c.provider,
                 gpus=tuple(dict.fromkeys(p.gpu for p in c.gpus)),
                 instance_types=tuple(p.instance_type for p in c.gpus),
+                unplaceable=_unplaceable(c),
             )
             for c in snap.clusters
         }

@@ -6,6 +6,8 @@ import pytest
 
 from bot.interpreter import Clarify, Context, Refuse, ToolCall, from_spec, parse_spec
 
+from bot.interpreter.redact import REDACTED
+
 from .fake_openai import FakeOpenAI, text, tool_call
 
 SECRET = "xoxb-1234567890-SECRETSECRETSECRET"
@@ -63,7 +65,7 @@ def test_prompt_and_tool_schemas_reach_the_server_without_secrets(run):
     deploy = next(t for t in body["tools"] if t["function"]["name"] == "deploy")
     assert "model" in deploy["function"]["parameters"]["properties"]
     assert SECRET not in json.dumps(body)
-    assert "[redacted]" in body["messages"][-1]["content"]
+    assert REDACTED in body["messages"][-1]["content"]
     assert [m["role"] for m in body["messages"]] == ["system", "user", "assistant", "user"]
 
 
