@@ -19,7 +19,7 @@ _GROUPS = {"env": "environment"}
 _TEAM = _C(r"\bteam\s+([a-z0-9][a-z0-9-]*)\b|\b([a-z0-9][a-z0-9-]*)\s+team\b")
 _NOT_TEAMS = frozenset({"the", "a", "each", "every", "per", "by", "which", "what", "my", "our", "your", "this", "that"})
 _CATALOG = _C(r"\bcatalog(?:ue)?\b|\b(?:models?|llms?|presets?)\b.{0,40}?\b(?:can (?:we|i|you|be)|could (?:we|i|you|be)|"
-              r"may (?:we|i)|supported|support|offer|fits?|fitting|deployable|allowed|available to deploy)\b|"
+              r"may (?:we|i)|(?:can|could|would|will) (?:run|fit|go)|supported|support|offer|fits?|fitting|deployable|allowed|available to deploy)\b|"
               r"\bwhat can (?:we|i|you) (?:deploy|run|serve|put)\b|\bwhat (?:fits|would fit|could run|can run) on\b|"
               r"\bwhich (?:models?|llms?) (?:are|is) (?:there|available)\b|\bsupported models\b")
 _NOT_CATALOG = _C(r"\b(?:deployed|running|live|serving|hosted|installed)\b")

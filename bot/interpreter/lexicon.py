@@ -134,7 +134,8 @@ PRONOUNS = r"it|that|this|them|those|these|the model|the deployment|the thing|so
 TARGET_SKIP = frozenset(
     """the a an all every any some our my both each these those this that its same other different separate
     new existing free spare available idle eligible cheapest cheap cheaper best least most biggest largest
-    emptiest loaded expensive lowest low cost of just only one to over on onto into in at from off""".split()
+    emptiest loaded expensive lowest low cost of just only one to over on onto into in at from off stages stage
+    phases waves steps""".split()
 )
 TARGET_NOUNS = frozenset(
     """cluster clusters region regions node nodes gpu gpus card cards instance instances everywhere anywhere

@@ -98,7 +98,7 @@ BAD_NAME = ("'{name}' can't be a deployment name: use lower-case letters, digits
             "starting and ending with a letter or digit). What should I call it?")
 PATH_NAME = "'{token}' looks like a path, not a fleet name: I only take exact cluster or deployment names.{hint}"
 PATH_HINT = " Did you mean {options}?"
-LEFT_OUT = "{clusters} left out: {reasons}"
+LEFT_OUT = "(Left out, as placement cannot use them: {reasons}.)"
 
 DID_YOU_MEAN_DEPLOYMENT = "Did you mean the deployment {options}?"
 MODEL_NOT_DEPLOYED = "No deployment runs {model}. Which deployment did you mean{options}?"

@@ -263,9 +263,12 @@ def _deploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decisio
         return ask
     if _EVERYWHERE.search(s) and not ent.clusters:  # "deploy X everywhere": name the clusters
         where = {k: v for k, v in q.filters(s, ent).items() if v}
-        matched = clusters_matching(vocab.clusters, where, vocab)
-        d = Decision.call("deploy", {**args, "clusters": matched, "count": None, **{k: None for k in where}})
-        return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{restate(d)}`"), span=ent.text.low,
+        every = clusters_matching(vocab.clusters, where, vocab)
+        matched = [c for c in every if not vocab.clusters[c].unplaceable]  # only clusters that can take it
+        left = [f"`{c}` ({vocab.clusters[c].unplaceable})" for c in every if c not in matched]
+        d = Decision.call(T.DEPLOY, {**args, "clusters": matched, "count": None, **{k: None for k in where}})
+        note = " " + msg.LEFT_OUT.format(reasons="; ".join(left)) if left else ""
+        return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{restate(d)}`") + note, span=ent.text.low,
                             options=(restate(d),))
     d = Decision.call("deploy", args)
     if unsure_name or (ent.deployments and not name):

@@ -10,7 +10,7 @@ import re
 
 from bot.interpreter import messages as msg
 
-from bot.interpreter import asks, guard, operations, opwords, questions as q, toolnames as T
+from bot.interpreter import asks, guard, operations, opwords, questions as q, sanity, toolnames as T
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import Entities, extract
 from bot.interpreter.intent import classify, strip_polite
@@ -19,7 +19,6 @@ from bot.interpreter.queries import fallback, read_only
 from bot.interpreter.text import Text, normalize
 from bot.interpreter.vocabulary import Vocabulary
 
-MUTATING = ("deploy", "rollback", "undeploy")
 MAX_CHARS = 2000  # a request, not a document
 _MUTATING_WORDS = re.compile(r"\b(deploy|roll\s*out|ship|launch|rollback|roll back|revert|undeploy|remove|"
                              r"delete|upgrade|switch|update|scale)\b")
@@ -43,12 +42,15 @@ def decide(raw: str, vocab: Vocabulary, who: str | None = None, *, _retry: bool 
     if reason:
         return Decision.refuse(reason)
     op = opwords.operation(strip_polite(ent.skel), ent)
+    intent = classify(ent)
+    bad = sanity.check(ent, vocab, mutating=op is not None or intent.tool in T.MUTATING)
+    if bad is not None:
+        return bad
     if op is not None and two_changes(strip_polite(ent.skel)):
         return Decision.ask(msg.ONE_AT_A_TIME)
     if op is not None:
         return operations.operation(op, ent, vocab, strip_polite(ent.skel))
-    intent = classify(ent)
-    if intent.tool in MUTATING:
+    if intent.tool in T.MUTATING:
         return mutation(intent, ent, vocab)
     if ent.unknown and _retry:
         # read-only: a name one edit away from exactly one fleet name is used; otherwise ask
