@@ -36,7 +36,7 @@ def _schema(name: str, model: type[BaseModel], fallback: str) -> dict[str, Any]:
     tool = copy.deepcopy(convert_to_openai_tool(model))
     fn = tool["function"]
     fn["name"] = name
-    fn["description"] = texts.get("description") or fallback
+    fn["description"] = " ".join(t for t in (fallback, texts.get("hint") or "") if t)
     props = fn.get("parameters", {}).get("properties", {})
     for arg, text in (texts.get("args") or {}).items():
         if arg in props:

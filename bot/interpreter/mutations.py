@@ -258,7 +258,7 @@ def _deploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decisio
         args["stages"], args["environment"] = st, None
     if name in vocab.deployments and not any(v is not None for k, v in args.items() if k != "name"):
         return Decision.ask(msg.WHAT_TO_CHANGE.format(name=f"`{name}`"))
-    ask = targets.check(args, ent, vocab, s, explicit_name=ent.new_name is not None or not unsure_name)
+    ask = targets.check(args, vocab, s)
     if ask is not None:
         return ask
     if _EVERYWHERE.search(s) and not ent.clusters:  # "deploy X everywhere": name the clusters

@@ -11,13 +11,14 @@ from tools.manifests import default_name
 
 from bot.interpreter import messages as msg, opwords
 from bot.interpreter.decision import Decision
-from bot.interpreter.entities import Entities
 from bot.interpreter.vocabulary import Vocabulary
 
 TARGET_ARGS = ("clusters", "count", "geo", "region", "environment", "provider", "gpu", "instance_type", "stages")
 
 
-def check(args: dict[str, Any], ent: Entities, vocab: Vocabulary, s: str, explicit_name: bool) -> Decision | None:
+def check(args: dict[str, Any], vocab: Vocabulary, s: str) -> Decision | None:
+    """A question when this deploy would guess a target or replace clusters it was not told to; ``s`` is the
+    request (its skeleton or its text), read only for "only"."""
     name, model, clusters = args.get("name"), args.get("model"), list(args.get("clusters") or [])
     has_target = any(args.get(k) is not None for k in TARGET_ARGS)
     existing = vocab.deployments.get(name) if name else None
