@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from bot.interpreter import questions as q, slots, toolnames as T
+from bot.interpreter import questions as q
+from bot.interpreter import slots
+from bot.interpreter import toolnames as T
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import Entities
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from langchain_core.messages import AIMessage
 from pydantic import ValidationError
 
-from bot.interpreter import messages as msg, targets, toolnames as T, toolset
-
+from bot.interpreter import messages as msg
+from bot.interpreter import targets, toolset
+from bot.interpreter import toolnames as T
 from bot.interpreter.binding import CLARIFY, REFUSE
 from bot.interpreter.fuzzy import closest
 from bot.interpreter.result import Clarify, Refuse, Result, ToolCall

@@ -15,7 +15,6 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from bot.interpreter import messages as msg
-
 from bot.interpreter import rules
 from bot.interpreter.binding import tool_schemas
 from bot.interpreter.context import Context

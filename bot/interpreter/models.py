@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tools.catalog import Catalog, Model
-
 from bot.interpreter.fuzzy import distance
+from tools.catalog import Catalog, Model
 
 _SPLIT = re.compile(r"[\s\-_/]+")
 _GLUED = re.compile(r"^([a-z]{3,})(\d[\d.]*)$")  # qwen2.5 -> qwen 2.5, phi4 -> phi 4
@@ -69,7 +68,7 @@ class _Sig:
     org: frozenset[str] = frozenset()
 
 
-def _unsaid_variant(sig: "_Sig", said: set[str]) -> bool:
+def _unsaid_variant(sig: _Sig, said: set[str]) -> bool:
     return bool((sig.toks & VARIANT_WORDS) - said)
 
 

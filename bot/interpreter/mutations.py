@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+from bot.interpreter import lexicon as lx
 from bot.interpreter import messages as msg
-
-from bot.interpreter import lexicon as lx, opslots, questions as q, slots, targets, toolnames as T
+from bot.interpreter import opslots, slots, targets
+from bot.interpreter import questions as q
+from bot.interpreter import toolnames as T
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import Entities
 from bot.interpreter.intent import Intent
@@ -42,9 +44,9 @@ def mutation(intent: Intent, ent: Entities, vocab: Vocabulary) -> Decision:
     s = intent.rest
     if two_changes(s):  # "deploy X and also remove Y": never merge two changes into one call
         return Decision.ask(msg.ONE_AT_A_TIME)
-    if intent.tool == "deploy":
+    if intent.tool == T.DEPLOY:
         d = _deploy(intent, ent, vocab, s)
-    elif intent.tool == "rollback":
+    elif intent.tool == T.ROLLBACK:
         d = _rollback(ent, vocab, s)
     else:
         d = _undeploy(intent, ent, vocab, s)
@@ -65,10 +67,10 @@ def two_changes(s: str) -> bool:
 def restate(d: Decision) -> str:
     """The call as a plain request the rules read back to the same call (for "yes" answers)."""
     a = d.args
-    if d.tool == "rollback":
+    if d.tool == T.ROLLBACK:
         rev = f" to revision {a['to_revision']}" if a.get("to_revision") else ""
         return f"roll back {a['deployment']}{rev}"
-    if d.tool == "undeploy":
+    if d.tool == T.UNDEPLOY:
         where = f" from {' and '.join(a['clusters'])}" if a.get("clusters") else ""
         return f"remove {a['deployment']}{where}"
     parts = [f"update {a['name']} to" if a.get("name") else "deploy", a.get("model") or ""]
@@ -149,7 +151,7 @@ def _rollback(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
     where = {k: v for k, v in q.filters(s, ent).items() if v}
     if ent.clusters or where or unknown_target(s.split(" to ")[0] if " to " in s else s):
         # a rollback applies to every cluster of the deployment: never narrow it silently
-        d = Decision.call("rollback", {"deployment": dep, "to_revision": rev})
+        d = Decision.call(T.ROLLBACK, {"deployment": dep, "to_revision": rev})
         placed = ", ".join(facts.clusters) if facts else "all its clusters"
         return Decision.ask(msg.ROLLBACK_EVERYWHERE.format(name=f"`{dep}`", clusters=placed),
                             span=ent.text.low, options=(restate(d),))
@@ -191,7 +193,7 @@ def _undeploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decis
         placed = facts.clusters if facts else ()
         matched = clusters_matching(placed, where, vocab) if where else []
         if matched:
-            d = Decision.call("undeploy", {"deployment": dep, "clusters": matched})
+            d = Decision.call(T.UNDEPLOY, {"deployment": dep, "clusters": matched})
             return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{restate(d)}`"), span=ent.text.low,
                                 options=(restate(d),))
         return Decision.ask(msg.WHICH_CLUSTERS_UNDEPLOY.format(name=f"`{dep}`", options=msg.listing(placed)),
@@ -201,7 +203,7 @@ def _undeploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decis
         return Decision.ask(msg.NOT_ON_CLUSTER.format(name=f"`{dep}`", clusters=msg.options(missing),
                                                       options=msg.options(facts.clusters)),
                             options=facts.clusters)
-    return Decision.call("undeploy", {"deployment": dep, "clusters": clusters or None})
+    return Decision.call(T.UNDEPLOY, {"deployment": dep, "clusters": clusters or None})
 
 
 def _deploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decision:
@@ -270,7 +272,7 @@ def _deploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decisio
         note = " " + msg.LEFT_OUT.format(reasons="; ".join(left)) if left else ""
         return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{restate(d)}`") + note, span=ent.text.low,
                             options=(restate(d),))
-    d = Decision.call("deploy", args)
+    d = Decision.call(T.DEPLOY, args)
     if unsure_name or (ent.deployments and not name):
         return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{restate(d)}`"), span=ent.text.low,
                             options=(restate(d),))

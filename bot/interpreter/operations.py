@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import re
 
-from bot.interpreter import messages as msg, opslots, questions as q, toolnames as T
+from bot.interpreter import messages as msg
+from bot.interpreter import opslots
+from bot.interpreter import questions as q
+from bot.interpreter import toolnames as T
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import Entities
 from bot.interpreter.mutations import clusters_matching, one_deployment, unknown_target
@@ -85,7 +88,9 @@ def _lift(s: str) -> Decision:
 
 def _sides(ent: Entities, s: str) -> tuple[list[str], list[str]]:
     """The clusters a move leaves (after from/off) and the ones it goes to (after to/onto), in order."""
-    from_, to, side = [], [], None
+    from_: list[str] = []
+    to: list[str] = []
+    side: str | None = None
     names = iter(ent.clusters)
     for m in re.finditer(r"\bCLUSTER\b", s):
         before = s[:m.start()]
@@ -112,7 +117,7 @@ def _move(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
     if odd is not None:
         return Decision.ask(msg.UNKNOWN_TARGET.format(word=odd, options=msg.listing(vocab.clusters, 6, " (e.g. ") + (
             ")" if vocab.clusters else "")), span=odd, options=tuple(vocab.clusters))
-    facts = vocab.deployments.get(dep)
+    facts = vocab.deployments.get(dep) if dep else None
     placed = list(facts.clusters) if facts else []
     from_, to = _sides(ent, s)
     split = _TO_SPLIT.search(s)
@@ -151,7 +156,7 @@ def add_clusters(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
     ask = q.unknown_names(ent, vocab, "cluster")
     if ask is not None:
         return ask
-    facts = vocab.deployments.get(dep)
+    facts = vocab.deployments.get(dep) if dep else None
     placed = list(facts.clusters) if facts else []
     new = [c for c in ent.clusters if c not in placed]
     if ent.clusters and not new:

@@ -3,9 +3,10 @@ freeze lasts, and numbers that cannot be right. Pure functions; ``None`` when th
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-from bot.interpreter import lexicon as lx, slots
+from bot.interpreter import lexicon as lx
+from bot.interpreter import slots
 
 ENV_ORDER = ("dev", "staging", "prod")
 _STAGED = re.compile(r"\bin (?:\d+ )?(?:stages|phases|waves|steps)\b|\bstage[- ]by[- ]stage\b|\bstaged\b|\bphased\b|"
@@ -85,7 +86,7 @@ def until(skel: str, now: datetime | None = None) -> str | None:
     word = m.group(1)
     if re.match(r"\d{4}-", word):
         return word.upper() if "t" in word else word
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     today = now.date()
     if word in ("today", "tonight"):
         day = today

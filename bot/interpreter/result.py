@@ -4,9 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-from tools.args import Args
-
 from bot.interpreter import toolset
+from tools.args import Args
 
 
 @dataclass(frozen=True)

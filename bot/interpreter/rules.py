@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
+from bot.interpreter import asks, guard, operations, opwords, sanity
 from bot.interpreter import messages as msg
-
-from bot.interpreter import asks, guard, operations, opwords, questions as q, sanity, toolnames as T
+from bot.interpreter import questions as q
+from bot.interpreter import toolnames as T
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import Entities, extract
 from bot.interpreter.intent import classify, strip_polite
@@ -43,9 +44,9 @@ def decide(raw: str, vocab: Vocabulary, who: str | None = None, *, _retry: bool 
         return Decision.refuse(reason)
     op = opwords.operation(strip_polite(ent.skel), ent)
     intent = classify(ent)
-    bad = sanity.check(ent, vocab, mutating=op is not None or intent.tool in T.MUTATING)
-    if bad is not None:
-        return bad
+    invalid = sanity.check(ent, vocab, mutating=op is not None or intent.tool in T.MUTATING)
+    if invalid is not None:
+        return invalid
     if op is not None and two_changes(strip_polite(ent.skel)):
         return Decision.ask(msg.ONE_AT_A_TIME)
     if op is not None:
@@ -60,8 +61,8 @@ def decide(raw: str, vocab: Vocabulary, who: str | None = None, *, _retry: bool 
             again = re.sub(re.escape(bad), fixed, text.clean, count=1, flags=re.I)
             return decide(again, vocab, who, _retry=False)
         ask = q.unknown_names(ent, vocab)
-        if ask is not None and intent.tool in (None, "get_cluster", "get_deployment", "list_deployments",
-                                               "list_clusters", "search_audit"):
+        if ask is not None and intent.tool in (None, T.GET_CLUSTER, T.GET_DEPLOYMENT, T.LIST_DEPLOYMENTS,
+                                               T.LIST_CLUSTERS, T.SEARCH_AUDIT):
             return ask
     if intent.tool is None:
         return fallback(ent, vocab)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 
-from tools.fleet.conventions import is_dns1123_label
-
-from bot.interpreter import fuzzy, messages as msg, opslots
+from bot.interpreter import fuzzy, opslots
+from bot.interpreter import messages as msg
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import Entities
 from bot.interpreter.vocabulary import Vocabulary
+from tools.fleet.conventions import is_dns1123_label
 
 _PATH = re.compile(r"(?<!\S)((?:\.{1,2}/|~/|/)[^\s,;]*|[\w.-]+(?:/[\w.-]*)*/\.\.?(?:/[\w.-]*)*|[\w.-]+/[\w./-]+)")
 _PER_UNIT = re.compile(r"^\$?[\d.]*/(?:h|hr|hour|node|month|mo|day|week|s|sec|second|min|minute)s?$|^n/a$|^w/")

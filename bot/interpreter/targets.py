@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.manifests import default_name
-
-from bot.interpreter import messages as msg, opwords
+from bot.interpreter import messages as msg
+from bot.interpreter import opwords
 from bot.interpreter.decision import Decision
 from bot.interpreter.vocabulary import Vocabulary
+from tools.manifests import default_name
 
 TARGET_ARGS = ("clusters", "count", "geo", "region", "environment", "provider", "gpu", "instance_type", "stages")
 

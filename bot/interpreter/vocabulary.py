@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from bot.interpreter.models import ModelMatcher
 from tools.catalog import GPU_MODELS, Catalog, default_catalog
 from tools.fleet.models import FleetSnapshot
-
-from bot.interpreter.models import ModelMatcher
 
 DEFAULT_GEOS = ("us", "eu", "apac")
 DEFAULT_ENVIRONMENTS = ("prod", "staging", "dev")
@@ -64,7 +63,7 @@ class Vocabulary:
 
     # --- construction -----------------------------------------------------------------------------
     @classmethod
-    def from_snapshot(cls, snap: FleetSnapshot, catalog: Catalog | None = None) -> "Vocabulary":
+    def from_snapshot(cls, snap: FleetSnapshot, catalog: Catalog | None = None) -> Vocabulary:
         cat = catalog or default_catalog()
         clusters = {
             c.name: ClusterFacts(
@@ -87,7 +86,7 @@ class Vocabulary:
         return cls(clusters, deployments, cat)
 
     @classmethod
-    def catalog_only(cls, catalog: Catalog | None = None) -> "Vocabulary":
+    def catalog_only(cls, catalog: Catalog | None = None) -> Vocabulary:
         """No fleet facts (fleet unreachable): models still resolve, names cannot be checked."""
         return cls({}, {}, catalog or default_catalog())
 
@@ -126,7 +125,7 @@ class Vocabulary:
 
     @property
     def instance_types(self) -> tuple[str, ...]:
-        def build(v: "Vocabulary") -> tuple[str, ...]:
+        def build(v: Vocabulary) -> tuple[str, ...]:
             seen = [t for c in v.clusters.values() for t in c.instance_types]
             return tuple(dict.fromkeys([*seen, *v.catalog.skus]))
 

@@ -5,7 +5,6 @@ import json
 import pytest
 
 from bot.interpreter import Clarify, Context, Refuse, ToolCall, from_spec, parse_spec
-
 from bot.interpreter.redact import REDACTED
 
 from .fake_openai import FakeOpenAI, text, tool_call
