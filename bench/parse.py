@@ -11,13 +11,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import yaml
 
-from bot.interpreter import Context, Interpreter, Vocabulary
-from bot.interpreter.demo_fleet import demo_snapshot
+# run as a script, this directory comes first on sys.path and bench/audit.py would shadow the audit package
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from bot.interpreter import Context, Interpreter, Vocabulary  # noqa: E402
+from bot.interpreter.demo_fleet import demo_snapshot  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_FILE = HERE.parent.parent / "shared" / "nl-dev.yaml"

@@ -1,4 +1,5 @@
-"""Tool schemas bound to a chat model: every registry tool (schema from its pydantic argument model)
+"""Tool schemas bound to a chat model: every registry tool (``toolset``: schema from its pydantic argument model,
+description from the registry unless prompts/tools.yaml words it for the model)
 plus the two pseudo-tools ``clarify(question)`` and ``refuse(reason)``, so every answer is a tool call.
 """
 from __future__ import annotations
@@ -10,8 +11,7 @@ from typing import Any
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, Field
 
-from tools import registry
-
+from bot.interpreter import toolset
 from bot.interpreter.prompting import tool_texts
 
 CLARIFY = "clarify"
@@ -36,7 +36,7 @@ def _schema(name: str, model: type[BaseModel], fallback: str) -> dict[str, Any]:
     tool = copy.deepcopy(convert_to_openai_tool(model))
     fn = tool["function"]
     fn["name"] = name
-    fn["description"] = texts.get("description") or fallback
+    fn["description"] = " ".join(t for t in (fallback, texts.get("hint") or "") if t)
     props = fn.get("parameters", {}).get("properties", {})
     for arg, text in (texts.get("args") or {}).items():
         if arg in props:
@@ -46,7 +46,7 @@ def _schema(name: str, model: type[BaseModel], fallback: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _schemas() -> tuple[dict[str, Any], ...]:
-    out = [_schema(name, spec.args, spec.description) for name, spec in registry.TOOLS.items()]
+    out = [_schema(name, toolset.get(name).args, toolset.get(name).description) for name in toolset.names()]
     out.append(_schema(CLARIFY, ClarifyArgs, ClarifyArgs.__doc__ or ""))
     out.append(_schema(REFUSE, RefuseArgs, RefuseArgs.__doc__ or ""))
     return tuple(out)

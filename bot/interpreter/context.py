@@ -18,5 +18,5 @@ class Context:
             object.__setattr__(self, "vocabulary", Vocabulary.catalog_only())
         object.__setattr__(self, "history", tuple((str(r), str(t)) for r, t in self.history or ()))
 
-    def with_turn(self, role: str, text: str) -> "Context":
+    def with_turn(self, role: str, text: str) -> Context:
         return Context(self.who, self.vocabulary, (*self.history, (role, text)))

@@ -16,13 +16,13 @@ class Decision:
     options: tuple[str, ...] = ()  # what the answer may pick from
 
     @classmethod
-    def call(cls, tool: str, args: dict[str, Any]) -> "Decision":
+    def call(cls, tool: str, args: dict[str, Any]) -> Decision:
         return cls("tool", tool, {k: v for k, v in args.items() if v is not None})
 
     @classmethod
-    def ask(cls, question: str, *, span: str | None = None, options=(), undecided: bool = False) -> "Decision":
+    def ask(cls, question: str, *, span: str | None = None, options=(), undecided: bool = False) -> Decision:
         return cls("clarify", text=question, span=span, options=tuple(options), undecided=undecided)
 
     @classmethod
-    def refuse(cls, reason: str) -> "Decision":
+    def refuse(cls, reason: str) -> Decision:
         return cls("refuse", text=reason)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from langchain_core.messages import AIMessage
 from pydantic import ValidationError
 
-from tools import registry
 from bot.interpreter import messages as msg
-
+from bot.interpreter import targets, toolset
+from bot.interpreter import toolnames as T
 from bot.interpreter.binding import CLARIFY, REFUSE
 from bot.interpreter.fuzzy import closest
 from bot.interpreter.result import Clarify, Refuse, Result, ToolCall
@@ -36,7 +36,7 @@ def _text(ai: AIMessage) -> str:
     return c if isinstance(c, str) else " ".join(p.get("text", "") for p in c if isinstance(p, dict))
 
 
-def decode(ai: AIMessage, vocab: Vocabulary | None = None) -> Result | Invalid:
+def decode(ai: AIMessage, vocab: Vocabulary | None = None, text: str = "") -> Result | Invalid:
     meta = (ai.response_metadata or {}).get(_META) or {}
     calls = list(ai.tool_calls or [])
     ids = tuple(str(c.get("id") or "") for c in [*calls, *(ai.invalid_tool_calls or [])])
@@ -61,14 +61,14 @@ def decode(ai: AIMessage, vocab: Vocabulary | None = None) -> Result | Invalid:
         return Clarify(q or msg.UNDECIDED)
     call = real[0]
     name = call["name"]
-    if name not in registry.TOOLS:
+    if name not in toolset.names():
         return Clarify(msg.UNKNOWN_TOOL.format(tool=name))
     raw = {k: v for k, v in (call.get("args") or {}).items() if v is not None}
     try:
-        args = registry.validate(name, raw)
+        args = toolset.validate(name, raw)
     except ValidationError as e:
-        return Invalid(registry.explain(e), ids)
-    problem = check_names(name, args.given(), vocab)
+        return Invalid(toolset.explain(e), ids)
+    problem = check_names(name, args.given(), vocab, text)
     if problem is not None:
         return problem
     return ToolCall(name, args)
@@ -81,27 +81,39 @@ def _did_you_mean(name: str, pool, template: str) -> Clarify:
     return Clarify(template.format(name=name, options=msg.options(pool)), tuple(pool))
 
 
-def check_names(tool: str, args: dict, vocab: Vocabulary | None) -> Clarify | None:
-    """A question when the call names a cluster or deployment the fleet does not have."""
+_CLUSTER_LISTS = ("clusters", "add_clusters", "from_clusters", "to_clusters")
+_CLUSTER_NAME = {T.GET_CLUSTER: "name", T.CORDON_CLUSTER: "name", T.UNCORDON_CLUSTER: "name",
+                 T.DRAIN_CLUSTER: "name", T.LIST_DEPLOYMENTS: "cluster", T.LIST_MODELS: "fits",
+                 T.SEARCH_AUDIT: "cluster"}
+_DEPLOYMENT_NAME = {T.ROLLBACK: "deployment", T.UNDEPLOY: "deployment", T.MOVE: "deployment",
+                    T.AUTOSCALE: "deployment", T.GET_DEPLOYMENT: "name", T.COST_REPORT: "deployment"}
+
+
+def check_names(tool: str, args: dict, vocab: Vocabulary | None, text: str = "") -> Clarify | None:
+    """A question when the call names a cluster or deployment the fleet does not have, or (deploy) would
+    guess a target or replace clusters it was not told to (``text``: the request, read for "only")."""
     if vocab is None or not vocab.has_fleet:
         return None
     clusters, deps = vocab.clusters, vocab.deployments
-    wanted_clusters = list(args.get("clusters") or [])
-    if tool in ("get_cluster",):
-        wanted_clusters.append(args["name"])
-    if tool == "list_deployments" and args.get("cluster"):
-        wanted_clusters.append(args["cluster"])
+    wanted_clusters = [c for key in _CLUSTER_LISTS for c in (args.get(key) or [])]
+    if args.get(_CLUSTER_NAME.get(tool, "")):
+        wanted_clusters.append(args[_CLUSTER_NAME[tool]])
     for c in wanted_clusters:
         if c not in clusters:
             return _did_you_mean(c, clusters, msg.UNKNOWN_CLUSTER)
-    dep = args.get("deployment") if tool in ("rollback", "undeploy") else \
-        args.get("name") if tool == "get_deployment" else None
+    dep = args.get(_DEPLOYMENT_NAME.get(tool, ""))
+    if tool == T.DEPLOY and args.get("add_clusters"):
+        dep = args.get("name") or ""
     if dep is not None and dep not in deps:
         return _did_you_mean(dep, deps, msg.UNKNOWN_DEPLOYMENT)
-    if tool == "undeploy" and args.get("clusters"):
-        placed = deps[args["deployment"]].clusters
-        off = [c for c in args["clusters"] if c not in placed]
-        if off and placed:
-            return Clarify(msg.NOT_ON_CLUSTER.format(name=f"`{args['deployment']}`", clusters=msg.options(off),
-                                                     options=msg.options(placed)), tuple(placed))
+    placed = deps[dep].clusters if dep else ()
+    off = [c for key in ("clusters", "from_clusters") for c in (args.get(key) or [])
+           if placed and c not in placed] if tool in (T.UNDEPLOY, T.MOVE) else []
+    if off:
+        return Clarify(msg.NOT_ON_CLUSTER.format(name=f"`{dep}`", clusters=msg.options(off),
+                                                 options=msg.options(placed)), tuple(placed))
+    if tool == T.DEPLOY and not args.get("add_clusters"):
+        ask = targets.check(args, vocab, text.lower())
+        if ask is not None:
+            return Clarify(ask.text, ask.options)
     return None

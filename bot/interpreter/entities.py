@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.interpreter import fuzzy, lexicon as lx
+from bot.interpreter import fuzzy
+from bot.interpreter import lexicon as lx
 from bot.interpreter.models import ModelMatch
 from bot.interpreter.text import Text
 from bot.interpreter.vocabulary import Vocabulary
@@ -27,8 +28,8 @@ _NEW_NAME = re.compile(
 _AS_WORDS = frozenset({
     "well", "soon", "usual", "before", "always", "possible", "fast", "quickly", "needed", "required", "planned",
     "discussed", "agreed", "expected", "requested", "asked", "normal", "default", "is", "it", "one", "such",
-    "long", "much", "many", "far", "few", "little", "good", "much", "the", "a", "an", "per", "of", "part",
-    "replicas", "replica", "backup", "primary", "canary", "test", "before", "last", "previous", "same",
+    "long", "much", "many", "far", "few", "little", "good", "the", "a", "an", "per", "of", "part",
+    "replicas", "replica", "backup", "primary", "canary", "test", "last", "previous", "same",
 })
 _NAMEISH = re.compile(r"(?<![\w./-])([a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z]+\d[a-z0-9]*[a-z][a-z0-9]*)(?![\w/-]|\.\w)")
 _TICKET = re.compile(r"^(?:cr|change|req|request|pr|ticket|rev|revision|v|r)-?\d+$")

@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tools.catalog import default_catalog
-from bot.interpreter import messages as msg
-
 from bot.interpreter import lexicon as lx
+from bot.interpreter import messages as msg
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import extract
 from bot.interpreter.intent import is_affirmation, is_negation, strip_polite
@@ -21,16 +19,13 @@ from bot.interpreter.models import tokens
 from bot.interpreter.rules import decide
 from bot.interpreter.text import normalize
 from bot.interpreter.vocabulary import Vocabulary
+from tools.catalog import default_catalog
 
 USER_ROLES = ("user", "human")
 BOT_ROLES = ("assistant", "ai", "bot")
 MAX_DEPTH = 3
 _FILLER = frozenset(
-    """the a an one ones please thanks thank you yes yeah yep yup ok okay sure no nope i mean meant it that this
-    to on in at with and or of for use using go cluster clusters deployment deployments model models version
-    revision rev number replicas replica copies instances first second third last latest previous option
-    oh sorry actually like just only all everywhere there instead then lets called named as name is was
-    one's do correct right exactly y n the, per hour hr h dollars usd bucks under max at most""".split()
+    ["the", "a", "an", "one", "ones", "please", "thanks", "thank", "you", "yes", "yeah", "yep", "yup", "ok", "okay", "sure", "no", "nope", "i", "mean", "meant", "it", "that", "this", "to", "on", "in", "at", "with", "and", "or", "of", "for", "use", "using", "go", "cluster", "clusters", "deployment", "deployments", "model", "models", "version", "revision", "rev", "number", "replicas", "replica", "copies", "instances", "first", "second", "third", "last", "latest", "previous", "option", "oh", "sorry", "actually", "like", "just", "only", "all", "everywhere", "there", "instead", "then", "lets", "called", "named", "as", "name", "is", "was", "one's", "do", "correct", "right", "exactly", "y", "n", "the,", "per", "hour", "hr", "h", "dollars", "usd", "bucks", "under", "max", "at", "most"]
 ) | frozenset(lx.ENVIRONMENT) | frozenset(lx.GEO) | frozenset(lx.PROVIDER)
 _PLACEHOLDER = re.compile(r"^[A-Z]+$")
 _SIZEISH = re.compile(r"^(\d+(\.\d+)?[a-z]?|[a-z]?\d+[a-z]?|\$\d+(\.\d+)?|#\d+|a10g?s?|a100s?|h100s?|h200s?|l4s?)$")

@@ -47,7 +47,7 @@ _INJECTION = (
        r"\bas (?:an? |the )?(?:admin|administrator|approver|superuser|root)\b.{0,30}\b(?:approve|skip|bypass|override)\b"),
 )
 _SECRETS = _C(
-    r"\b(?:tokens?|secrets?|passwords?|passwd|credentials?|creds|kube-?configs?|kube config|api[- ]?keys?|"
+    r"\b(?:tokens?(?!\s*(?:per|/|a|an|each)\s*(?:second|sec|s|minute|min|hour|request)\b)(?!\s*throughput)|secrets?|passwords?|passwd|credentials?|creds|kube-?configs?|kube config|api[- ]?keys?|"
     r"private keys?|hf[_ ]token|huggingface token|ssh keys?|client[- ]key|client certificate|certs?|"
     r"\.kube/config|kube/config|\.env\b|env vars?|environment variables?|"
     r"bearer|signing secret|access keys?|service account keys?|connection strings?)\b"
@@ -56,7 +56,7 @@ _SHELL = _C(
     r"\b(?:kubectl|kubeadm|helm|exec|ssh|shell|bash|zsh|sudo|rm -rf|curl|wget|powershell|cmd\.exe|"
     r"terminal|command line|cli command|k9s|crictl|docker|systemctl|iptables|chmod|chown|scp|sftp|"
     r"port[- ]forward|run (?:this|the following|a|my) (?:command|script))\b"
-    r"|\b(?:restart|delete|kill|evict)\s+(?:the\s+|all\s+|a\s+)?pods?\b|\bdrain\b"
+    r"|\b(?:delete|kill|evict)\s+(?:the\s+|all\s+|a\s+)?pods?\b"
     r"|(?:^|[\s;|&])(?:cat|less|more|head|tail|vi|vim|nano|grep|ls|cd|echo|env|printenv|export|chmod|mv|cp)\s+[~/.$\-]"
 )
 _AUDIT_TAMPER = (
@@ -80,8 +80,23 @@ _MASS_DELETE = _C(
     r"(?:(?:the|our|my|of)\s+)*(?:all|every|each|everything)\b|\beverything\s+everywhere\b"
 )
 _UNSUPPORTED = (
-    (_C(r"^(?:\W*\w+\W+){0,3}?(?:un)?cordon\b"), "cordon"),
     (_C(r"^(?:\W*(?:please|pls|can you|could you)\W+)*cancel\b.*\b(?:change|request|#\d)"), "cancel"),
+)
+# asks the product does not support (yet): (pattern, key of messages.UNSUPPORTED_FEATURES)
+_FEATURES = (
+    (_C(r"\bfine[- ]?tun\w*|\b(?:re)?train(?:ing)?\s+(?:\w+\s+){0,3}?(?:models?|llms?|on)\b|\blora\b|\bdistill(?:ation)?\s+"
+        r"(?:a|the|our)\b"), "fine_tuning"),
+    (_C(r"\brag\b|\bretrieval[- ]augmented\b|\bvector (?:db|database|store|index)\b|\bembeddings? (?:index|store)\b|"
+        r"\bknowledge base\b"), "rag"),
+    (_C(r"\b(?:restart|reboot|bounce|recycle)\b"), "restart"),
+    (_C(r"\be-?mails?\b|\bsend (?:me |us |them )?(?:an? )?(?:sms|text message|page|report)\b"), "email"),
+    (_C(r"\bnotify\b|\bnotification\b|\balert (?:me|us)\b|\bping (?:me|us)\b|\blet (?:me|us) know (?:when|if)\b|"
+        r"\bremind (?:me|us)\b|\bsubscribe\b|\bwebhooks?\b|\bwatch (?:\S+ )?(?:and|&) (?:tell|notify)\b"), "notify"),
+    (_C(r"\btokens?\s*(?:per|/|a|each)\s*(?:second|sec|s|minute|min)\b|\bthroughput\b|\blatency\b|\bqps\b|"
+        r"\brequests? per second\b|\brps\b|\bgpu utili[sz]ation\b|\bmetrics\b"), "metrics"),
+    (_C(r"\b(?:pod|container|server|inference|vllm|application|app) logs?\b|\blogs? (?:of|for|from) (?:the )?pods?\b"),
+     "logs"),
+    (_C(r"\bquantiz\w*|\bbenchmark\w*|\bload[- ]test\w*"), "benchmark"),
 )
 _OFF_TOPIC = _C(
     r"\b(?:weather|temperature outside|jokes?|funny|poem|haiku|limerick|story|song|lyrics|recipe|cook|"
@@ -94,6 +109,14 @@ _OFF_TOPIC = _C(
 )
 _GREETING = _C(r"^\W*(?:hi|hello|hey|yo|sup|good (?:morning|afternoon|evening)|thanks?|thank you|thx|ty|cheers|"
                r"bye|goodbye|gm|gn|lol|ok|okay|cool|nice|great|awesome)\W*(?:there|bot|fleetops|all|team)?\W*$")
+
+
+def unsupported_feature(low: str) -> str | None:
+    """The key of an ask the product does not support yet (fine-tuning, RAG, restarts, e-mail, ...)."""
+    for rx, key in _FEATURES:
+        if rx.search(low):
+            return key
+    return None
 
 
 def check(low: str, skel: str, mutating_verb: bool) -> str | None:
@@ -121,6 +144,9 @@ def check(low: str, skel: str, mutating_verb: bool) -> str | None:
     for rx, key in _UNSUPPORTED:
         if rx.search(low):
             return "unsupported_" + key
+    feature = unsupported_feature(low)
+    if feature is not None:
+        return "feature_" + feature
     if _OFF_TOPIC.search(low):
         return "off_topic"
     if _GREETING.search(low):

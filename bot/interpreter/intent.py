@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.interpreter import lexicon as lx, slots
+from bot.interpreter import asks, slots
+from bot.interpreter import lexicon as lx
+from bot.interpreter import toolnames as T
 from bot.interpreter.entities import Entities
 
 _C = re.compile
@@ -132,19 +134,19 @@ def _mutation_at_start(s: str) -> Intent | None:
     if _CHANGE_NOUN_START.match(s) or _GET_INFO.match(s):
         return None
     if _WANT.match(s) or _NEW_DEPLOYMENT.match(s):
-        return Intent("deploy", rest=s)
+        return Intent(T.DEPLOY, rest=s)
     head = s[:40]
-    for rx, tool, extra in ((_ROLLBACK, "rollback", {}), (_UNDEPLOY, "undeploy", {}),
-                            (_UNDEPLOY_WEAK, "undeploy", {"weak": True})):
+    for rx, tool, extra in ((_ROLLBACK, T.ROLLBACK, {}), (_UNDEPLOY, T.UNDEPLOY, {}),
+                            (_UNDEPLOY_WEAK, T.UNDEPLOY, {"weak": True})):
         m = rx.search(head)
         if m and m.start() == 0:
             return Intent(tool, rest=s, **extra)
     m = _UPDATE.match(s)
     if m:
-        return Intent("deploy", update=True, rest=s)
+        return Intent(T.DEPLOY, update=True, rest=s)
     m = _DEPLOY.match(s)
     if m:
-        return Intent("deploy", rest=s)
+        return Intent(T.DEPLOY, rest=s)
     # "DEPNAME: roll back", "MODEL on staging please" handled by callers
     return None
 
@@ -154,66 +156,69 @@ def classify(ent: Entities) -> Intent:
     if not s:
         return Intent(None, rest=s)
     if _CHANGE_ID.search(s) and not ent.clusters and not ent.deployments and _mutation_at_start(s) is None:
-        return Intent("get_change", rest=s)
+        return Intent(T.GET_CHANGE, rest=s)
     if _AUDIT.search(s):
-        return Intent("search_audit", rest=s)
+        return Intent(T.SEARCH_AUDIT, rest=s)
     q = _SELF_QUESTION.match(s)
     if q:
         inner = _mutation_at_start(strip_polite(s[q.end():]))
         if inner is not None:
-            if inner.tool == "deploy" and not inner.update:
-                return Intent("plan_placement", rest=s)
+            if inner.tool == T.DEPLOY and not inner.update:
+                return Intent(T.PLAN_PLACEMENT, rest=s)
             return Intent(inner.tool, confirm=True, weak=inner.weak, update=inner.update, rest=s)
     found = _mutation_at_start(s)
     if found is not None:
         return found
     if _CHANGE_ID.search(s) and not ent.clusters and not ent.deployments:
-        return Intent("get_change", rest=s)
+        return Intent(T.GET_CHANGE, rest=s)
     if _CHANGES.search(s) and not _DEPLOYMENTS.search(s.replace("changes", "")):
-        return Intent("list_changes", rest=s)
+        return Intent(T.LIST_CHANGES, rest=s)
     if "MODEL" in s and _PLACEMENT.search(s) and not _WHERE_DEPLOYED.search(s):
-        return Intent("plan_placement", rest=s)
+        return Intent(T.PLAN_PLACEMENT, rest=s)
     # a mutation verb later in the sentence ("coder-assist needs a rollback", "DEPNAME: remove it")
     if not s.endswith("?") and not re.match(r"^(?:what|which|where|who|how|is|are|do|does|why|when)\b", s):
         if _LATE_UNDEPLOY.search(s):
-            return Intent("undeploy", rest=s)
+            return Intent(T.UNDEPLOY, rest=s)
         if _LATE_ROLLBACK.search(s) and ent.deployments:
-            return Intent("rollback", rest=s)
+            return Intent(T.ROLLBACK, rest=s)
         m = _LATE_DEPLOY.search(s)
         if m and ("MODEL" in s or ent.deployments):
             update = bool(re.search(r"update|upgrade|switch", m.group(0)))
-            return Intent("deploy", update=update, rest=s)
-        for rx, tool in ((_ROLLBACK, "rollback"), (_UNDEPLOY, "undeploy")):
+            return Intent(T.DEPLOY, update=update, rest=s)
+        for rx, tool in ((_ROLLBACK, T.ROLLBACK), (_UNDEPLOY, T.UNDEPLOY)):
             if rx.search(s):
                 return Intent(tool, confirm=not re.match(r"^(?:DEPNAME|CLUSTER)\b", s), rest=s)
         if re.search(r"\brollback\b", s):
-            return Intent("rollback", confirm=True, rest=s)
+            return Intent(T.ROLLBACK, confirm=True, rest=s)
     return _info(ent, s)
 
 
 def _info(ent: Entities, s: str) -> Intent:
+    asked = asks.which(s)
+    if asked is not None:
+        return Intent(asked, rest=s)
     if len(ent.clusters) == 1 and not ent.deployments and "MODEL" not in s and _CLUSTER_INFO.search(s):
-        return Intent("get_cluster", rest=s)
+        return Intent(T.GET_CLUSTER, rest=s)
     if ent.clusters and _ON_CLUSTER.search(s):
-        return Intent("list_deployments", rest=s)
+        return Intent(T.LIST_DEPLOYMENTS, rest=s)
     if "MODEL" in s and _WHERE_DEPLOYED.search(s):
-        return Intent("list_deployments", rest=s)
+        return Intent(T.LIST_DEPLOYMENTS, rest=s)
     if ent.deployments and not ent.clusters:
-        return Intent("get_deployment", rest=s)
+        return Intent(T.GET_DEPLOYMENT, rest=s)
     if len(ent.clusters) == 1 and not ent.deployments and "MODEL" not in s:
-        return Intent("get_cluster", rest=s)
+        return Intent(T.GET_CLUSTER, rest=s)
     if _CHANGE_ID.search(s):
-        return Intent("get_change", rest=s)
+        return Intent(T.GET_CHANGE, rest=s)
     if "MODEL" in s and _PLACEMENT.search(s):
-        return Intent("plan_placement", rest=s)
+        return Intent(T.PLAN_PLACEMENT, rest=s)
     if _DEPLOYMENTS.search(s) and not re.search(r"\bclusters?\b", s):
-        return Intent("list_deployments", rest=s)
+        return Intent(T.LIST_DEPLOYMENTS, rest=s)
     if _CLUSTERS.search(s) or "REGION" in s or "ITYPE" in s:
-        return Intent("list_clusters", rest=s)
+        return Intent(T.LIST_CLUSTERS, rest=s)
     if _DEPLOYMENTS.search(s) or slots.first_status(s, lx.DEPLOYMENT_STATUS[:2]):
-        return Intent("list_deployments", rest=s)
+        return Intent(T.LIST_DEPLOYMENTS, rest=s)
     if "MODEL" in s:
-        return Intent("list_deployments", rest=s)
+        return Intent(T.LIST_DEPLOYMENTS, rest=s)
     if ent.clusters:
-        return Intent("list_clusters", rest=s)
+        return Intent(T.LIST_CLUSTERS, rest=s)
     return Intent(None, rest=s)

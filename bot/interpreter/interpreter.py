@@ -15,7 +15,6 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from bot.interpreter import messages as msg
-
 from bot.interpreter import rules
 from bot.interpreter.binding import tool_schemas
 from bot.interpreter.context import Context
@@ -72,7 +71,7 @@ class Interpreter:
     def _offline(self, text: str, ctx: Context) -> Result:
         model = OfflineChatModel(vocabulary=ctx.vocabulary, who=ctx.who).bind_tools(self._tools)
         messages = [*_history_messages(ctx.history, str), HumanMessage(text)]
-        result = decode(model.invoke(messages), ctx.vocabulary)
+        result = decode(model.invoke(messages), ctx.vocabulary, text)
         if isinstance(result, Invalid):
             return Clarify(msg.INVALID_ARGS.format(error=result.error))
         return result
@@ -89,13 +88,13 @@ class Interpreter:
         ]
         try:
             ai = self._bound_llm.invoke(messages)
-            result = decode(ai, ctx.vocabulary)
+            result = decode(ai, ctx.vocabulary, text)
             if not isinstance(result, Invalid):
                 return result
             messages.append(ai)
             messages.extend(ToolMessage(repair_message(result.error), tool_call_id=cid)
                             for cid in result.call_ids if cid)
-            result = decode(self._bound_llm.invoke(messages), ctx.vocabulary)
+            result = decode(self._bound_llm.invoke(messages), ctx.vocabulary, text)
         except Exception as e:
             log.warning("LLM call failed: %s", e)
             return Clarify(msg.LLM_FAILED.format(error=type(e).__name__))

@@ -58,6 +58,13 @@ DEPLOYMENT_STATUS = (
      r"not ready yet|pending)\b", "progressing"),
     (r"\b(ready|healthy|green|up and running|working fine|fine)\b", "ready"),
 )
+CLUSTER_STATUS = (
+    (r"\b(cordon\w*|tainted|unschedulable|not schedulable|off[- ]limits|drained)\b", "cordoned"),
+    (r"\b(down|offline|unreachable|not reporting|stale|ineligible|not eligible|unhealthy|dead|lost|"
+     r"missing|not responding|broken|failing|failed|silent|disconnected)\b", "ineligible"),
+    (r"\b(placeable|schedulable|eligible|healthy|can take|accepting|available for (?:placement|scheduling|new))\b",
+     "placeable"),
+)
 CHANGE_STATUS = (
     (r"\b(pending|waiting|awaiting|open|outstanding|approval queue|queue|queued|need(s|ing)? (my |an? |our )?approvals?|to approve|"
      r"unapproved|not yet approved)\b", "pending"),
@@ -125,24 +132,16 @@ PRONOUNS = r"it|that|this|them|those|these|the model|the deployment|the thing|so
 
 # --- what may follow "to/on/in/from" in a deploy or undeploy -------------------------------------------
 TARGET_SKIP = frozenset(
-    """the a an all every any some our my both each these those this that its same other different separate
-    new existing free spare available idle eligible cheapest cheap cheaper best least most biggest largest
-    emptiest loaded expensive lowest low cost of just only one to over on onto into in at from off""".split()
+    ["the", "a", "an", "all", "every", "any", "some", "our", "my", "both", "each", "these", "those", "this", "that", "its", "same", "other", "different", "separate", "new", "existing", "free", "spare", "available", "idle", "eligible", "cheapest", "cheap", "cheaper", "best", "least", "most", "biggest", "largest", "emptiest", "loaded", "expensive", "lowest", "low", "cost", "of", "just", "only", "one", "to", "over", "on", "onto", "into", "in", "at", "from", "off", "stages", "stage", "phases", "waves", "steps"]
 )
 TARGET_NOUNS = frozenset(
-    """cluster clusters region regions node nodes gpu gpus card cards instance instances everywhere anywhere
-    somewhere replicas replica copies members member fleet capacity""".split()
+    ["cluster", "clusters", "region", "regions", "node", "nodes", "gpu", "gpus", "card", "cards", "instance", "instances", "everywhere", "anywhere", "somewhere", "replicas", "replica", "copies", "members", "member", "fleet", "capacity"]
 )
 NOT_A_TARGET = frozenset(  # "to" + verb, "in" + time: not a place
-    """use run serve host be have get make go do keep point switch move scale deploy put target mean see
-    say ask roll it them me us him her you place production prod staging dev development minutes minute
-    hours hour seconds now time parallel place order addition case total line general revision revisions
-    rev version versions release previous prior last back good working stable known""".split()
+    ["use", "run", "serve", "host", "be", "have", "get", "make", "go", "do", "keep", "point", "switch", "move", "scale", "deploy", "put", "target", "mean", "see", "say", "ask", "roll", "it", "them", "me", "us", "him", "her", "you", "place", "production", "prod", "staging", "dev", "development", "minutes", "minute", "hours", "hour", "seconds", "now", "time", "parallel", "place", "order", "addition", "case", "total", "line", "general", "revision", "revisions", "rev", "version", "versions", "release", "previous", "prior", "last", "back", "good", "working", "stable", "known"]
 )
 NOT_A_MODEL = frozenset(  # words after "deploy" that are not a model's name
-    """a an the it this that these those them something anything whatever stuff thing things model models
-    one ones new latest same version again now back out up please pls is are be what which some my our your
-    usual default another other more""".split()
+    ["a", "an", "the", "it", "this", "that", "these", "those", "them", "something", "anything", "whatever", "stuff", "thing", "things", "model", "models", "one", "ones", "new", "latest", "same", "version", "again", "now", "back", "out", "up", "please", "pls", "is", "are", "be", "what", "which", "some", "my", "our", "your", "usual", "default", "another", "other", "more"]
 )
 TARGET_PREPOSITIONS = r"to|on|onto|into|in|at|across|over|from|off"
 
@@ -181,20 +180,5 @@ KEYWORDS = (
 )
 # common words that look like typos of keywords but are not
 NOT_TYPOS = frozenset(
-    "remote remote delay display deplete deposit cluster's lists lost shows shower shot staging "
-    "stage stages change chance charge chances charged pending spending sending lending bending "
-    "ending tending vending models modes model motels modal mode audio audit adult edit credit "
-    "replies replica replicate reply region reign legion regions religion revisions vision "
-    "version versions person persons failed fails sailed mailed nailed tailed hailed jailed "
-    "where were there here whose which witch while white whine whole watch wealth weather "
-    "whether rather either neither europa status statue states stats state statues "
-    "details detail retails details entails upgrade upgrades upload uploads unload "
-    "running runny runner cunning sunning gunning ruining ruling rolled rollout rolling "
-    "switch swatch stitch snitch suggest suggests sugar restore restores restored store stored "
-    "history histories activity captivity previous precious prevents request requests quest "
-    "requested remove removes removed approve approves approved improve improved proves "
-    "regions available valuable capacity capacities instance instances distances "
-    "launch launches lunch launched haunch healthy wealthy healthily deploys decoys employ employs "
-    "replay replays display delays "
-    .split()
+    ["remote", "remote", "delay", "display", "deplete", "deposit", "cluster's", "lists", "lost", "shows", "shower", "shot", "staging", "stage", "stages", "change", "chance", "charge", "chances", "charged", "pending", "spending", "sending", "lending", "bending", "ending", "tending", "vending", "models", "modes", "model", "motels", "modal", "mode", "audio", "audit", "adult", "edit", "credit", "replies", "replica", "replicate", "reply", "region", "reign", "legion", "regions", "religion", "revisions", "vision", "version", "versions", "person", "persons", "failed", "fails", "sailed", "mailed", "nailed", "tailed", "hailed", "jailed", "where", "were", "there", "here", "whose", "which", "witch", "while", "white", "whine", "whole", "watch", "wealth", "weather", "whether", "rather", "either", "neither", "europa", "status", "statue", "states", "stats", "state", "statues", "details", "detail", "retails", "details", "entails", "upgrade", "upgrades", "upload", "uploads", "unload", "running", "runny", "runner", "cunning", "sunning", "gunning", "ruining", "ruling", "rolled", "rollout", "rolling", "switch", "swatch", "stitch", "snitch", "suggest", "suggests", "sugar", "restore", "restores", "restored", "store", "stored", "history", "histories", "activity", "captivity", "previous", "precious", "prevents", "request", "requests", "quest", "requested", "remove", "removes", "removed", "approve", "approves", "approved", "improve", "improved", "proves", "regions", "available", "valuable", "capacity", "capacities", "instance", "instances", "distances", "launch", "launches", "lunch", "launched", "haunch", "healthy", "wealthy", "healthily", "deploys", "decoys", "employ", "employs", "replay", "replays", "display", "delays"]
 )

@@ -18,7 +18,6 @@ REFUSALS = {
     "infra": "I don't delete or change clusters, namespaces, nodes or the fleet itself; I only manage "
              "model deployments.",
     "mass_delete": "I remove one deployment at a time: tell me which one (and optionally from which clusters).",
-    "unsupported_cordon": "I can't cordon or uncordon clusters yet.",
     "unsupported_cancel": "Cancel a change request with the button on its card.",
     "off_topic": "That's outside what I do: I manage model deployments on the fleet (clusters, deployments, "
                  "placements, change requests and the audit log).",
@@ -26,6 +25,24 @@ REFUSALS = {
                   "'where could I run phi-4?' or 'roll back coder-assist'.",
     "unknown_tool": "I can't do that: '{tool}' is not one of my tools.",
 }
+
+SUPPORTED = ("What I can do: list and show clusters, deployments and catalog models; suggest placements; "
+             "deploy, add clusters to, move, roll back (also in stages), autoscale or remove a deployment; "
+             "cordon, uncordon or drain a cluster; declare or lift a change freeze; report costs; show change "
+             "requests and the audit log.")
+UNSUPPORTED_FEATURES = {
+    "fine_tuning": "fine-tuning or training models",
+    "rag": "building RAG engines (retrieval, vector stores, knowledge bases)",
+    "restart": "restarting pods, servers or deployments",
+    "email": "sending e-mail or messages outside this chat",
+    "notify": "notifications and alerts (\"notify me when ...\")",
+    "metrics": "serving metrics (tokens per second, latency, throughput, utilisation)",
+    "logs": "pod and server logs",
+    "benchmark": "benchmarking, load tests and quantisation",
+}
+NOT_SUPPORTED = "Not supported yet: {what}. {supported}"
+REFUSALS.update({f"feature_{k}": NOT_SUPPORTED.format(what=v, supported=SUPPORTED)
+                 for k, v in UNSUPPORTED_FEATURES.items()})
 
 # --- clarifications --------------------------------------------------------------------------------
 UNDECIDED = ("I'm not sure what you'd like me to do. I can list clusters or deployments, show one, suggest "
@@ -48,7 +65,41 @@ WHICH_DEPLOYMENT = {
     "undeploy": "Which deployment should I remove{options}?",
     "deploy": "Which deployment should I change{options}?",
     "get_deployment": "Which deployment{options}?",
+    "move": "Which deployment should I move{options}?",
+    "autoscale": "Which deployment should I autoscale{options}?",
+    "add": "Which deployment should also run there{options}?",
 }
+WHICH_CLUSTER_FOR = {
+    "cordon_cluster": "Which cluster should I cordon{options}?",
+    "uncordon_cluster": "Which cluster should I uncordon{options}?",
+    "drain_cluster": "Which cluster should I drain{options}?",
+}
+ONE_CLUSTER = "One cluster at a time, please: {options}. Which one?"
+AUTOSCALE_RANGE = ("Between how many replicas should {name} scale (for example 'between 1 and 4')? "
+                   "Or should I turn its autoscaling off?")
+AUTOSCALE_MIN_ABOVE_MAX = "The minimum ({min}) is above the maximum ({max}) for {name}: which range did you mean?"
+FREEZE_WHERE = "Which environments should the freeze cover: `dev`, `staging`, `prod` (or all of them)?"
+FREEZE_UNTIL = "Until when should the {envs} freeze last (a time like 'until friday 18:00', or '2h', '3d')?"
+WHICH_FREEZE = "Which freeze should I lift (its name, e.g. the environment it covers)?"
+MOVE_WHERE = ("{name} runs on {placed}. Move it off which cluster, and to where (a cluster, a region, or let "
+              "placement pick)?")
+ALREADY_THERE = "{name} already runs on {clusters}. Which other cluster should it also run on{options}?"
+ADD_WHICH = "Which clusters should {name} also run on{options}?"
+ADD_OR_MOVE = ("{name} already runs on {placed}. Should I add {clusters} to it (it keeps {placed}), or move it "
+               "there (it leaves {placed})?")
+ADD_OR_MOVE_OR_NEW = ("A deployment {name} already runs {model} on {placed}. Should I add {clusters} to it, move it "
+                      "there, or create a new deployment under another name ('as NAME')?")
+WHERE_TO_DEPLOY = ("Where should I deploy {model}? Name clusters{options}, or an environment (dev, staging, prod), "
+                   "a geo, region or GPU.")
+WHICH_STAGES = ("{name} runs only in {env}. Which environments should the rollout go through, in order "
+                "(e.g. 'in stages dev, staging, prod')?")
+BAD_NUMBER = "'{number}' can't be right for {what}: it must be a whole number from 1 to 100. What did you mean?"
+BAD_NAME = ("'{name}' can't be a deployment name: use lower-case letters, digits and '-' (at most 63 characters, "
+            "starting and ending with a letter or digit). What should I call it?")
+PATH_NAME = "'{token}' looks like a path, not a fleet name: I only take exact cluster or deployment names.{hint}"
+PATH_HINT = " Did you mean {options}?"
+LEFT_OUT = "(Left out, as placement cannot use them: {reasons}.)"
+
 DID_YOU_MEAN_DEPLOYMENT = "Did you mean the deployment {options}?"
 MODEL_NOT_DEPLOYED = "No deployment runs {model}. Which deployment did you mean{options}?"
 ONE_DEPLOYMENT = "One deployment at a time, please: {options}. Which one?"

@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tools.catalog import Catalog, Model
-
 from bot.interpreter.fuzzy import distance
+from tools.catalog import Catalog, Model
 
 _SPLIT = re.compile(r"[\s\-_/]+")
 _GLUED = re.compile(r"^([a-z]{3,})(\d[\d.]*)$")  # qwen2.5 -> qwen 2.5, phi4 -> phi 4
@@ -56,12 +55,21 @@ def tokens(name: str) -> list[str]:
     return out
 
 
+# words that make a different model, not a spelling of the same one: never added silently
+VARIANT_WORDS = frozenset({"coder", "code", "mini", "medium", "small", "large", "nano", "super", "ultra", "distill",
+                           "cascade", "flash", "pro", "vision", "vl", "math", "guard", "chat", "base"})
+
+
 @dataclass(frozen=True)
 class _Sig:
     model: Model
     toks: frozenset[str]
     heads: frozenset[str]
     org: frozenset[str] = frozenset()
+
+
+def _unsaid_variant(sig: _Sig, said: set[str]) -> bool:
+    return bool((sig.toks & VARIANT_WORDS) - said)
 
 
 class ModelMatcher:
@@ -115,6 +123,8 @@ class ModelMatcher:
                 (loose if prefix_used else exact).append(sig)
         cands = exact or loose
         if len(cands) == 1:
+            if _unsaid_variant(cands[0], set(toks)):  # "qwen2.5-7b-instruct" is not Qwen2.5-Coder-7B: ask
+                return ModelMatch("unknown", mention, None, (cands[0].model.preset,))
             return ModelMatch("exact", mention, cands[0].model.preset, (cands[0].model.preset,))
         if len(cands) > 1:
             best = self._clear_best(cands, set(toks))

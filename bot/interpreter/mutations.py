@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+from bot.interpreter import lexicon as lx
 from bot.interpreter import messages as msg
-
-from bot.interpreter import lexicon as lx, questions as q, slots
+from bot.interpreter import opslots, slots, targets
+from bot.interpreter import questions as q
+from bot.interpreter import toolnames as T
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import Entities
 from bot.interpreter.intent import Intent
@@ -18,7 +20,8 @@ from bot.interpreter.vocabulary import Vocabulary
 
 _ACTION_VERB = re.compile(
     r"\b(?:deploy|roll\s*out|rollout|ship|launch|roll\s*back|rollback|revert|undo|remove|delete|undeploy|"
-    r"tear down|take down|decommission|upgrade|update|switch|move|scale|restore|uninstall|destroy|kill|stop)\b"
+    r"tear down|take down|decommission|upgrade|update|switch|move|scale|restore|uninstall|destroy|kill|stop|"
+    r"cordon|uncordon|drain|autoscale|freeze|migrate)\b"
 )
 _JOINED = re.compile(r"\band\b|\bthen\b|\balso\b|\bplus\b|\bafter that\b|[;,]")
 _TARGET = re.compile(rf"\b(?:{lx.TARGET_PREPOSITIONS})\s+((?:[\w$.#+-]+\s*){{1,6}})")
@@ -39,32 +42,35 @@ _NOT_NAME_SLOT = re.compile(r"\b(?:same|like|next to|alongside|beside|besides|ne
 
 def mutation(intent: Intent, ent: Entities, vocab: Vocabulary) -> Decision:
     s = intent.rest
-    if len(_ACTION_VERB.findall(s)) > 1 and _JOINED.search(s):
-        # "deploy X and also remove Y": never merge two changes into one call
+    if two_changes(s):  # "deploy X and also remove Y": never merge two changes into one call
         return Decision.ask(msg.ONE_AT_A_TIME)
-    if intent.tool == "deploy":
+    if intent.tool == T.DEPLOY:
         d = _deploy(intent, ent, vocab, s)
-    elif intent.tool == "rollback":
+    elif intent.tool == T.ROLLBACK:
         d = _rollback(ent, vocab, s)
     else:
         d = _undeploy(intent, ent, vocab, s)
     if d.kind == "tool" and intent.confirm:
-        return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{_restate(d)}`"), span=ent.text.low,
-                            options=(_restate(d),))
+        return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{restate(d)}`"), span=ent.text.low,
+                            options=(restate(d),))
     if d.kind == "tool" and intent.weak:
         where = ", ".join(d.args.get("clusters") or ["all its clusters"])
         return Decision.ask(msg.WEAK_UNDEPLOY.format(name=f"`{d.args['deployment']}`", where=where),
-                            span=ent.text.low, options=(_restate(d),))
+                            span=ent.text.low, options=(restate(d),))
     return d
 
 
-def _restate(d: Decision) -> str:
+def two_changes(s: str) -> bool:
+    return len(_ACTION_VERB.findall(s)) > 1 and bool(_JOINED.search(s))
+
+
+def restate(d: Decision) -> str:
     """The call as a plain request the rules read back to the same call (for "yes" answers)."""
     a = d.args
-    if d.tool == "rollback":
+    if d.tool == T.ROLLBACK:
         rev = f" to revision {a['to_revision']}" if a.get("to_revision") else ""
         return f"roll back {a['deployment']}{rev}"
-    if d.tool == "undeploy":
+    if d.tool == T.UNDEPLOY:
         where = f" from {' and '.join(a['clusters'])}" if a.get("clusters") else ""
         return f"remove {a['deployment']}{where}"
     parts = [f"update {a['name']} to" if a.get("name") else "deploy", a.get("model") or ""]
@@ -95,7 +101,7 @@ def unknown_target(s: str) -> str | None:
     return None
 
 
-def _clusters_matching(names, filters: dict, vocab: Vocabulary) -> list[str]:
+def clusters_matching(names, filters: dict, vocab: Vocabulary) -> list[str]:
     out = []
     for n in names:
         c = vocab.clusters.get(n)
@@ -107,7 +113,7 @@ def _clusters_matching(names, filters: dict, vocab: Vocabulary) -> list[str]:
     return out
 
 
-def _one_deployment(ent: Entities, vocab: Vocabulary, action: str) -> tuple[str | None, Decision | None]:
+def one_deployment(ent: Entities, vocab: Vocabulary, action: str) -> tuple[str | None, Decision | None]:
     """The single deployment a rollback/undeploy names, or a question."""
     if len(ent.deployments) > 1:
         return None, Decision.ask(msg.ONE_DEPLOYMENT.format(options=msg.options(ent.deployments)),
@@ -133,27 +139,47 @@ def _one_deployment(ent: Entities, vocab: Vocabulary, action: str) -> tuple[str 
 
 
 def _rollback(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
-    dep, ask = _one_deployment(ent, vocab, "rollback")
+    dep, ask = one_deployment(ent, vocab, "rollback")
     if ask is not None:
         return ask
     rev, said = slots.revision_said(s)
     facts = vocab.deployments.get(dep)
+    st, ask = _stages(s, dep, vocab, new=False)
+    if ask is not None:
+        return ask
+    s = opslots.without_stage_words(s)
     where = {k: v for k, v in q.filters(s, ent).items() if v}
     if ent.clusters or where or unknown_target(s.split(" to ")[0] if " to " in s else s):
         # a rollback applies to every cluster of the deployment: never narrow it silently
-        d = Decision.call("rollback", {"deployment": dep, "to_revision": rev})
+        d = Decision.call(T.ROLLBACK, {"deployment": dep, "to_revision": rev})
         placed = ", ".join(facts.clusters) if facts else "all its clusters"
         return Decision.ask(msg.ROLLBACK_EVERYWHERE.format(name=f"`{dep}`", clusters=placed),
-                            span=ent.text.low, options=(_restate(d),))
+                            span=ent.text.low, options=(restate(d),))
     if rev is not None and facts and facts.revisions and (rev not in facts.revisions or rev == facts.revision):
         return Decision.ask(msg.NO_SUCH_REVISION.format(
             name=f"`{dep}`", revisions=", ".join(map(str, facts.revisions)), current=facts.revision),
             span=said, options=tuple(f"revision {r}" for r in facts.revisions if r != facts.revision))
-    return Decision.call("rollback", {"deployment": dep, "to_revision": rev})
+    return Decision.call(T.ROLLBACK, {"deployment": dep, "to_revision": rev, "stages": st})
+
+
+def _stages(s: str, dep: str | None, vocab: Vocabulary, new: bool) -> tuple[list[str] | None, Decision | None]:
+    """The rollout stages asked for: as said; else the deployment's environments (or all, for a new one)."""
+    st = opslots.stages(s)
+    if st is None or st:
+        return st, None
+    facts = vocab.deployments.get(dep) if dep else None
+    if facts is None or new:
+        return list(opslots.ENV_ORDER), None
+    envs = {vocab.clusters[c].environment for c in facts.clusters if c in vocab.clusters}
+    ordered = [e for e in opslots.ENV_ORDER if e in envs]
+    if len(ordered) >= 2:
+        return ordered, None
+    return None, Decision.ask(msg.WHICH_STAGES.format(name=f"`{dep}`", env=msg.options(ordered) or "one environment"),
+                              options=("dev", "staging", "prod"))
 
 
 def _undeploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decision:
-    dep, ask = _one_deployment(ent, vocab, "undeploy")
+    dep, ask = one_deployment(ent, vocab, "undeploy")
     if ask is not None:
         return ask
     ask = q.unknown_names(ent, vocab, "cluster")
@@ -165,11 +191,11 @@ def _undeploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decis
     if not clusters and (where or unknown_target(s)) and not re.search(r"\b(?:everywhere|all (?:its |the )?clusters)\b", s):
         # "remove X from the eu clusters": undeploy takes cluster names; name them or ask
         placed = facts.clusters if facts else ()
-        matched = _clusters_matching(placed, where, vocab) if where else []
+        matched = clusters_matching(placed, where, vocab) if where else []
         if matched:
-            d = Decision.call("undeploy", {"deployment": dep, "clusters": matched})
-            return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{_restate(d)}`"), span=ent.text.low,
-                                options=(_restate(d),))
+            d = Decision.call(T.UNDEPLOY, {"deployment": dep, "clusters": matched})
+            return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{restate(d)}`"), span=ent.text.low,
+                                options=(restate(d),))
         return Decision.ask(msg.WHICH_CLUSTERS_UNDEPLOY.format(name=f"`{dep}`", options=msg.listing(placed)),
                             options=tuple(placed))
     if clusters and facts and facts.clusters and not set(clusters) <= set(facts.clusters):
@@ -177,10 +203,12 @@ def _undeploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decis
         return Decision.ask(msg.NOT_ON_CLUSTER.format(name=f"`{dep}`", clusters=msg.options(missing),
                                                       options=msg.options(facts.clusters)),
                             options=facts.clusters)
-    return Decision.call("undeploy", {"deployment": dep, "clusters": clusters or None})
+    return Decision.call(T.UNDEPLOY, {"deployment": dep, "clusters": clusters or None})
 
 
 def _deploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decision:
+    staged = opslots.stages(s) is not None
+    st_text, s = s, opslots.without_stage_words(s)
     ask = q.model_problem(ent.models) or q.unknown_names(ent, vocab) or _conflicting_filters(s)
     if ask is not None:
         return ask
@@ -225,18 +253,29 @@ def _deploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decisio
     }
     if args["count"] and ent.clusters and args["count"] == len(ent.clusters):
         args["count"] = None  # "to both X and Y"
+    if staged:
+        st, ask = _stages(st_text, name, vocab, new=name not in vocab.deployments)
+        if ask is not None:
+            return ask
+        args["stages"], args["environment"] = st, None
     if name in vocab.deployments and not any(v is not None for k, v in args.items() if k != "name"):
         return Decision.ask(msg.WHAT_TO_CHANGE.format(name=f"`{name}`"))
+    ask = targets.check(args, vocab, s)
+    if ask is not None:
+        return ask
     if _EVERYWHERE.search(s) and not ent.clusters:  # "deploy X everywhere": name the clusters
         where = {k: v for k, v in q.filters(s, ent).items() if v}
-        matched = _clusters_matching(vocab.clusters, where, vocab)
-        d = Decision.call("deploy", {**args, "clusters": matched, "count": None, **{k: None for k in where}})
-        return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{_restate(d)}`"), span=ent.text.low,
-                            options=(_restate(d),))
-    d = Decision.call("deploy", args)
+        every = clusters_matching(vocab.clusters, where, vocab)
+        matched = [c for c in every if not vocab.clusters[c].unplaceable]  # only clusters that can take it
+        left = [f"`{c}` ({vocab.clusters[c].unplaceable})" for c in every if c not in matched]
+        d = Decision.call(T.DEPLOY, {**args, "clusters": matched, "count": None, **{k: None for k in where}})
+        note = " " + msg.LEFT_OUT.format(reasons="; ".join(left)) if left else ""
+        return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{restate(d)}`") + note, span=ent.text.low,
+                            options=(restate(d),))
+    d = Decision.call(T.DEPLOY, args)
     if unsure_name or (ent.deployments and not name):
-        return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{_restate(d)}`"), span=ent.text.low,
-                            options=(_restate(d),))
+        return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{restate(d)}`"), span=ent.text.low,
+                            options=(restate(d),))
     return d
 
 

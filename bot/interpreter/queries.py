@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import re
 
+from bot.interpreter import lexicon as lx
 from bot.interpreter import messages as msg
-
-from bot.interpreter import lexicon as lx, questions as q, slots
+from bot.interpreter import questions as q
+from bot.interpreter import slots
+from bot.interpreter import toolnames as T
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import Entities
-from bot.interpreter.intent import is_affirmation, is_negation
+from bot.interpreter.intent import is_affirmation, is_negation, strip_polite
 from bot.interpreter.vocabulary import Vocabulary
-
 
 _SELF = re.compile(r"\bmy (?:\w+ )?(?:actions|activity|changes|deploys|deployments|requests|events|history)\b|"
                    r"\b(?:did|have|has) i\b|\bwhat i\b|\bi (?:did|deployed|changed|made|ran|removed|rolled|approved)\b|"
@@ -22,30 +23,34 @@ _WHAT_DID = re.compile(r"\bwhat (?:did|has|have)\s+\S+\s+(deploy|deployed|roll b
 _BASE_ACTIONS = {"deploy": "deploy", "deployed": "deploy", "roll back": "rollback", "rolled back": "rollback",
                  "remove": "undeploy", "removed": "undeploy", "undeploy": "undeploy", "undeployed": "undeploy",
                  "approve": "approve", "approved": "approve", "reject": "reject", "rejected": "reject"}
+_HEALTH_QUESTION = re.compile(r"^(?!(?:is|are) there\b)(?:is|are|was|were|how|check|has|have|did|does|do)\b")
 _NOT_ACTORS = frozenset({"the", "a", "an", "you", "someone", "anyone", "anybody", "people", "they", "we", "he",
                          "she", "it", "us", "them", "everyone", "somebody"})
 
 
 def read_only(tool: str, ent: Entities, vocab: Vocabulary, who: str | None) -> Decision:
     s = ent.skel
-    if tool == "list_clusters":
-        args = {**q.filters(s, ent), "min_free_gpus": slots.min_free_gpus(s)}
+    if tool == T.LIST_CLUSTERS:
+        args = {**q.filters(s, ent), "min_free_gpus": slots.min_free_gpus(s),
+                "status": slots.first_status(s, lx.CLUSTER_STATUS)}
         return Decision.call(tool, args)
-    if tool == "get_cluster":
+    if tool == T.GET_CLUSTER:
         return Decision.call(tool, {"name": ent.clusters[0]})
-    if tool == "get_deployment":
+    if tool == T.GET_DEPLOYMENT:
         return Decision.call(tool, {"name": ent.deployments[0]})
-    if tool == "list_deployments":
+    if tool == T.LIST_DEPLOYMENTS:
         ask = q.model_problem(ent.models[:1])
         if ask is not None:
             return ask
         status = slots.first_status(s, lx.DEPLOYMENT_STATUS)
+        if ent.models and _HEALTH_QUESTION.match(strip_polite(s)):  # "is X healthy?" must show X as it is
+            status = None
         return Decision.call(tool, {
             "model": ent.models[0].preset if ent.models else None,
             "cluster": ent.clusters[0] if len(ent.clusters) == 1 else None,
             "environment": q.filters(s, ent)["environment"], "status": status,
         })
-    if tool == "plan_placement":
+    if tool == T.PLAN_PLACEMENT:
         ask = q.model_problem(ent.models)
         if ask is not None:
             return ask
@@ -56,9 +61,9 @@ def read_only(tool: str, ent: Entities, vocab: Vocabulary, who: str | None) -> D
             "max_cost_per_hour": slots.max_cost(s), "replicas": slots.replicas(s),
             "instance_type": ent.instance_types[0] if ent.instance_types else None, **q.filters(s, ent),
         })
-    if tool == "list_changes":
+    if tool == T.LIST_CHANGES:
         return Decision.call(tool, {"status": slots.first_status(s, lx.CHANGE_STATUS)})
-    if tool == "get_change":
+    if tool == T.GET_CHANGE:
         cid = slots.change_id(s)
         return Decision.call(tool, {"id": cid}) if cid else Decision.ask(msg.WHICH_CHANGE)
     return _audit(ent, vocab, who)
@@ -82,7 +87,7 @@ def _audit(ent: Entities, vocab: Vocabulary, who: str | None) -> Decision:
     if deployment is None and ent.models:
         running = vocab.deployments_running({m.preset for m in ent.models if m.preset})
         deployment = running[0] if len(running) == 1 else None
-    return Decision.call("search_audit", {
+    return Decision.call(T.SEARCH_AUDIT, {
         "actor": actor, "deployment": deployment,
         "cluster": ent.clusters[0] if ent.clusters else None, "action": action,
         "since": slots.since(s), "limit": slots.limit(s),
@@ -95,5 +100,5 @@ def fallback(ent: Entities, vocab: Vocabulary) -> Decision:
         return Decision.ask(msg.YES_TO_WHAT, undecided=True)
     filters = {k: v for k, v in q.filters(s, ent).items() if v}
     if filters:
-        return Decision.call("list_clusters", filters)
+        return Decision.call(T.LIST_CLUSTERS, filters)
     return Decision.ask(msg.UNDECIDED, undecided=True)

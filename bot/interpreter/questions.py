@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
+from bot.interpreter import lexicon as lx
 from bot.interpreter import messages as msg
-
-from bot.interpreter import lexicon as lx, slots
+from bot.interpreter import slots
 from bot.interpreter.decision import Decision
 from bot.interpreter.entities import Entities
 from bot.interpreter.models import ModelMatch

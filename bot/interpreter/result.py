@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-from tools import registry
+from bot.interpreter import toolset
 from tools.args import Args
 
 
@@ -15,7 +15,7 @@ class ToolCall:
 
     @property
     def mutating(self) -> bool:
-        return registry.get(self.tool).mutating
+        return toolset.get(self.tool).mutating
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "tool_call", "tool": self.tool, "args": self.args.given()}

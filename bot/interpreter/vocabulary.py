@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from bot.interpreter.models import ModelMatcher
 from tools.catalog import GPU_MODELS, Catalog, default_catalog
 from tools.fleet.models import FleetSnapshot
-
-from bot.interpreter.models import ModelMatcher
 
 DEFAULT_GEOS = ("us", "eu", "apac")
 DEFAULT_ENVIRONMENTS = ("prod", "staging", "dev")
@@ -29,6 +28,7 @@ class ClusterFacts:
     provider: str | None = None
     gpus: tuple[str, ...] = ()
     instance_types: tuple[str, ...] = ()
+    unplaceable: str | None = None  # why placement cannot choose it (tainted, not reporting), else None
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,15 @@ class DeploymentFacts:
     clusters: tuple[str, ...] = ()
     revisions: tuple[int, ...] = ()
     revision: int = 0
+
+
+def _unplaceable(c: Any) -> str | None:
+    if c.taints:
+        return "tainted " + ", ".join(str(t) for t in c.taints)
+    if not c.eligible:
+        age = c.heartbeat_age_seconds
+        return c.ineligible_reason or (f"no heartbeat for {int(age // 60)} min" if age else "not eligible")
+    return None
 
 
 @lru_cache(maxsize=4)
@@ -54,7 +63,7 @@ class Vocabulary:
 
     # --- construction -----------------------------------------------------------------------------
     @classmethod
-    def from_snapshot(cls, snap: FleetSnapshot, catalog: Catalog | None = None) -> "Vocabulary":
+    def from_snapshot(cls, snap: FleetSnapshot, catalog: Catalog | None = None) -> Vocabulary:
         cat = catalog or default_catalog()
         clusters = {
             c.name: ClusterFacts(
@@ -62,6 +71,7 @@ class Vocabulary:
                 provider=c.provider,
                 gpus=tuple(dict.fromkeys(p.gpu for p in c.gpus)),
                 instance_types=tuple(p.instance_type for p in c.gpus),
+                unplaceable=_unplaceable(c),
             )
             for c in snap.clusters
         }
@@ -76,7 +86,7 @@ class Vocabulary:
         return cls(clusters, deployments, cat)
 
     @classmethod
-    def catalog_only(cls, catalog: Catalog | None = None) -> "Vocabulary":
+    def catalog_only(cls, catalog: Catalog | None = None) -> Vocabulary:
         """No fleet facts (fleet unreachable): models still resolve, names cannot be checked."""
         return cls({}, {}, catalog or default_catalog())
 
@@ -115,7 +125,7 @@ class Vocabulary:
 
     @property
     def instance_types(self) -> tuple[str, ...]:
-        def build(v: "Vocabulary") -> tuple[str, ...]:
+        def build(v: Vocabulary) -> tuple[str, ...]:
             seen = [t for c in v.clusters.values() for t in c.instance_types]
             return tuple(dict.fromkeys([*seen, *v.catalog.skus]))
 

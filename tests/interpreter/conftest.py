@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools import data_path
-
 from bot.interpreter import Context, Interpreter, Vocabulary
 from bot.interpreter.demo_fleet import demo_snapshot
+from tools import data_path
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_SET = REPO.parent / "shared" / "nl-dev.yaml"

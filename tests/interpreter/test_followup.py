@@ -26,7 +26,7 @@ def _turns(ask, *texts):
     (["stop phi4-chat", "yep"], "undeploy", {"deployment": "phi4-chat"}),
     (["should I upgrade phi4-chat to phi-4-mini?", "yes please"], "deploy",
      {"name": "phi4-chat", "model": "microsoft/Phi-4-mini-instruct"}),
-    (["deploy it", "gemma 3", "4b"], "deploy", {"model": "google/gemma-3-4b-it"}),
+    (["deploy it to staging", "gemma 3", "4b"], "deploy", {"model": "google/gemma-3-4b-it", "environment": "staging"}),
     (["how is coder-assist doing?", "roll it back", "yes"], "rollback", {"deployment": "coder-assist"}),
     (["deploy phi-4 next to mistral-eu", "yes"], "deploy",
      {"model": "microsoft/phi-4", "clusters": ["aks-westeurope-prod-1"]}),

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from bot.interpreter import Clarify, Context, Refuse, ToolCall, from_spec, parse_spec
+from bot.interpreter.redact import REDACTED
 
 from .fake_openai import FakeOpenAI, text, tool_call
 
@@ -63,7 +64,7 @@ def test_prompt_and_tool_schemas_reach_the_server_without_secrets(run):
     deploy = next(t for t in body["tools"] if t["function"]["name"] == "deploy")
     assert "model" in deploy["function"]["parameters"]["properties"]
     assert SECRET not in json.dumps(body)
-    assert "[redacted]" in body["messages"][-1]["content"]
+    assert REDACTED in body["messages"][-1]["content"]
     assert [m["role"] for m in body["messages"]] == ["system", "user", "assistant", "user"]
 
 
@@ -134,3 +135,37 @@ def test_unreachable_llm_is_a_question_not_a_crash(server, vocab):
         url = gone.base_url
     got = from_spec(parse_spec(f"openai-compatible:fake@{url}")).interpret("list clusters", Context(vocabulary=vocab))
     assert isinstance(got, Clarify)
+
+
+def test_wave2_tool_call_is_typed_and_validated(run):
+    got, _ = run([tool_call("move", {"deployment": "coder-assist", "from_clusters": ["aks-swedencentral-prod-1"]})],
+                 "move coder-assist off aks-swedencentral-prod-1")
+    assert isinstance(got, ToolCall) and got.mutating
+    assert got.to_json() == {"kind": "tool_call", "tool": "move",
+                             "args": {"deployment": "coder-assist", "from_clusters": ["aks-swedencentral-prod-1"]}}
+
+
+def test_llm_replacing_clusters_it_was_not_told_to_becomes_add_or_move(run):
+    got, _ = run([tool_call("deploy", {"name": "granite-dev", "clusters": ["aks-centralindia-dev-1"]})],
+                 "also run granite-dev on aks-centralindia-dev-1")
+    assert isinstance(got, Clarify) and "add" in got.question and "move" in got.question
+
+
+def test_llm_new_deploy_without_target_becomes_a_question(run):
+    got, _ = run([tool_call("deploy", {"model": "microsoft/phi-4"})], "deploy phi-4")
+    assert isinstance(got, Clarify) and "Where should I deploy" in got.question
+
+
+def test_llm_move_from_a_cluster_it_does_not_run_on_is_asked(run):
+    got, _ = run([tool_call("move", {"deployment": "mistral-eu", "from_clusters": ["aks-eastus-prod-1"]})],
+                 "move mistral-eu off aks-eastus-prod-1")
+    assert isinstance(got, Clarify) and "aks-westeurope-prod-1" in got.question
+
+
+def test_tool_schemas_come_from_the_registry_with_wave2_tools(run):
+    from bot.interpreter import toolset
+
+    _, reqs = run([tool_call("cost_report", {})], "how much does the fleet cost per hour?")
+    sent = {t["function"]["name"]: t["function"]["description"] for t in reqs[0]["tools"]}
+    assert set(toolset.names()) <= set(sent)
+    assert sent["cost_report"].startswith(toolset.get("cost_report").description)

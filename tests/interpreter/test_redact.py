@@ -5,7 +5,7 @@ from bot.interpreter.redact import REDACTED, has_secret, redact
 
 
 @pytest.mark.parametrize("secret", [
-    "xoxb-1234567890-abcdefghijkl", "hf_abcdefghijklmnopqrstuvwx", "sk-proj-abcdefghijklmnop1234",
+    "xoxb-1234567890-abcdefghijkl", "hf_abcdefghijklmnopqrstuvwx", "sk-proj-AbCdEfGhIjKlMnOp1234",
     "ghp_abcdefghijklmnopqrstuvwxyz0123", "AKIAABCDEFGHIJKLMNOP",
     "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJlc2lnbmF0dXJl",
     "password=hunter2hunter2", "client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVkt",

@@ -1,7 +1,6 @@
 """The three result shapes of DESIGN §4."""
-from tools.args import DeployArgs, ListClustersArgs
-
 from bot.interpreter import Clarify, Refuse, ToolCall
+from tools.args import DeployArgs, ListClustersArgs
 
 
 def test_tool_call_json_has_only_given_arguments():
