@@ -188,7 +188,8 @@ class AuditLog:
         """Events matching every given filter. ``action`` matches the event type or the tool
         (``deploy`` finds deploy requests, plans and outcomes); ``since``/``until`` take a datetime,
         an ISO date/timestamp or a span like ``24h``/``7d`` (see ``parse_since``)."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[str | int] = []
         for col, val in (("actor", actor), ("deployment", deployment), ("change_id", change_id),
                          ("event", event)):
             if val is not None:
