@@ -30,12 +30,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from audit import messages as msg
 from audit.db import Database
 from audit.errors import EventNotFound, InvalidEventError, InvalidQueryError
 from audit.models import EVENTS, GENESIS_HASH, AuditEvent, VerifyResult
 from audit.redact import redact, redact_text
 from audit.timeutil import iso, parse_since, utcnow
-from audit import messages as msg
 
 COLUMNS: tuple[str, ...] = (
     "id", "ts", "event", "actor", "channel", "change_id", "tool", "deployment", "clusters",
@@ -101,7 +101,7 @@ def prepare(event: str, fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _to_event(values: tuple) -> AuditEvent:
-    d = dict(zip(COLUMNS, values))
+    d = dict(zip(COLUMNS, values, strict=True))
     for c in _JSON_COLUMNS:
         if d[c] is not None:
             d[c] = json.loads(d[c])
@@ -225,7 +225,7 @@ class AuditLog:
             cur = conn.execute(f"SELECT {_SELECT} FROM audit_events ORDER BY id")
             while chunk := cur.fetchmany(2000):
                 for values in chunk:
-                    yield dict(zip(COLUMNS, values))
+                    yield dict(zip(COLUMNS, values, strict=True))
         finally:
             conn.close()
 
@@ -294,7 +294,7 @@ def _verify(conn: Any, expect_head: str | None) -> VerifyResult:
             if sha256(canon.encode("utf-8")).hexdigest() != stored:
                 full = conn.execute(f"SELECT {_SELECT} FROM audit_events WHERE id = ?",
                                     (rid,)).fetchone()
-                expected = row_hash(dict(zip(COLUMNS, full)))
+                expected = row_hash(dict(zip(COLUMNS, full, strict=True)))
                 if expected != stored:
                     return bad(rid, msg.VERIFY_HASH.format(id=rid, expected=expected, stored=stored))
             if not seen_expected and stored == expect_head:
