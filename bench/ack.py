@@ -66,7 +66,7 @@ def burst(url: str, requests: list[tuple[bytes, dict[str, str]]]) -> list[float]
         gate.wait()
         try:
             out[i] = _post(url, *requests[i])
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             errors.append(e)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(len(requests))]
@@ -82,7 +82,7 @@ def burst(url: str, requests: list[tuple[bytes, dict[str, str]]]) -> list[float]
 def _client(conn, url: str, requests: list[tuple[bytes, dict[str, str]]]) -> None:
     try:
         conn.send(burst(url, requests))
-    except BaseException as e:  # noqa: BLE001
+    except BaseException as e:
         conn.send(e)
 
 
@@ -115,7 +115,7 @@ def run_burst(ctx, url: str, requests) -> list[float]:
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, max(0, int(round(q / 100 * len(s) + 0.5)) - 1))]
+    return s[min(len(s) - 1, max(0, round(q / 100 * len(s) + 0.5) - 1))]
 
 
 def fmt(values: list[float]) -> str:

@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from audit.db import Database  # noqa: E402
-from audit.log import COLUMNS, AuditLog, canonical, prepare, row_hash  # noqa: E402
-from audit.models import GENESIS_HASH  # noqa: E402
+from audit.db import Database
+from audit.log import COLUMNS, AuditLog, canonical, prepare, row_hash
+from audit.models import GENESIS_HASH
 
 FIELDS = {"actor": "U0ALICE", "channel": "C0OPS", "change_id": "7", "tool": "deploy",
           "deployment": "phi-4", "clusters": ["eu-prod-1", "eu-prod-2"],
@@ -109,7 +109,7 @@ def python_only_verify(path: Path) -> tuple[bool, int]:
     cur = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_events ORDER BY id")
     while chunk := cur.fetchmany(10_000):
         for values in chunk:
-            row = dict(zip(COLUMNS, values))
+            row = dict(zip(COLUMNS, values, strict=True))
             if row["id"] != expected or row["prev_hash"] != prev or row_hash(row) != row["hash"]:
                 return False, expected
             prev, expected = row["hash"], expected + 1

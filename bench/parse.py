@@ -49,7 +49,10 @@ def main() -> None:
           f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
     for label, xs in (("wall", wall), ("cpu ", cpu)):
         xs.sort()
-        p = lambda q: xs[min(len(xs) - 1, int(q * len(xs)))]  # noqa: E731
+
+        def p(q: float, xs: list[float] = xs) -> float:
+            return xs[min(len(xs) - 1, int(q * len(xs)))]
+
         print(f"{label}  p50 {p(0.50):.3f} ms   p99 {p(0.99):.3f} ms   max {xs[-1]:.3f} ms   "
               f"mean {statistics.fmean(xs):.3f} ms")
 

@@ -1,9 +1,10 @@
 """Wire the application: settings → store, policy, interpreter, fleet → Pipeline (for chat, serve, tests)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from audit.store import Store, open_store
 from bot.fleetconn import open_fleet

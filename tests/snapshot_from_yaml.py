@@ -12,9 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from tools.fleet.models import (
-    Cluster, ClusterDeploymentState, Deployment, FleetSnapshot, GpuPool, Revision, Taint,
-)
+from tools.fleet.models import Cluster, ClusterDeploymentState, Deployment, FleetSnapshot, GpuPool, Revision, Taint
 
 DATA = Path(__file__).resolve().parents[1] / "tools" / "data"
 FLEET_YAML = DATA / "fleet" / "demo-fleet.yaml"

@@ -9,12 +9,18 @@ import argparse
 import importlib
 import pkgutil
 import sys
+from typing import TextIO
+
+from bot import settings
+from bot.messages import settings as settings_msg
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fleetops",
         description="Slack assistant for a KubeFleet + KAITO inference fleet (demo, tools, audit, bot).",
+        epilog=settings_msg.environment_epilog(settings.defaults()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     pkg = importlib.import_module("bot.cli")
@@ -24,7 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def warn_unknown_variables(out: TextIO) -> None:
+    """One warning line per ``FLEETOPS_*`` variable no setting reads (a typo would otherwise go unnoticed)."""
+    for name, closest in settings.unknown_variables():
+        print(settings_msg.UNKNOWN_VARIABLE.format(name=name, closest=closest), file=out)
+
+
 def main(argv: list[str] | None = None) -> int:
+    warn_unknown_variables(sys.stderr)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

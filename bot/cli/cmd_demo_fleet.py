@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _wait_for_signal(stop: threading.Event) -> None:
-    def handler(signum, frame):  # noqa: ARG001 - signal API
+    def handler(signum, frame):
         stop.set()
 
     main = threading.current_thread() is threading.main_thread()

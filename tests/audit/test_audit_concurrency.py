@@ -9,9 +9,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from audit.store import open_store
-
 import audit_workers
+
+from audit.store import open_store
 
 SPAWN = multiprocessing.get_context("spawn")
 

@@ -47,7 +47,7 @@ def test_sql_canonical_form_matches_python_definition(store, text):
                                 (e.id,)).fetchone()[0]
         cols = [d[0] for d in conn.execute("SELECT * FROM audit_events LIMIT 0").description]
         row = dict(zip(cols, conn.execute("SELECT * FROM audit_events WHERE id = ?",
-                                          (e.id,)).fetchone()))
+                                          (e.id,)).fetchone(), strict=True))
     assert sql_text.encode("utf-8") == canonical(row)
     assert row_hash(row) == e.hash
     assert store.audit.verify().ok
@@ -141,11 +141,10 @@ def test_record_many_is_one_chain(store):
 
 def test_atomic_groups_a_state_change_and_its_event(store):
     cr = store.changes.create(requester="U1", tool="deploy", plan_hash="h", state="approved")
-    with pytest.raises(RuntimeError):
-        with store.atomic():
-            assert store.changes.claim_execution(cr.id)
-            store.audit.record("execution_step", change_id=cr.id, message="started")
-            raise RuntimeError("crash before commit")
+    with pytest.raises(RuntimeError), store.atomic():
+        assert store.changes.claim_execution(cr.id)
+        store.audit.record("execution_step", change_id=cr.id, message="started")
+        raise RuntimeError("crash before commit")
     assert store.changes.get(cr.id).state == "approved"
     assert store.audit.count() == 0
     with store.atomic():

@@ -25,7 +25,7 @@ def unlock(conn):
 
 def rows(conn):
     cur = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_events ORDER BY id")
-    return [dict(zip(COLUMNS, r)) for r in cur]
+    return [dict(zip(COLUMNS, r, strict=True)) for r in cur]
 
 
 def test_untampered_log_verifies(filled):
