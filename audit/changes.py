@@ -21,18 +21,26 @@ manifests refer to Kubernetes Secrets by name, which is kept).
 from __future__ import annotations
 
 import builtins
-
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from audit import messages as msg
 from audit.db import Database
 from audit.errors import ChangeNotFound, InvalidQueryError, InvalidTransitionError
-from audit.models import NEW_STATES, OPEN_STATES, STATES, TRANSITIONS, Approval, ApprovalResult, ChangeRequest, ChangeState
+from audit.models import (
+    NEW_STATES,
+    OPEN_STATES,
+    STATES,
+    TRANSITIONS,
+    Approval,
+    ApprovalResult,
+    ChangeRequest,
+    ChangeState,
+)
 from audit.redact import redact, redact_text
 from audit.timeutil import iso, to_utc, utcnow
-from audit import messages as msg
 
 _COLUMNS = (
     "id", "requester", "channel", "thread_ts", "message_ts", "tool", "args", "plan", "plan_hash",

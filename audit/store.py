@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from audit import messages as msg
 from audit.changes import ChangeStore
 from audit.db import BUSY_TIMEOUT_S, SYNCHRONOUS, Database
 from audit.errors import StoreOpenError
 from audit.log import AuditLog
 from audit.timeutil import iso, utcnow
-from audit import messages as msg
 
 
 @dataclass

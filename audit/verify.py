@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from audit import messages as msg
-from audit.log import COLUMNS, _verify
+from audit.chain import COLUMNS, verify_rows
 from audit.models import GENESIS_HASH, VerifyResult
 from audit.witness import Digest, chain_link, key_id, read_digests, signature_ok
 
@@ -89,7 +89,7 @@ def check_connection(conn: sqlite3.Connection, expect_head: str | None = None
             problems.append(Problem(kind="tampered", message=msg.VERIFY_NO_ANCHOR_TABLE))
         elif conn.execute("SELECT COUNT(*) FROM audit_anchor WHERE id = 1").fetchone()[0] == 0:
             problems.append(Problem(kind="tampered", message=msg.VERIFY_NO_ANCHOR_ROW))
-        chain = _verify(conn, expect_head)
+        chain = verify_rows(conn, expect_head)
         if not chain.ok and chain.reason != msg.VERIFY_NO_ANCHOR:
             problems.insert(0, Problem(kind="tampered", row=chain.first_bad_id, message=chain.reason or "",
                                        checked=chain.checked))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from audit.errors import EventNotFound, InvalidEventError, InvalidQueryError
-from audit.log import CANONICAL_SQL, canonical, row_hash
+from audit.chain import CANONICAL_SQL, canonical, row_hash
 from audit.models import EVENTS, GENESIS_HASH
 from audit.timeutil import iso, parse_duration, parse_since
 
