@@ -124,3 +124,17 @@ def test_recovery_closes_it_and_is_told_once(pipeline):
     assert len(lines) == 2 and "recovered" in lines[1]
     assert _lines(other) == []
     assert actions.incidents_of(pipe).list_open() == []
+
+
+def test_drain_from_the_incident_opens_drain_cluster_when_the_tool_exists(pipeline):
+    from bot import toolbox
+
+    pipe = pipeline()
+    Watcher(pipe, ChatNotifier(io.StringIO())).tick()
+    (rec,) = actions.incidents_of(pipe).list_open()
+    outcome = actions.open_change(pipe, rec.id, "drain", ALICE, channel="terminal")
+    if "drain_cluster" in toolbox.TOOLS:
+        change = outcome.reply.change if outcome.reply else None
+        assert change is not None and (change.tool, change.args) == ("drain_cluster", {"name": SWEDEN})
+    else:
+        assert not outcome.ok and "not available" in outcome.text
