@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.incidents.detect import Memory, detect, resolved
 from tests.snapshot_from_yaml import demo_snapshot
-from tools.fleet.models import ClusterDeploymentState, FleetSnapshot, Taint
+from tools.fleet.models import ClusterDeploymentState, DeploymentState, FleetSnapshot, Taint
 
 NOW = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 SEEDED = NOW - timedelta(days=3)  # the demo seed records revisions applied days ago
@@ -22,7 +22,8 @@ def seeded() -> FleetSnapshot:
     return snap
 
 
-def set_state(snap: FleetSnapshot, deployment: str, cluster: str, state: str, message: str | None = None) -> None:
+def set_state(snap: FleetSnapshot, deployment: str, cluster: str, state: DeploymentState,
+              message: str | None = None) -> None:
     d = snap.deployment(deployment)
     assert d is not None
     d.states = [s for s in d.states if s.cluster != cluster] + [
