@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from audit.incidents import IncidentRecord, IncidentStore
+from audit.timeutil import parse_duration
 from bot.incidents.detect import DEFAULT_AFTER, DEFAULT_STORM_AT, Detection, Memory, detect, resolved
 from bot.messages import incidents as M
 from tools.fleet.models import FleetSnapshot
@@ -116,11 +117,13 @@ class WatchHandle:
 
 
 def start_watch(pipeline: Any, notifier: IncidentNotifier, *, every: float = DEFAULT_EVERY,
-                after: timedelta | float = DEFAULT_AFTER, storm_at: int = DEFAULT_STORM_AT,
+                after: timedelta | float | str = DEFAULT_AFTER, storm_at: int = DEFAULT_STORM_AT,
                 clock: Callable[[], datetime] | None = None) -> WatchHandle:
     """Start watching ``pipeline``'s fleet in a daemon thread (first look at once); ``after``: how long a deployment
-    may be not ready before it is an incident (a ``timedelta`` or seconds; FLEETOPS_INCIDENT_AFTER)."""
-    if not isinstance(after, timedelta):
+    may be not ready before it is an incident (a ``timedelta``, seconds, or ``"5m"``; FLEETOPS_INCIDENT_AFTER)."""
+    if isinstance(after, str):
+        after = timedelta(seconds=parse_duration(after))
+    elif not isinstance(after, timedelta):
         after = timedelta(seconds=float(after))
     handle = WatchHandle(Watcher(pipeline, notifier, after=after, storm_at=storm_at, clock=clock), every)
     handle.thread.start()

@@ -65,6 +65,11 @@ class SlackIncidentNotifier:
         if not channel:
             log.warning("no alerts channel (FLEETOPS_ALERTS_CHANNEL): incidents are recorded but not posted")
 
+    @classmethod
+    def for_pipeline(cls, client: Any, channel: str | None, pipeline: Any) -> SlackIncidentNotifier:
+        """``SlackIncidentNotifier.for_pipeline(service.client, settings.alerts_channel, pipe)``."""
+        return cls(client, channel, actions.incidents_of(pipeline))
+
     def opened(self, incident: IncidentRecord) -> None:
         if not self.channel:
             return

@@ -30,7 +30,7 @@ def env(tmp_path_factory):
 
 
 def _notifier(env) -> SlackIncidentNotifier:
-    return SlackIncidentNotifier(env.service.client, ALERTS, actions.incidents_of(env.pipeline))
+    return SlackIncidentNotifier.for_pipeline(env.service.client, ALERTS, env.pipeline)
 
 
 def _posted(env) -> list:
