@@ -18,7 +18,7 @@ from bot.messages import incidents as M
 from bot.pipeline import Pipeline, Reply, Request
 from tools.args import Args, DrainClusterArgs, MoveArgs
 
-Action = Literal["move", "drain"]
+Action = Literal["move_off", "drain"]
 
 
 @dataclass
@@ -33,15 +33,22 @@ def incidents_of(pipeline: Pipeline) -> IncidentStore:
     return IncidentStore(pipeline.store.database, pipeline.store.audit)
 
 
+def tool_taking(args: type[Args]) -> str | None:
+    """The name of the tool whose arguments are ``args`` (tool names are spelled only in their own modules)."""
+    return next((name for name, tool in toolbox.TOOLS.items() if tool.args is args), None)
+
+
 def _call(action: Action, rec: IncidentRecord) -> tuple[str, Args] | str:
     """The typed tool call behind a button, or the reason there is none."""
-    if action == "move":
-        if not rec.deployment:
+    if action == "move_off":
+        move = tool_taking(MoveArgs)
+        if not rec.deployment or move is None:
             return M.MOVE_NEEDS_DEPLOYMENT.format(id=rec.id, cluster=rec.cluster)
-        return "move", MoveArgs(deployment=rec.deployment, from_clusters=[rec.cluster])
-    if "drain_cluster" not in toolbox.TOOLS:
+        return move, MoveArgs(deployment=rec.deployment, from_clusters=[rec.cluster])
+    drain = tool_taking(DrainClusterArgs)
+    if drain is None:
         return M.NO_DRAIN.format(cluster=rec.cluster)
-    return "drain_cluster", DrainClusterArgs(name=rec.cluster)
+    return drain, DrainClusterArgs(name=rec.cluster)
 
 
 def open_change(pipeline: Pipeline, incident_id: int, action: Action, actor: Actor, *, channel: str | None = None,
@@ -56,7 +63,7 @@ def open_change(pipeline: Pipeline, incident_id: int, action: Action, actor: Act
     if isinstance(call, str):
         return ActionOutcome(False, call, rec)
     tool, args = call
-    words = (M.ACTION_MOVE if action == "move" else M.ACTION_DRAIN).format(deployment=rec.deployment,
+    words = (M.ACTION_MOVE if action == "move_off" else M.ACTION_DRAIN).format(deployment=rec.deployment,
                                                                           cluster=rec.cluster)
     if not pipeline.store.claim_delivery(f"incident:{rec.id}:{action}"):
         return ActionOutcome(False, M.ALREADY_REQUESTED.format(action=words, id=rec.id), rec)

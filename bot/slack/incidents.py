@@ -126,7 +126,7 @@ class IncidentClicks:
             self.bot.clicks.feedback(where, False, M.NO_SUCH_INCIDENT.format(id="?"))
             return
         actor = self.bot.directory.actor(where.user, where.user_name)
-        if action == "mute":
+        if action == MUTE:
             outcome = actions.mute(self.bot.pipeline, incident_id, actor)
             if outcome.ok and outcome.incident is not None:
                 update_card(self.bot.client, outcome.incident)
@@ -135,7 +135,7 @@ class IncidentClicks:
         rec = self.incidents.get(incident_id)
         channel = (rec.channel if rec else None) or where.channel
         thread = (rec.message_ts if rec else None) or where.thread_ts
-        outcome = actions.open_change(self.bot.pipeline, incident_id, "move" if action == "move" else "drain", actor,
+        outcome = actions.open_change(self.bot.pipeline, incident_id, "drain" if action == DRAIN else "move_off", actor,
                                       channel=channel, thread_ts=thread, source="slack-incident")
         change = outcome.reply.change if outcome.reply else None
         if change is not None and is_slack_channel(change.channel):
@@ -159,6 +159,5 @@ def register(app: App, bot: SlackBot) -> None:
                 log.exception("handling the incident %s button failed after the ack", action)
         return on_click
 
-    app.action(MOVE)(listener("move"))
-    app.action(DRAIN)(listener("drain"))
-    app.action(MUTE)(listener("mute"))
+    for action_id in (MOVE, DRAIN, MUTE):
+        app.action(action_id)(listener(action_id))

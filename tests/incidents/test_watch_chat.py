@@ -17,6 +17,7 @@ from bot.incidents.watch import Watcher, start_watch
 from bot.pipeline import Pipeline, Request
 from bot.policy import default_policy
 from bot.settings import Settings
+from tools.args import DrainClusterArgs
 from tools.fleet.models import ClusterDeploymentState
 
 SWEDEN = "aks-swedencentral-prod-1"
@@ -89,13 +90,13 @@ def test_move_off_from_the_incident_opens_one_move_change_request(pipeline):
     pipe = pipeline()
     Watcher(pipe, ChatNotifier(io.StringIO())).tick()
     (rec,) = actions.incidents_of(pipe).list_open()
-    outcome = actions.open_change(pipe, rec.id, "move", ALICE, channel="terminal")
+    outcome = actions.open_change(pipe, rec.id, "move_off", ALICE, channel="terminal")
     assert outcome.ok, outcome.text
     change = outcome.reply.change if outcome.reply else None
     assert change is not None
     assert (change.tool, change.args, change.requester) == (
         "move", {"deployment": "coder-assist", "from_clusters": [SWEDEN]}, "U0ALICE")
-    again = actions.open_change(pipe, rec.id, "move", Actor(id="U0BOB", name="bob"))
+    again = actions.open_change(pipe, rec.id, "move_off", Actor(id="U0BOB", name="bob"))
     assert not again.ok and "already requested" in again.text
 
 
@@ -127,14 +128,12 @@ def test_recovery_closes_it_and_is_told_once(pipeline):
 
 
 def test_drain_from_the_incident_opens_drain_cluster_when_the_tool_exists(pipeline):
-    from bot import toolbox
-
     pipe = pipeline()
     Watcher(pipe, ChatNotifier(io.StringIO())).tick()
     (rec,) = actions.incidents_of(pipe).list_open()
     outcome = actions.open_change(pipe, rec.id, "drain", ALICE, channel="terminal")
-    if "drain_cluster" in toolbox.TOOLS:
+    if actions.tool_taking(DrainClusterArgs) is not None:
         change = outcome.reply.change if outcome.reply else None
-        assert change is not None and (change.tool, change.args) == ("drain_cluster", {"name": SWEDEN})
+        assert change is not None and (change.tool, change.args) == (actions.tool_taking(DrainClusterArgs), {"name": SWEDEN})
     else:
         assert not outcome.ok and "not available" in outcome.text
