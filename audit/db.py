@@ -33,6 +33,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from audit import incidents
 from audit.errors import SchemaVersionError, StoreBusyError, StoreOpenError
 from audit.models import GENESIS_HASH
 from audit.timeutil import iso, utcnow
@@ -115,6 +116,7 @@ MIGRATIONS: list[Migration] = [
     (1, "base tables", _m1_base),
     (2, "audit anchor and append-only triggers", _m2_anchor),
     (3, "delivery de-duplication", _m3_deliveries),
+    (4, "incidents (health watch)", incidents.migrate),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -24,10 +24,11 @@ EVENTS: tuple[str, ...] = (
     "outcome",         # the final outcome of a change request
     "error",           # something failed that a person should know about
     "reconcile",       # crash recovery looked at an interrupted execution
+    "incident",        # the health watch opened, closed or muted an incident
 )
 Event = Literal[
     "request", "interpretation", "plan", "decision", "approval", "rejection", "expiry", "cancel",
-    "stale", "execution_step", "outcome", "error", "reconcile",
+    "stale", "execution_step", "outcome", "error", "reconcile", "incident",
 ]
 
 class ChangeState(StrEnum):

@@ -13,6 +13,7 @@ from typing import Any, Callable
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 
 from bot.slack import blocks as B
+from bot.slack import incidents
 from bot.slack.bot import SlackBot
 from bot.slack.cards import APPROVE, REJECT
 from bot.slack.commands import CommandError, parse_command, plain_text
@@ -91,6 +92,8 @@ def register(app: App, bot: SlackBot) -> None:
     def home(body: dict[str, Any], event: dict[str, Any], request: BoltRequest) -> None:
         if event.get("tab", "home") == "home":
             _guard("app_home_opened", lambda: bot.home_opened(body, retry_num(request)))
+
+    incidents.register(app, bot)  # the incident cards' buttons (Move off, Drain, Mute)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:
