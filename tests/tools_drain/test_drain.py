@@ -139,9 +139,9 @@ def test_refusals_and_a_cluster_that_runs_nothing(demo):
     with pytest.raises(UnknownName) as e:
         _plan(fleet, name="aks-swedencentral-prod")
     assert SWEDEN in e.value.suggestions
-    with pytest.raises(drain_cluster.NothingToDrain) as e:
+    with pytest.raises(drain_cluster.NothingToDrain) as empty:
         _plan(fleet, name=JAPAN)
-    assert JAPAN in e.value.message and "nothing to drain" in e.value.message
+    assert JAPAN in empty.value.message and "nothing to drain" in empty.value.message
     only_cordon = _plan(fleet, name=SOUTH)
     assert [p.tool for p in only_cordon.parts] == ["cordon_cluster"]
     assert "runs no deployment" in only_cordon.summary
