@@ -15,7 +15,7 @@ Replacements are chosen one deployment after the other, each seeing the room the
 their new clusters, so two deployments are never both promised the same free nodes. The parent plan holds
 no steps; its base, manifests, clusters and environments are the union of its parts' (the freshness check
 and the policy cover them all). Refuses an unknown cluster (with did-you-mean) and a cluster with nothing to
-drain (already cordoned and running no deployment).
+drain (already cordoned, and running no deployment or none that can move).
 """
 from __future__ import annotations
 
@@ -126,8 +126,11 @@ def plan(args: DrainClusterArgs, snap: FleetSnapshot, catalog: Catalog | None = 
     moves, stuck = _moves(c, snap, catalog, live or {})
     parts += moves
     parts += [_left_in_place(c, d, stuck[d.name], snap) for d in (snap.deployment(n) for n in sorted(stuck)) if d]
-    env = c.environment or M.UNKNOWN_ENV
     stuck_text = "; ".join(M.DRAIN_STUCK_ONE.format(deployment=d, why=w) for d, w in sorted(stuck.items()))
+    if all(p.strategy == "noop" for p in parts):  # cordoned already, and nothing can move: a plan that does nothing
+        raise NothingToDrain(M.NOTHING_TO_DRAIN_STUCK.format(cluster=c.name, detail=cordon_cluster.describe(c.cordon),
+                                                             stuck=stuck_text))
+    env = c.environment or M.UNKNOWN_ENV
     if not c.deployments:
         summary = M.DRAIN_NOTHING.format(cluster=c.name)
         text = M.INTENT_DRAIN_NOTHING.format(cluster=c.name)

@@ -104,6 +104,9 @@ def test_a_deployment_with_nowhere_to_go_is_named_and_left_in_place(fresh):
     assert STAGING in fleet.snapshot().deployment("gemma-staging").clusters
     lines = plan_text.part_outcome_lines(plan, out.model_dump(mode="json"))
     assert lines[1].startswith("gemma-staging: left as it is, ")
+    with pytest.raises(drain_cluster.NothingToDrain) as again:  # cordoned now, and gemma-staging still cannot move
+        _plan(fleet, name=STAGING)
+    assert "gemma-staging" in again.value.message
 
 
 def test_a_failed_move_is_undone_and_named_and_the_other_deployments_still_move(fresh):
@@ -123,6 +126,9 @@ def test_a_failed_move_is_undone_and_named_and_the_other_deployments_still_move(
     assert EAST in fleet.snapshot().deployment("llama-support").clusters  # still served where it was
     assert EAST not in fleet.snapshot().deployment("phi4-chat").clusters
     assert cv.CORDON_TAINT_KEY in _taint_keys(fleet, EAST)
+    retry = _plan(fleet, name=EAST)  # already cordoned: a drain keeps the cordon and moves what is left
+    assert [(p.tool, p.deployment) for p in retry.parts] == [("move", "llama-support")]
+    assert "already cordoned" in retry.summary
 
 
 def test_a_part_changed_after_planning_makes_the_whole_drain_stale_before_any_write(fresh):

@@ -86,3 +86,5 @@ INTENT_DRAIN_NOTHING = "Drain {cluster}: cordon it (it runs no deployment)"
 NOTHING_TO_DRAIN = ("{cluster} is already cordoned{detail} and runs no deployment: there is nothing to drain. "
                     "Uncordon it to let placement use it again.")
 DRAIN_MOVE_SHORT = "{deployment} → {targets}"
+NOTHING_TO_DRAIN_STUCK = ("{cluster} is already cordoned{detail}, and nothing running there can move: {stuck}. "
+                          "Free capacity elsewhere (or widen the environment) and ask again.")
