@@ -10,6 +10,9 @@ When the hub changed and was not undone, the revision record is written (with it
 them: who asked (``requester``, which the caller passes to ``apply``), when, and the change id. They
 are placeholders in the plan so that its hash does not depend on who approves it or when it runs.
 
+A plan made of ``parts`` (``drain_cluster``) runs part after part (``_apply_parts``); see there for what
+happens when one fails.
+
 Every step is idempotent (server-side apply, delete of an absent object is fine), so a caller that
 re-runs a plan after a crash converges; the pipeline still never re-runs silently (it reconciles first:
 ``Executor.reconcile``).
@@ -85,6 +88,7 @@ def _duration(seconds: float) -> str:
 class ProgressEvent(BaseModel):
     kind: Literal["step", "cluster", "undo", "done", "failed"]
     message: str
+    deployment: str | None = None  # set in the events of a plan's part that changes one deployment
     cluster: str | None = None
     state: str | None = None
     reason: str | None = None
@@ -93,15 +97,17 @@ class ProgressEvent(BaseModel):
 
 
 class Outcome(BaseModel):
-    status: Literal["succeeded", "failed", "noop"]
+    status: Literal["succeeded", "failed", "noop", "skipped"]  # skipped: a part not run (``_apply_parts``)
     message: str
     deployment: str
     revision: int | None = None
     clusters: dict[str, ClusterDeploymentState] = Field(default_factory=dict)
     undone: bool = False
+    parts: list[Outcome] = Field(default_factory=list)  # a plan made of parts: one outcome per part, in order
 
 
 Listener = Callable[[ProgressEvent], None]
+Outcome.model_rebuild()
 
 # execution-time values a ``patch`` step may hold as whole string values (e.g. cordon annotations)
 STAMP_REQUESTER = "$(requester)"
@@ -168,6 +174,8 @@ class Executor:
             raise ToolError(M.PLAN_ALTERED)
         if check:
             self.check_fresh(plan)
+        if plan.parts:
+            return self._apply_parts(plan, emit, change_id, check, requester)
         if plan.strategy == "noop":
             return Outcome(status="noop", message=plan.summary, deployment=plan.deployment)
         model = plan.revision.model if plan.revision else None
@@ -200,6 +208,46 @@ class Executor:
             else M.EXEC_DONE_NO_REVISION.format(summary=plan.summary)
         emit(ProgressEvent(kind="done", message=msg))
         return Outcome(status="succeeded", message=msg, deployment=plan.deployment, revision=rev, clusters=states)
+
+    def _apply_parts(self, plan: Plan, emit: Listener, change_id: str | None, check: bool,
+                     requester: str | None) -> Outcome:
+        """Run a plan's parts in order, each through ``apply`` (its own steps, undo and revision record), with
+        every event relayed under the part's name (the deployment it moves). The parent's base (every part's)
+        was checked before anything was written; each part's is checked again just before it runs, so a
+        deployment changed meanwhile is refused as stale on its own. When a part fails, its own undo has run
+        (the drained copy keeps serving) and it is named; the parts after it still run: each changes another
+        deployment, and leaving more of them on a cluster being drained helps nobody. Except a part that
+        changes no deployment (the cordon comes first): when it fails nothing after it runs."""
+        outcomes: list[Outcome] = []
+        labels = [p.deployment or ", ".join(p.clusters) for p in plan.parts]
+        stop: str | None = None
+        for i, (part, label) in enumerate(zip(plan.parts, labels, strict=True), 1):
+            if stop is not None:
+                outcomes.append(Outcome(status="skipped", message=M.EXEC_PART_SKIPPED.format(label=stop),
+                                        deployment=part.deployment))
+                continue
+            dep = part.deployment or None
+            emit(ProgressEvent(kind="step", deployment=dep, message=M.EXEC_PART.format(
+                i=i, n=len(plan.parts), label=label, summary=part.summary)))
+
+            def relay(ev: ProgressEvent, label: str = label, dep: str | None = dep) -> None:
+                kind = "step" if ev.kind in ("done", "failed") else ev.kind  # only the whole plan finishes
+                emit(ev.model_copy(update={"kind": kind, "deployment": dep,
+                                           "message": M.EXEC_PART_EVENT.format(label=label, message=ev.message)}))
+            try:
+                out = self.apply(part, on_event=relay, change_id=change_id, check=check, requester=requester)
+            except (ToolError, FleetError) as e:
+                out = Outcome(status="failed", message=str(e), deployment=part.deployment)
+            outcomes.append(out)
+            if out.status == "failed" and not part.deployment:
+                stop = label
+        lines = "; ".join(M.EXEC_PART_LINE.format(label=label, status=M.EXEC_PART_STATUS[o.status], message=o.message)
+                          for label, o in zip(labels, outcomes, strict=True))
+        failed = sum(1 for o in outcomes if o.status in ("failed", "skipped"))
+        msg = (M.EXEC_PARTS_FAILED if failed else M.EXEC_PARTS_DONE).format(failed=failed, n=len(outcomes), parts=lines)
+        emit(ProgressEvent(kind="failed" if failed else "done", message=msg))
+        return Outcome(status="failed" if failed else "succeeded", message=msg, deployment=plan.deployment,
+                       parts=outcomes)
 
     def _record(self, plan: Plan, change_id: str | None, note: str | None = None) -> None:
         if plan.revision is None:
@@ -347,7 +395,14 @@ class Executor:
     def reconcile(self, plan: Plan) -> tuple[Literal["succeeded", "failed", "attention"], str]:
         """Where did an interrupted execution get to? Never applies anything. Compares the whole plan with
         the hub: its final manifests and deletes, the base it was made from, and every object it creates
-        (a blue/green's new side is not in the base, so the base alone cannot say nothing happened)."""
+        (a blue/green's new side is not in the base, so the base alone cannot say nothing happened). A plan
+        made of parts: each part on its own; all the same answer gives it, else attention."""
+        if plan.parts:
+            found = [(p.deployment or ", ".join(p.clusters), self.reconcile(p)) for p in plan.parts
+                     if p.strategy != "noop"]
+            kinds = {status for _, (status, _) in found}
+            why = M.RECONCILE_PARTS.format(parts="; ".join(f"{label}: {status}, {w}" for label, (status, w) in found))
+            return (kinds.pop() if len(kinds) == 1 else "attention"), why
         applied = all(self._matches(m) for m in plan.manifests)
         deleted = all(self.fleet.get(d) is None for d in plan.deletes)
         if applied and deleted:

@@ -5,6 +5,12 @@ steps the executor follows (apply, wait until ready, delete, wait until gone), w
 side of a blue/green fails, per-cluster actions, a human diff, GPU and hourly-cost deltas, the
 resourceVersions it was computed from, and a content hash over all of that. An approval binds to the
 hash; the executor refuses a plan whose base no longer matches the live fleet (``StalePlan``).
+
+A plan may be made of ``parts`` (``drain_cluster``: cordon the cluster, then one ``move`` per deployment):
+each part is a whole sealed plan with its own steps, undo and revision, run in order by the executor
+(``Executor.apply``); the parent holds no steps of its own, and its base, manifests, deletes, clusters and
+environments are the union of its parts' (so the freshness check and the policy cover every part). The
+parent's hash covers the parts.
 """
 from __future__ import annotations
 
@@ -74,6 +80,7 @@ class Plan(BaseModel):
     intent: Intent | None = None  # what was meant (kept across re-plans)
     # clusters a placement-based target left out, with the reason (tainted, stale heartbeat, no room)
     left_out: dict[str, str] = Field(default_factory=dict)
+    parts: list[Plan] = Field(default_factory=list)  # sub-plans run in order, each sealed (see module doc)
     hash: str = ""
 
     def content(self) -> dict:
@@ -113,4 +120,8 @@ class Plan(BaseModel):
             "base": self.base,
             "intent": self.intent.model_dump(mode="json") if self.intent else None,
             "left_out": self.left_out,
+            "parts": [p.to_json() for p in self.parts],
         }
+
+
+Plan.model_rebuild()

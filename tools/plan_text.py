@@ -93,3 +93,30 @@ def update_text(deployment: str, current: Deployment, target: Target, catalog: C
         return M.INTENT_UPDATE_NOTHING.format(deployment=deployment)
     return M.INTENT_UPDATE.format(deployment=deployment, changes="; ".join(changes)) + \
         M.INTENT_ON.format(clusters=names(tgt))
+
+
+def part_lines(plan: Plan) -> list[str]:
+    """A plan made of parts (``drain_cluster``), part by part: "2. coder-assist: Move coder-assist off A → B",
+    then that part's clusters that change, indented. Empty for a plan without parts."""
+    lines = []
+    for i, part in enumerate(plan.parts, 1):
+        label = part.deployment or names(part.clusters)
+        text = part.intent.text if part.intent and part.deployment else part.summary
+        lines.append(M.LINE_PART.format(i=i, label=label, text=text))
+        for a in part.actions:
+            if a.action != "keep" or part.strategy == "noop":
+                verb = M.LINE_VERBS.get(a.action, a.action)
+                lines.append(M.LINE_PART_ACTION.format(line=action_line(verb, a.cluster, a.detail)))
+    return lines
+
+
+def part_outcome_lines(plan: Plan, outcome: dict) -> list[str]:
+    """One line per part of an executed plan made of parts, from the stored outcome (``Outcome.parts``):
+    "coder-assist: done, coder-assist is now at revision 4"; "gemma-staging: left as it is, ...". """
+    lines = []
+    for part, out in zip(plan.parts, outcome.get("parts") or [], strict=False):
+        status = str(out.get("status") or "")
+        lines.append(M.LINE_PART_OUTCOME.format(label=part.deployment or names(part.clusters),
+                                                status=M.EXEC_PART_STATUS.get(status, status),
+                                                message=out.get("message") or ""))
+    return lines

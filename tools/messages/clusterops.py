@@ -67,3 +67,24 @@ DRAIN_ALREADY_THERE = "already runs on every other fitting cluster"
 
 def money(x: float) -> str:
     return f"{'+' if x >= 0 else '-'}${abs(x):,.2f}"
+
+# --- drain (the plan) ----------------------------------------------------------------------------------
+PLAN_DRAIN = ("Drain {cluster} ({environment}): {cordon}; then, one deployment at a time, each moves off it "
+              "blue/green (the replacement serves before the drained copy goes): {moves}.{stuck}")
+DRAIN_CORDON = "cordon it (placement stops choosing it)"
+DRAIN_CORDONED = "it is already cordoned{detail}, so the cordon stays as it is"
+DRAIN_NO_MOVES = "nothing to move"
+DRAIN_STUCK_TAIL = " Left in place, no replacement: {stuck}."
+DRAIN_STUCK_ONE = "{deployment} ({why})"
+DRAIN_NO_OTHER = "no other {environment} cluster can take it: it already runs on {clusters}"
+DRAIN_LEFT_IN_PLACE = "{deployment} stays on {cluster}: no replacement ({why})"
+ACTION_DRAIN_KEEP = "{deployment} stays here: no replacement ({why})"
+ACTION_DRAIN_PART = "{deployment}: {detail}"
+INTENT_DRAIN = "Drain {cluster}: cordon it and move {deployments} off it{stuck}"
+INTENT_DRAIN_STUCK = " ({stuck} cannot move and stays)"
+INTENT_DRAIN_NOTHING = "Drain {cluster}: cordon it (it runs no deployment)"
+NOTHING_TO_DRAIN = ("{cluster} is already cordoned{detail} and runs no deployment: there is nothing to drain. "
+                    "Uncordon it to let placement use it again.")
+DRAIN_MOVE_SHORT = "{deployment} → {targets}"
+NOTHING_TO_DRAIN_STUCK = ("{cluster} is already cordoned{detail}, and nothing running there can move: {stuck}. "
+                          "Free capacity elsewhere (or widen the environment) and ask again.")

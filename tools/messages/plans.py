@@ -122,3 +122,16 @@ NS_NOT_MANAGED = ("Namespace {name} already exists on the hub and fleetops did n
 NS_TERMINATING = ("Namespace {name} is being removed (Terminating since {since}); nothing can be created in it until "
                   "it is gone, so nothing was applied. Wait until `list deployments` no longer shows {name} as "
                   "removing, then ask again.")
+
+# --- plans made of parts (drain_cluster): the executor's per-part progress and outcome ------------------
+EXEC_PART = "part {i}/{n}, {label}: {summary}"
+EXEC_PART_EVENT = "{label}: {message}"
+EXEC_PART_LINE = "{label}: {status}, {message}"
+EXEC_PART_STATUS = {"succeeded": "done", "noop": "left as it is", "failed": "FAILED", "skipped": "not run"}
+EXEC_PART_SKIPPED = "not run: an earlier part ({label}) failed, and the parts after it depend on it"
+EXEC_PARTS_DONE = "All {n} part(s) went through: {parts}"
+EXEC_PARTS_FAILED = "{failed} of {n} part(s) did not go through: {parts}"
+RECONCILE_PARTS = "parts: {parts}"
+LINE_PART = "{i}. {label}: {text}"
+LINE_PART_ACTION = "   {line}"
+LINE_PART_OUTCOME = "{label}: {status}, {message}"
