@@ -73,7 +73,8 @@ def restate(d: Decision) -> str:
     if d.tool == T.UNDEPLOY:
         where = f" from {' and '.join(a['clusters'])}" if a.get("clusters") else ""
         return f"remove {a['deployment']}{where}"
-    parts = [f"update {a['name']} to" if a.get("name") else "deploy", a.get("model") or ""]
+    model = a.get("model") or ""
+    parts = [(f"update {a['name']} to {model}" if a.get("name") else f"deploy {model}").strip()]
     if a.get("clusters"):
         parts.append("on " + " and ".join(a["clusters"]))
     if a.get("count"):
@@ -139,7 +140,7 @@ def one_deployment(ent: Entities, vocab: Vocabulary, action: str) -> tuple[str |
 
 
 def _rollback(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
-    dep, ask = one_deployment(ent, vocab, "rollback")
+    dep, ask = one_deployment(ent, vocab, T.ROLLBACK)
     if ask is not None:
         return ask
     rev, said = slots.revision_said(s)
@@ -179,7 +180,7 @@ def _stages(s: str, dep: str | None, vocab: Vocabulary, new: bool) -> tuple[list
 
 
 def _undeploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decision:
-    dep, ask = one_deployment(ent, vocab, "undeploy")
+    dep, ask = one_deployment(ent, vocab, T.UNDEPLOY)
     if ask is not None:
         return ask
     ask = q.unknown_names(ent, vocab, "cluster")
@@ -240,7 +241,7 @@ def _deploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decisio
     if intent.update and name is None:  # "upgrade to phi-4", "switch all deployments to ...": which one?
         running = vocab.deployments_running({model}) if model else []
         return Decision.ask(msg.DID_YOU_MEAN_DEPLOYMENT.format(options=msg.options(running)) if running
-                            else msg.WHICH_DEPLOYMENT["deploy"].format(options=msg.listing(vocab.deployments)),
+                            else msg.WHICH_DEPLOYMENT[T.DEPLOY].format(options=msg.listing(vocab.deployments)),
                             options=tuple(running or vocab.deployments))
     if model is None and (name is None or name not in vocab.deployments):
         return _which_model(ent, vocab, s)

@@ -50,7 +50,7 @@ def _cluster_op(tool: str, ent: Entities, vocab: Vocabulary) -> Decision:
 
 
 def _autoscale(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
-    dep, ask = one_deployment(ent, vocab, "autoscale")
+    dep, ask = one_deployment(ent, vocab, T.AUTOSCALE)
     if ask is not None:
         return ask
     if autoscale_off(s):
@@ -107,7 +107,7 @@ def _sides(ent: Entities, s: str) -> tuple[list[str], list[str]]:
 
 
 def _move(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
-    dep, ask = one_deployment(ent, vocab, "move")
+    dep, ask = one_deployment(ent, vocab, T.MOVE)
     if ask is not None:
         return ask
     ask = q.unknown_names(ent, vocab, "cluster")

@@ -59,9 +59,9 @@ class _Fixed:
 
     def interpret(self, text, context):
         from bot.interpreter.result import ToolCall
-        from tools import registry
+        from bot import toolbox
 
-        return ToolCall(self.tool, registry.validate(self.tool, self.args))
+        return ToolCall(self.tool, toolbox.validate(self.tool, self.args))
 
 
 def _die_before_commit(kill_at: int, counter_path: str) -> None:
