@@ -58,8 +58,8 @@ class _Fixed:
         self.tool, self.args = tool, args
 
     def interpret(self, text, context):
-        from bot.interpreter.result import ToolCall
         from bot import toolbox
+        from bot.interpreter.result import ToolCall
 
         return ToolCall(self.tool, toolbox.validate(self.tool, self.args))
 
