@@ -77,7 +77,7 @@ def _encode(field: str, value: Any) -> Any:
 
 
 def _to_change(values: tuple, approvals: list[Approval]) -> ChangeRequest:
-    d = dict(zip(_COLUMNS, values))
+    d = dict(zip(_COLUMNS, values, strict=True))
     for c in _JSON:
         if d[c] is not None:
             d[c] = json.loads(d[c])
@@ -85,7 +85,7 @@ def _to_change(values: tuple, approvals: list[Approval]) -> ChangeRequest:
 
 
 def _to_approval(values: tuple) -> Approval:
-    d = dict(zip(_APPROVAL_COLS, values))
+    d = dict(zip(_APPROVAL_COLS, values, strict=True))
     d["usergroups"] = json.loads(d["usergroups"]) if d["usergroups"] else []
     return Approval.model_validate(d)
 

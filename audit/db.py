@@ -54,7 +54,7 @@ _APPEND_ONLY_TRIGGERS = (
 
 def _m1_base(db: sqlite_utils.Database) -> None:
     """audit_events, change_requests, approvals."""
-    db["audit_events"].create(
+    db.table("audit_events").create(
         {
             "id": int, "ts": str, "event": str, "actor": str, "channel": str, "change_id": str,
             "tool": str, "deployment": str, "clusters": str, "args": str, "result": str,
@@ -63,8 +63,8 @@ def _m1_base(db: sqlite_utils.Database) -> None:
         pk="id", not_null={"ts", "event", "prev_hash", "hash"}, if_not_exists=True,
     )
     for cols in (["ts"], ["change_id"], ["actor"], ["deployment"], ["event"]):
-        db["audit_events"].create_index(cols, if_not_exists=True)
-    db["change_requests"].create(
+        db.table("audit_events").create_index(cols, if_not_exists=True)
+    db.table("change_requests").create(
         {
             "id": str, "requester": str, "channel": str, "thread_ts": str, "message_ts": str,
             "tool": str, "args": str, "plan": str, "plan_hash": str, "summary": str,
@@ -76,22 +76,22 @@ def _m1_base(db: sqlite_utils.Database) -> None:
                            "version", "approvals_required"},
         defaults={"version": 1, "approvals_required": 0}, if_not_exists=True,
     )
-    db["change_requests"].create_index(["state"], if_not_exists=True)
-    db["change_requests"].create_index(["requester"], if_not_exists=True)
-    db["change_requests"].create_index(["request_key"], unique=True, if_not_exists=True)
-    db["approvals"].create(
+    db.table("change_requests").create_index(["state"], if_not_exists=True)
+    db.table("change_requests").create_index(["requester"], if_not_exists=True)
+    db.table("change_requests").create_index(["request_key"], unique=True, if_not_exists=True)
+    db.table("approvals").create(
         {"id": int, "change_id": str, "actor": str, "actor_name": str, "usergroups": str,
          "plan_hash": str, "ts": str, "voided_at": str},
         pk="id", not_null={"change_id", "actor", "plan_hash", "ts"},
         foreign_keys=[("change_id", "change_requests", "id")], if_not_exists=True,
     )
-    db["approvals"].create_index(["change_id", "actor", "plan_hash"], unique=True,
-                                 if_not_exists=True)
+    db.table("approvals").create_index(["change_id", "actor", "plan_hash"], unique=True,
+                                       if_not_exists=True)
 
 
 def _m2_anchor(db: sqlite_utils.Database) -> None:
     """audit_anchor (head id + hash, updated with every append) and append-only triggers."""
-    db["audit_anchor"].create(
+    db.table("audit_anchor").create(
         {"id": int, "head_id": int, "head_hash": str, "updated_at": str}, pk="id",
         not_null={"head_id", "head_hash", "updated_at"}, if_not_exists=True,
     )
@@ -106,9 +106,9 @@ def _m2_anchor(db: sqlite_utils.Database) -> None:
 
 def _m3_deliveries(db: sqlite_utils.Database) -> None:
     """deliveries: first-seen ids of inbound deliveries (Slack event_id, ...), for de-duplication."""
-    db["deliveries"].create({"key": str, "seen_at": str}, pk="key", not_null={"seen_at"},
-                            if_not_exists=True)
-    db["deliveries"].create_index(["seen_at"], if_not_exists=True)
+    db.table("deliveries").create({"key": str, "seen_at": str}, pk="key", not_null={"seen_at"},
+                                  if_not_exists=True)
+    db.table("deliveries").create_index(["seen_at"], if_not_exists=True)
 
 
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pydantic import SecretStr
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "slack"))
@@ -44,7 +46,7 @@ TOKEN = "xoxb-bench"
 def _post(url: str, body: bytes, headers: dict[str, str]) -> float:
     parts = urlsplit(url)
     t = time.perf_counter()
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = http.client.HTTPConnection(parts.netloc, timeout=30)
     try:
         conn.request("POST", parts.path, body=body, headers=headers)
         r = conn.getresponse()
@@ -93,12 +95,12 @@ def signed_commands(n: int, text: str, response_url: str) -> list[tuple[bytes, d
 
     verifier = SignatureVerifier(SECRET)
     ts = str(int(time.time()))
-    out = []
+    out: list[tuple[bytes, dict[str, str]]] = []
     for _ in range(n):
         body = SlackSender.slash_body(text, response_url=response_url)
+        signature = verifier.generate_signature(timestamp=ts, body=body) or ""  # None only without ts/body
         out.append((body.encode(), {"Content-Type": "application/x-www-form-urlencoded",
-                                    "X-Slack-Request-Timestamp": ts,
-                                    "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body)}))
+                                    "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}))
     return out
 
 
@@ -166,9 +168,9 @@ def main() -> None:
     ctx = multiprocessing.get_context("spawn")
     fake = FakeSlack().start()
     tmp = Path(tempfile.mkdtemp(prefix="fleetops-bench-ack-"))
-    settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=fake.url, kubeconfig=None,
-                        in_cluster=False, llm="offline", policy_path=None, home=tmp, db_path=tmp / "bench.db",
-                        demo_ready_delay=0.0)
+    settings = Settings(slack_bot_token=SecretStr(TOKEN), slack_signing_secret=SecretStr(SECRET),
+                        slack_api_url=fake.url, kubeconfig=None, in_cluster=False, llm="offline", policy_path=None,
+                        home=tmp, db_path=tmp / "bench.db", demo_ready_delay=0.0)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s); {args.rounds} bursts of {args.concurrency} "
           f"signed /fleet commands per app; fleetops text: {args.text!r}")
     with running_pipeline(settings, db=settings.database, ready_delay=0.0) as pipe:
@@ -191,7 +193,7 @@ def main() -> None:
         run_burst(ctx, ours.url, signed_commands(args.concurrency, args.text, fake.response_url("x")))
         service.wait_idle(120)
 
-        lat = {"bare": [], "fleetops": []}
+        lat: dict[str, list[float]] = {"bare": [], "fleetops": []}
         started = time.perf_counter()
         for _ in range(args.rounds):
             lat["bare"] += run_burst(ctx, bare.url, signed_commands(args.concurrency, args.text,

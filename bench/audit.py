@@ -48,7 +48,7 @@ def bench_record(path: Path, sync: str, n: int) -> float:
 def bench_raw(path: Path, sync: str, n: int) -> float:
     """Equivalent rows (same columns and values, hashes precomputed) via sqlite-utils insert."""
     db = Database(path, synchronous=sync)
-    table = db.db["audit_events"]
+    table = db.db.table("audit_events")
     rows, prev = [], GENESIS_HASH
     for i in range(n + 1):
         row = prepare("execution_step", {**FIELDS, "message": f"applied step {i}"})

@@ -8,8 +8,8 @@ state lives as long as the ``with`` block) and the same adapter talks to it over
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from bot.settings import Settings, get_settings
 from tools.fleet.adapter import Fleet

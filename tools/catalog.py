@@ -73,7 +73,7 @@ class Catalog:
                 self._by_norm.setdefault(_norm(key), m)
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "Catalog":
+    def load(cls, path: Path | None = None) -> Catalog:
         text = (path or data_path("crds", "kaito", "model-catalog.yaml")).read_text()
         raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         skus = {

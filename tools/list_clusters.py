@@ -60,9 +60,9 @@ class ListClustersResult(ToolResult):
         suffix = f" ({filt})" if filt else ""
         if not self.clusters:
             return M.CLUSTERS_NONE.format(filters=suffix)
-        rows = []
+        rows: list[list[Any]] = []  # cells: text, numbers, None (shown as table() shows them)
         for c in self.clusters:
-            first = [c.name, c.region, c.environment, c.provider, c.status]
+            first: list[Any] = [c.name, c.region, c.environment, c.provider, c.status]
             if not c.gpus:
                 rows.append(first + [None] * 5)
             for i, p in enumerate(c.gpus):

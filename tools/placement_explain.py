@@ -15,15 +15,7 @@ from tools.catalog import Catalog, Model
 from tools.errors import did_you_mean
 from tools.fleet.models import FleetSnapshot
 from tools.messages import tools as M
-from tools.placement_eval import (
-    HARDWARE_FILTERS,
-    LABEL_FILTERS,
-    Evaluation,
-    Option,
-    evaluate,
-    fmt_option,
-    make_option,
-)
+from tools.placement_eval import HARDWARE_FILTERS, LABEL_FILTERS, Evaluation, Option, evaluate, fmt_option, make_option
 from tools.placement_request import PlacementRequest
 from tools.render import money
 

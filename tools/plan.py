@@ -90,7 +90,7 @@ class Plan(BaseModel):
         raw = json.dumps(self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(raw.encode()).hexdigest()
 
-    def seal(self) -> "Plan":
+    def seal(self) -> Plan:
         self.hash = self.compute_hash()
         return self
 

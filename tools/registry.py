@@ -177,14 +177,3 @@ def explain(err: ValidationError) -> str:
         parts.append(f"{loc}: {msg}")
     return "; ".join(parts)
 
-
-# TRANSITIONAL (remove once bot/interpreter, bot/policy and bot/pipeline import ``bot.toolbox``): the old
-# module-level API ``TOOLS``, ``get``, ``validate``, ``READ_ONLY``, ``MUTATING`` answered from the bot's
-# registry. ``tools`` does not import ``bot``; this forwards only when one of those names is asked for.
-_FORWARDED = ("TOOLS", "get", "validate", "READ_ONLY", "MUTATING")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _FORWARDED:
-        return getattr(importlib.import_module("bot.toolbox"), name)
-    raise AttributeError(f"module 'tools.registry' has no attribute '{name}'")

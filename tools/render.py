@@ -3,7 +3,8 @@ so output reads the same in a terminal and in a Slack code block.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from tools.messages import tools as M
 
@@ -60,7 +61,7 @@ def age(seconds: float | None) -> str:
     """Human age of a heartbeat: ``30 s``, ``42 min``, ``3 h 5 min``."""
     if seconds is None:
         return M.NONE
-    s = max(0, int(round(seconds)))
+    s = max(0, round(seconds))
     if s < 60:
         return f"{s} s"
     m = s // 60

@@ -11,15 +11,7 @@ import yaml
 
 from tools import data_path
 from tools.catalog import Catalog, default_catalog
-from tools.fleet.models import (
-    Cluster,
-    ClusterDeploymentState,
-    Deployment,
-    FleetSnapshot,
-    GpuPool,
-    Revision,
-    Taint,
-)
+from tools.fleet.models import Cluster, ClusterDeploymentState, Deployment, FleetSnapshot, GpuPool, Revision, Taint
 
 
 def demo_snapshot(path: Path | None = None, catalog: Catalog | None = None) -> FleetSnapshot:
@@ -43,7 +35,8 @@ def demo_snapshot(path: Path | None = None, catalog: Catalog | None = None) -> F
             name=d["name"], model=last.model, instance_type=last.instance_type, replicas=last.replicas,
             revision=last.revision, clusters=list(d["clusters"]), states=states, revisions=revs,
         ))
-        nodes = (cat.get(last.model).nodes_on(last.instance_type) if cat.get(last.model) else 1) or 1
+        model = cat.get(last.model)
+        nodes = (model.nodes_on(last.instance_type) if model else 1) or 1
         for c in d["clusters"]:
             key = (c, last.instance_type)
             used[key] = used.get(key, 0) + nodes * last.replicas

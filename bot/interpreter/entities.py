@@ -214,14 +214,14 @@ def extract(text: Text, vocab: Vocabulary) -> Entities:
 
     s = _WORD.sub(fix, s)
 
-    m = _NEW_NAME.search(s)
-    if m and m.group(2) not in _NOT_NAMES and (
-        m.group(1) not in ("as", "name") or re.search(r"[-\d]", m.group(2))
-        or (m.group(1) == "as" and m.group(2) not in _AS_WORDS and len(m.group(2)) >= 3
-            and re.match(r"\s*(?:$|[,.;!?]|(?:on|to|in|onto|with|across|for|please|using)\b)", s[m.end(2):]))
+    named = _NEW_NAME.search(s)
+    if named and named.group(2) not in _NOT_NAMES and (
+        named.group(1) not in ("as", "name") or re.search(r"[-\d]", named.group(2))
+        or (named.group(1) == "as" and named.group(2) not in _AS_WORDS and len(named.group(2)) >= 3
+            and re.match(r"\s*(?:$|[,.;!?]|(?:on|to|in|onto|with|across|for|please|using)\b)", s[named.end(2):]))
     ):
-        ent.new_name = m.group(2)
-        s = s[:m.start(2)] + "NEWNAME" + s[m.end(2):]
+        ent.new_name = named.group(2)
+        s = s[:named.start(2)] + "NEWNAME" + s[named.end(2):]
 
     if mx.regions is not None:
         found = list(mx.regions.finditer(s))

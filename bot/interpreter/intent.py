@@ -1,7 +1,7 @@
 """Which tool a message asks for, read from its skeleton (names already masked by placeholders).
 
 Order matters and encodes the judgement calls: audit questions ("who deployed X") before mutations;
-an imperative verb at the start ("deploy", "roll back", "remove", "upgrade X to") before placement
+an imperative verb at the start (deploy, roll back, remove, upgrade X to) before placement
 questions ("where could I run", "cheapest cluster for"); a mutation asked as a question ("should I
 remove X?") is marked ``confirm`` so that the rules ask instead of acting.
 """

@@ -12,7 +12,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import Runnable
 
 from bot.interpreter import messages as msg
 from bot.interpreter import rules
@@ -46,7 +48,8 @@ class Interpreter:
         self.llm = llm  # a LangChain chat model, or None for offline only
         self.hybrid = hybrid and llm is not None
         self._tools = tool_schemas()
-        self._bound_llm = llm.bind_tools(self._tools) if llm is not None else None
+        self._bound_llm: Runnable[LanguageModelInput, AIMessage] | None = (
+            llm.bind_tools(self._tools) if llm is not None else None)
 
     @property
     def mode(self) -> str:
@@ -56,13 +59,13 @@ class Interpreter:
     def interpret(self, text: str, context: Context | None = None) -> Result:
         ctx = context or Context()
         try:
-            if self.llm is None:
+            if self._bound_llm is None:
                 return self._offline(text, ctx)
             if self.hybrid:
                 first = self._offline(text, ctx)
                 if not (isinstance(first, Clarify) and first.undecided):
                     return first
-            return self._with_llm(text, ctx)
+            return self._with_llm(self._bound_llm, text, ctx)
         except Exception as e:  # never a traceback to the operator: a question with the reason
             log.exception("interpretation failed")
             return Clarify(msg.INTERNAL_ERROR.format(error=type(e).__name__))
@@ -77,7 +80,7 @@ class Interpreter:
         return result
 
     # --- LLM -----------------------------------------------------------------------------------------
-    def _with_llm(self, text: str, ctx: Context) -> Result:
+    def _with_llm(self, llm: Runnable[LanguageModelInput, AIMessage], text: str, ctx: Context) -> Result:
         guard_says = rules.refusal(normalize(text), ctx.vocabulary)
         if guard_says is not None:
             return Refuse(guard_says)
@@ -87,14 +90,14 @@ class Interpreter:
             HumanMessage(redact(text)),
         ]
         try:
-            ai = self._bound_llm.invoke(messages)
+            ai = llm.invoke(messages)
             result = decode(ai, ctx.vocabulary, text)
             if not isinstance(result, Invalid):
                 return result
             messages.append(ai)
             messages.extend(ToolMessage(repair_message(result.error), tool_call_id=cid)
                             for cid in result.call_ids if cid)
-            result = decode(self._bound_llm.invoke(messages), ctx.vocabulary, text)
+            result = decode(llm.invoke(messages), ctx.vocabulary, text)
         except Exception as e:
             log.warning("LLM call failed: %s", e)
             return Clarify(msg.LLM_FAILED.format(error=type(e).__name__))

@@ -1,9 +1,12 @@
 """Word tables for the offline interpreter: synonyms, number words, filter words, keywords.
 
 Pure data. Regex fragments are plain strings (compiled by the modules that use them); every entry is
-lower case because matching runs on the lower-cased, Slack-stripped text.
+lower case because matching runs on the lower-cased, Slack-stripped text. An audit action that is a tool
+is named through ``toolnames``; the words a person types ("deploy", "rollback") stay words.
 """
 from __future__ import annotations
+
+from bot.interpreter import toolnames as T
 
 # --- numbers in words -----------------------------------------------------------------------------
 UNITS = {
@@ -140,7 +143,7 @@ TARGET_NOUNS = frozenset(
 NOT_A_TARGET = frozenset(  # "to" + verb, "in" + time: not a place
     ["use", "run", "serve", "host", "be", "have", "get", "make", "go", "do", "keep", "point", "switch", "move", "scale", "deploy", "put", "target", "mean", "see", "say", "ask", "roll", "it", "them", "me", "us", "him", "her", "you", "place", "production", "prod", "staging", "dev", "development", "minutes", "minute", "hours", "hour", "seconds", "now", "time", "parallel", "place", "order", "addition", "case", "total", "line", "general", "revision", "revisions", "rev", "version", "versions", "release", "previous", "prior", "last", "back", "good", "working", "stable", "known"]
 )
-NOT_A_MODEL = frozenset(  # words after "deploy" that are not a model's name
+NOT_A_MODEL = frozenset(  # words after the verb deploy that are not a model's name
     ["a", "an", "the", "it", "this", "that", "these", "those", "them", "something", "anything", "whatever", "stuff", "thing", "things", "model", "models", "one", "ones", "new", "latest", "same", "version", "again", "now", "back", "out", "up", "please", "pls", "is", "are", "be", "what", "which", "some", "my", "our", "your", "usual", "default", "another", "other", "more"]
 )
 TARGET_PREPOSITIONS = r"to|on|onto|into|in|at|across|over|from|off"
@@ -149,18 +152,18 @@ TARGET_PREPOSITIONS = r"to|on|onto|into|in|at|across|over|from|off"
 AUDIT_ACTIONS = (
     (r"\b(deployed|deploying|deploys|shipped|rolled out|launched|released|created|put|installed|pushed|"
      r"spun up)\b",
-     "deploy"),
+     T.DEPLOY),
     (r"\b(rolled back|rolling back|reverted|reverting|rolled \S+ back|undid|downgraded|restored)\b",
-     "rollback"),
+     T.ROLLBACK),
     (r"\b(removed|removing|undeployed|undeploying|deleted|deleting|took down|tore down|took \S+ (?:down|off)|decommissioned|"
-     r"uninstalled|pulled)\b", "undeploy"),
+     r"uninstalled|pulled)\b", T.UNDEPLOY),
     (r"\b(approved)\b", "approve"),
     (r"\b(rejected|denied|declined)\b", "reject"),
 )
 AUDIT_ACTION_NOUNS = (
-    (r"\b(deploys|deployments|rollouts|releases)\b", "deploy"),
-    (r"\b(rollbacks|roll backs|reverts)\b", "rollback"),
-    (r"\b(undeploys|removals|deletions|teardowns)\b", "undeploy"),
+    (r"\b(deploys|deployments|rollouts|releases)\b", T.DEPLOY),
+    (r"\b(rollbacks|roll backs|reverts)\b", T.ROLLBACK),
+    (r"\b(undeploys|removals|deletions|teardowns)\b", T.UNDEPLOY),
     (r"\b(approvals)\b", "approve"),
     (r"\b(rejections)\b", "reject"),
 )

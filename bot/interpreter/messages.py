@@ -5,6 +5,8 @@ Names and model ids in questions are wrapped in backticks: the follow-up logic r
 """
 from __future__ import annotations
 
+from bot.interpreter import toolnames as T
+
 # --- refusals (key -> reason) ---------------------------------------------------------------------
 REFUSALS = {
     "approval": "I can't approve, reject or skip approvals from a message: approvals happen only through "
@@ -61,18 +63,18 @@ UNKNOWN_CLUSTER = "There is no cluster '{name}' in the fleet. Which cluster did 
 UNKNOWN_DEPLOYMENT = "There is no deployment '{name}'. Which deployment did you mean: {options}?"
 CONFIRM_TYPO = "Did you mean {fixed}?"
 WHICH_DEPLOYMENT = {
-    "rollback": "Which deployment should I roll back{options}?",
-    "undeploy": "Which deployment should I remove{options}?",
-    "deploy": "Which deployment should I change{options}?",
-    "get_deployment": "Which deployment{options}?",
-    "move": "Which deployment should I move{options}?",
-    "autoscale": "Which deployment should I autoscale{options}?",
+    T.ROLLBACK: "Which deployment should I roll back{options}?",
+    T.UNDEPLOY: "Which deployment should I remove{options}?",
+    T.DEPLOY: "Which deployment should I change{options}?",
+    T.GET_DEPLOYMENT: "Which deployment{options}?",
+    T.MOVE: "Which deployment should I move{options}?",
+    T.AUTOSCALE: "Which deployment should I autoscale{options}?",
     "add": "Which deployment should also run there{options}?",
 }
 WHICH_CLUSTER_FOR = {
-    "cordon_cluster": "Which cluster should I cordon{options}?",
-    "uncordon_cluster": "Which cluster should I uncordon{options}?",
-    "drain_cluster": "Which cluster should I drain{options}?",
+    T.CORDON_CLUSTER: "Which cluster should I cordon{options}?",
+    T.UNCORDON_CLUSTER: "Which cluster should I uncordon{options}?",
+    T.DRAIN_CLUSTER: "Which cluster should I drain{options}?",
 }
 ONE_CLUSTER = "One cluster at a time, please: {options}. Which one?"
 AUTOSCALE_RANGE = ("Between how many replicas should {name} scale (for example 'between 1 and 4')? "

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from bot.interpreter.fuzzy import distance
 from tools.catalog import Catalog, Model
@@ -28,6 +27,7 @@ ORG_WORDS = frozenset({
 })
 _FILLER = frozenset({"instruct", "it"})
 MAX_OPTIONS = 6
+_RESOLVED_MAX = 4096  # mentions resolved and remembered per matcher
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,7 @@ def _unsaid_variant(sig: _Sig, said: set[str]) -> bool:
 class ModelMatcher:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
+        self._resolved: dict[str, ModelMatch] = {}
         self._sigs: list[_Sig] = []
         heads: set[str] = set()
         variants: set[str] = set()
@@ -97,8 +98,16 @@ class ModelMatcher:
         self.variants = frozenset(variants - (ORG_WORDS - heads) - {"ai", "org", "zai"})
 
     # --- resolution -----------------------------------------------------------------------------
-    @lru_cache(maxsize=4096)
     def resolve(self, mention: str) -> ModelMatch:
+        """What ``mention`` names (remembered per matcher: the same words come back turn after turn)."""
+        match = self._resolved.get(mention)
+        if match is None:
+            if len(self._resolved) >= _RESOLVED_MAX:
+                self._resolved.clear()
+            match = self._resolved[mention] = self._resolve(mention)
+        return match
+
+    def _resolve(self, mention: str) -> ModelMatch:
         hit = self.catalog.get(mention)
         if hit is not None:
             return ModelMatch("exact", mention, hit.preset, (hit.preset,))
@@ -106,7 +115,8 @@ class ModelMatcher:
         if not toks:
             return ModelMatch("unknown", mention)
         head, rest = toks[0], [t for t in toks[1:]]
-        exact, loose = [], []
+        exact: list[_Sig] = []
+        loose: list[_Sig] = []
         for sig in self._sigs:
             if head not in sig.heads:
                 continue
@@ -186,7 +196,7 @@ class ModelMatcher:
         out: list[Mention] = []
         i = 0
         while i < len(toks):
-            s, e, t = toks[i]
+            t = toks[i][2]
             first = i
             typo = None
             if t in ORG_WORDS and "/" not in t and i + 1 < len(toks) and self._starts(toks[i + 1][2]):
@@ -202,7 +212,7 @@ class ModelMatcher:
             if typo is not None:  # a misspelt family word: never resolved silently, offered instead
                 said = low[toks[first][0]:toks[j - 1][1]]
                 fixed = self.resolve(typo + said[len(tokens(t)[0]):])
-                hints = (fixed.preset,) if fixed.kind == "exact" else (fixed.options or tuple(self.family(typo)))
+                hints = (fixed.preset,) if fixed.kind == "exact" and fixed.preset else (fixed.options or tuple(self.family(typo)))
                 out.append(Mention(toks[first][0], toks[j - 1][1], ModelMatch("unknown", said, None, hints[:3])))
                 i = j
                 continue

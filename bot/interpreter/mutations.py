@@ -73,7 +73,8 @@ def restate(d: Decision) -> str:
     if d.tool == T.UNDEPLOY:
         where = f" from {' and '.join(a['clusters'])}" if a.get("clusters") else ""
         return f"remove {a['deployment']}{where}"
-    parts = [f"update {a['name']} to" if a.get("name") else "deploy", a.get("model") or ""]
+    model = a.get("model") or ""
+    parts = [(f"update {a['name']} to {model}" if a.get("name") else f"deploy {model}").strip()]
     if a.get("clusters"):
         parts.append("on " + " and ".join(a["clusters"]))
     if a.get("count"):
@@ -113,35 +114,35 @@ def clusters_matching(names, filters: dict, vocab: Vocabulary) -> list[str]:
     return out
 
 
-def one_deployment(ent: Entities, vocab: Vocabulary, action: str) -> tuple[str | None, Decision | None]:
-    """The single deployment a rollback/undeploy names, or a question."""
+def one_deployment(ent: Entities, vocab: Vocabulary, action: str) -> str | Decision:
+    """The single deployment a request names, or the question to ask instead (``action``: which text asks)."""
     if len(ent.deployments) > 1:
-        return None, Decision.ask(msg.ONE_DEPLOYMENT.format(options=msg.options(ent.deployments)),
-                                  options=tuple(ent.deployments))
+        return Decision.ask(msg.ONE_DEPLOYMENT.format(options=msg.options(ent.deployments)),
+                            options=tuple(ent.deployments))
     if ent.deployments:
-        return ent.deployments[0], None
+        return ent.deployments[0]
     ask = q.unknown_names(ent, vocab, "deployment")
     if ask is not None:
-        return None, ask
+        return ask
     if ent.models:
         m = ent.models[0]
         running = vocab.deployments_running(set(m.options) or ({m.preset} if m.preset else set()))
         if running:
-            return None, Decision.ask(msg.DID_YOU_MEAN_DEPLOYMENT.format(options=msg.options(running)),
-                                      span=m.mention, options=tuple(running))
+            return Decision.ask(msg.DID_YOU_MEAN_DEPLOYMENT.format(options=msg.options(running)),
+                                span=m.mention, options=tuple(running))
         label = m.preset or m.mention
-        return None, Decision.ask(msg.MODEL_NOT_DEPLOYED.format(model=f"`{label}`",
-                                                                options=msg.listing(vocab.deployments)),
-                                  span=m.mention, options=tuple(vocab.deployments))
+        return Decision.ask(msg.MODEL_NOT_DEPLOYED.format(model=f"`{label}`",
+                                                          options=msg.listing(vocab.deployments)),
+                            span=m.mention, options=tuple(vocab.deployments))
     pron = q.PRONOUN.search(ent.skel)
-    return None, Decision.ask(msg.WHICH_DEPLOYMENT[action].format(options=msg.listing(vocab.deployments)),
-                              span=pron.group(0) if pron else None, options=tuple(vocab.deployments))
+    return Decision.ask(msg.WHICH_DEPLOYMENT[action].format(options=msg.listing(vocab.deployments)),
+                        span=pron.group(0) if pron else None, options=tuple(vocab.deployments))
 
 
 def _rollback(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
-    dep, ask = one_deployment(ent, vocab, "rollback")
-    if ask is not None:
-        return ask
+    dep = one_deployment(ent, vocab, T.ROLLBACK)
+    if isinstance(dep, Decision):
+        return dep
     rev, said = slots.revision_said(s)
     facts = vocab.deployments.get(dep)
     st, ask = _stages(s, dep, vocab, new=False)
@@ -179,9 +180,9 @@ def _stages(s: str, dep: str | None, vocab: Vocabulary, new: bool) -> tuple[list
 
 
 def _undeploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decision:
-    dep, ask = one_deployment(ent, vocab, "undeploy")
-    if ask is not None:
-        return ask
+    dep = one_deployment(ent, vocab, T.UNDEPLOY)
+    if isinstance(dep, Decision):
+        return dep
     ask = q.unknown_names(ent, vocab, "cluster")
     if ask is not None:
         return ask
@@ -228,7 +229,8 @@ def _deploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decisio
     beside = None
     if unsure_name and model is None and _SAME_AS.search(s):  # "the same model as phi4-chat"
         model, name = vocab.deployments[name].model if name in vocab.deployments else None, None
-    elif unsure_name and model is not None and _NOT_NAME_SLOT.search(s):  # "next to / same clusters as X"
+    elif unsure_name and name is not None and model is not None and _NOT_NAME_SLOT.search(s):
+        # "next to / same clusters as X": X says where, it does not name the new deployment
         facts = vocab.deployments.get(name)
         beside, name = (list(facts.clusters) if facts else None), None
     name = ent.new_name or name
@@ -240,7 +242,7 @@ def _deploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decisio
     if intent.update and name is None:  # "upgrade to phi-4", "switch all deployments to ...": which one?
         running = vocab.deployments_running({model}) if model else []
         return Decision.ask(msg.DID_YOU_MEAN_DEPLOYMENT.format(options=msg.options(running)) if running
-                            else msg.WHICH_DEPLOYMENT["deploy"].format(options=msg.listing(vocab.deployments)),
+                            else msg.WHICH_DEPLOYMENT[T.DEPLOY].format(options=msg.listing(vocab.deployments)),
                             options=tuple(running or vocab.deployments))
     if model is None and (name is None or name not in vocab.deployments):
         return _which_model(ent, vocab, s)

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from bot.interpreter import followup
@@ -72,7 +74,7 @@ class OfflineChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "fleetops-offline"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any):  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]:
         formatted = [t if isinstance(t, dict) and "function" in t else convert_to_openai_tool(t) for t in tools]
         return self.bind(tools=formatted, **kwargs)
 

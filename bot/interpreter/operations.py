@@ -50,9 +50,9 @@ def _cluster_op(tool: str, ent: Entities, vocab: Vocabulary) -> Decision:
 
 
 def _autoscale(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
-    dep, ask = one_deployment(ent, vocab, "autoscale")
-    if ask is not None:
-        return ask
+    dep = one_deployment(ent, vocab, T.AUTOSCALE)
+    if isinstance(dep, Decision):
+        return dep
     if autoscale_off(s):
         return Decision.call(T.AUTOSCALE, {"deployment": dep, "enabled": False})
     lo, hi = opslots.autoscale_range(s)
@@ -107,9 +107,9 @@ def _sides(ent: Entities, s: str) -> tuple[list[str], list[str]]:
 
 
 def _move(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
-    dep, ask = one_deployment(ent, vocab, "move")
-    if ask is not None:
-        return ask
+    dep = one_deployment(ent, vocab, T.MOVE)
+    if isinstance(dep, Decision):
+        return dep
     ask = q.unknown_names(ent, vocab, "cluster")
     if ask is not None:
         return ask
@@ -150,9 +150,9 @@ def _move(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
 
 def add_clusters(ent: Entities, vocab: Vocabulary, s: str) -> Decision:
     """Deploy an existing deployment to more clusters, keeping every cluster it has."""
-    dep, ask = one_deployment(ent, vocab, "add")
-    if ask is not None:
-        return ask
+    dep = one_deployment(ent, vocab, "add")
+    if isinstance(dep, Decision):
+        return dep
     ask = q.unknown_names(ent, vocab, "cluster")
     if ask is not None:
         return ask

@@ -20,9 +20,9 @@ _NAMED_ACTOR = re.compile(r"\bwhat (?:did|has|have)\s+@?([a-z][a-z0-9._-]{1,30})
                           r"deploy|deployed)\b|\b(?:by|from)\s+@([a-z][a-z0-9._-]{1,30})\b")
 _WHAT_DID = re.compile(r"\bwhat (?:did|has|have)\s+\S+\s+(deploy|deployed|roll back|rolled back|remove|removed|"
                        r"undeploy|undeployed|approve|approved|reject|rejected)\b")
-_BASE_ACTIONS = {"deploy": "deploy", "deployed": "deploy", "roll back": "rollback", "rolled back": "rollback",
-                 "remove": "undeploy", "removed": "undeploy", "undeploy": "undeploy", "undeployed": "undeploy",
-                 "approve": "approve", "approved": "approve", "reject": "reject", "rejected": "reject"}
+# the verb _WHAT_DID found -> the audit action it asks about (a tool name, or an approval event)
+_BASE_ACTIONS = ((r"^deploy", T.DEPLOY), (r"^roll", T.ROLLBACK), (r"^(?:remove|undeploy)", T.UNDEPLOY),
+                 (r"^approve", "approve"), (r"^reject", "reject"))
 _HEALTH_QUESTION = re.compile(r"^(?!(?:is|are) there\b)(?:is|are|was|were|how|check|has|have|did|does|do)\b")
 _NOT_ACTORS = frozenset({"the", "a", "an", "you", "someone", "anyone", "anybody", "people", "they", "we", "he",
                          "she", "it", "us", "them", "everyone", "somebody"})
@@ -81,7 +81,7 @@ def _audit(ent: Entities, vocab: Vocabulary, who: str | None) -> Decision:
             actor = name
     action = slots.first_status(s, lx.AUDIT_ACTIONS) if re.search(r"\bwho\b", s) else None
     m = _WHAT_DID.search(s)
-    action = action or (_BASE_ACTIONS.get(m.group(1)) if m else None)
+    action = action or (slots.first_status(m.group(1), _BASE_ACTIONS) if m else None)
     action = action or slots.first_status(s, lx.AUDIT_ACTION_NOUNS)
     deployment = ent.deployments[0] if ent.deployments else None
     if deployment is None and ent.models:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from bot.interpreter import toolset
 from tools.args import Args
@@ -39,4 +39,4 @@ class Refuse:
         return {"kind": "refuse", "reason": self.reason}
 
 
-Result = Union[ToolCall, Clarify, Refuse]
+Result = ToolCall | Clarify | Refuse

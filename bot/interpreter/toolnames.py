@@ -1,35 +1,48 @@
-"""The one place the interpreter's rules name tools: one constant per tool, each checked against
-the registry (``toolset``) when the package loads, so a renamed or removed tool fails loudly here."""
+"""The interpreter's rules name tools through these constants: each is read from the tool's own ``TOOL``
+declaration (a renamed tool renames its constant, a removed one fails the import here); the tools DESIGN §4
+names that no module declares yet are found by their argument model (``toolset.name_of``)."""
 from __future__ import annotations
 
 from bot.interpreter import toolset
+from bot.storetools import get_change, list_changes, search_audit
+from tools import args as a
+from tools import (
+    autoscale,
+    cordon_cluster,
+    cost_report,
+    deploy,
+    get_cluster,
+    get_deployment,
+    list_clusters,
+    list_deployments,
+    list_models,
+    move,
+    plan_placement,
+    rollback,
+    uncordon_cluster,
+    undeploy,
+)
 
-
-def _tool(name: str) -> str:
-    toolset.get(name)  # raises UnknownTool when the registry does not have it
-    return name
-
-
-LIST_CLUSTERS = _tool("list_clusters")
-GET_CLUSTER = _tool("get_cluster")
-LIST_DEPLOYMENTS = _tool("list_deployments")
-GET_DEPLOYMENT = _tool("get_deployment")
-PLAN_PLACEMENT = _tool("plan_placement")
-LIST_CHANGES = _tool("list_changes")
-GET_CHANGE = _tool("get_change")
-SEARCH_AUDIT = _tool("search_audit")
-LIST_MODELS = _tool("list_models")
-COST_REPORT = _tool("cost_report")
-DEPLOY = _tool("deploy")
-ROLLBACK = _tool("rollback")
-UNDEPLOY = _tool("undeploy")
-MOVE = _tool("move")
-CORDON_CLUSTER = _tool("cordon_cluster")
-UNCORDON_CLUSTER = _tool("uncordon_cluster")
-DRAIN_CLUSTER = _tool("drain_cluster")
-AUTOSCALE = _tool("autoscale")
-DECLARE_FREEZE = _tool("declare_freeze")
-LIFT_FREEZE = _tool("lift_freeze")
+LIST_CLUSTERS = list_clusters.TOOL.name
+GET_CLUSTER = get_cluster.TOOL.name
+LIST_DEPLOYMENTS = list_deployments.TOOL.name
+GET_DEPLOYMENT = get_deployment.TOOL.name
+PLAN_PLACEMENT = plan_placement.TOOL.name
+LIST_CHANGES = list_changes.TOOL.name
+GET_CHANGE = get_change.TOOL.name
+SEARCH_AUDIT = search_audit.TOOL.name
+LIST_MODELS = list_models.TOOL.name
+COST_REPORT = cost_report.TOOL.name
+DEPLOY = deploy.TOOL.name
+ROLLBACK = rollback.TOOL.name
+UNDEPLOY = undeploy.TOOL.name
+MOVE = move.TOOL.name
+CORDON_CLUSTER = cordon_cluster.TOOL.name
+UNCORDON_CLUSTER = uncordon_cluster.TOOL.name
+DRAIN_CLUSTER = toolset.name_of(a.DrainClusterArgs)
+AUTOSCALE = autoscale.TOOL.name
+DECLARE_FREEZE = toolset.name_of(a.DeclareFreezeArgs)
+LIFT_FREEZE = toolset.name_of(a.LiftFreezeArgs)
 
 # mutating requests whose target a rule must check before acting (names, pronouns, "never guess")
 MUTATING = tuple(n for n in toolset.names() if toolset.get(n).mutating)

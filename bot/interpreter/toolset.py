@@ -1,8 +1,10 @@
 """The interpreter's one accessor to the tool registry: which tools exist, their argument models,
 whether they mutate, their descriptions, and validation.
 
-Today it reads ``tools.registry.TOOLS`` plus the wave-2 argument models of ``tools.args`` that no tool
-module registers yet (DESIGN §4 "Wave 2 tools"); when ``bot.toolbox`` lands, only this module changes.
+It reads ``bot.toolbox.TOOLS`` (every ``TOOL`` declared in ``tools`` and ``bot.storetools``). DESIGN §4
+names three tools whose module has not landed yet (``_PENDING``): the interpreter already routes requests to
+them, so they are offered from their argument models in ``tools.args`` until a module declares them; an
+entry the registry has is ignored, and goes from ``_PENDING`` when its module lands.
 Nothing else in ``bot.interpreter`` imports the registry.
 """
 from __future__ import annotations
@@ -11,25 +13,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from bot import toolbox
 from tools import args as a
-from tools import registry
 
-__all__ = ["Spec", "UnknownTool", "explain", "get", "names", "validate"]
+__all__ = ["Spec", "UnknownTool", "explain", "get", "name_of", "names", "validate"]
 
-UnknownTool = registry.UnknownTool
-explain = registry.explain
+UnknownTool = toolbox.UnknownTool
+explain = toolbox.explain
 
-# Wave-2 tools (DESIGN §4) by argument model and kind, used until their modules register themselves.
-_WAVE2: dict[str, tuple[type[a.Args], bool]] = {
-    "move": (a.MoveArgs, True),
-    "cordon_cluster": (a.CordonClusterArgs, True),
-    "uncordon_cluster": (a.UncordonClusterArgs, True),
-    "drain_cluster": (a.DrainClusterArgs, True),
-    "autoscale": (a.AutoscaleArgs, True),
-    "declare_freeze": (a.DeclareFreezeArgs, True),
-    "lift_freeze": (a.LiftFreezeArgs, True),
-    "list_models": (a.ListModelsArgs, False),
-    "cost_report": (a.CostReportArgs, False),
+# DESIGN §4 tools without a module (no ``TOOL`` yet), all mutating: name -> argument model.
+_PENDING: dict[str, type[a.Args]] = {
+    "drain_cluster": a.DrainClusterArgs,
+    "declare_freeze": a.DeclareFreezeArgs,
+    "lift_freeze": a.LiftFreezeArgs,
 }
 
 
@@ -43,10 +39,9 @@ class Spec:
 
 @lru_cache(maxsize=1)
 def _specs() -> dict[str, Spec]:
-    out = {name: Spec(name, t.args, bool(t.mutating), str(t.description or (t.args.__doc__ or "")).strip())
-           for name, t in registry.TOOLS.items()}
-    for name, (model, mutating) in _WAVE2.items():
-        out.setdefault(name, Spec(name, model, mutating, (model.__doc__ or "").strip()))
+    out = {name: Spec(name, t.args, t.mutating, t.description) for name, t in toolbox.TOOLS.items()}
+    for name, model in _PENDING.items():
+        out.setdefault(name, Spec(name, model, True, (model.__doc__ or "").strip()))
     return out
 
 
@@ -58,10 +53,17 @@ def get(name: str) -> Spec:
     try:
         return _specs()[name]
     except KeyError:
-        raise UnknownTool(name) from None
+        raise UnknownTool(name, names()) from None
+
+
+def name_of(model: type[a.Args]) -> str:
+    """The name of the tool that takes ``model`` as its arguments (``UnknownTool`` when none does)."""
+    for spec in _specs().values():
+        if spec.args is model:
+            return spec.name
+    raise UnknownTool(model.__name__, names())
 
 
 def validate(name: str, raw: dict[str, Any]) -> a.Args:
     """The validated argument model; raises ``pydantic.ValidationError`` or ``UnknownTool``."""
     return get(name).args.model_validate(raw)
-

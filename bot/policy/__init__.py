@@ -19,16 +19,7 @@ from __future__ import annotations
 
 from bot.policy.decision import Decision, Facts, Requirement, decide
 from bot.policy.loading import default_policy, get_policy, load_policy, loads_policy, parse_policy
-from bot.policy.rules import (
-    ANY,
-    DEFAULT_OVERRIDE_GROUP,
-    ENVIRONMENTS,
-    Freeze,
-    Group,
-    Policy,
-    PolicyError,
-    Rule,
-)
+from bot.policy.rules import ANY, DEFAULT_OVERRIDE_GROUP, ENVIRONMENTS, Freeze, Group, Policy, PolicyError, Rule
 
 __all__ = [
     "ANY", "DEFAULT_OVERRIDE_GROUP", "ENVIRONMENTS", "Decision", "Facts", "Freeze", "Group", "Policy",

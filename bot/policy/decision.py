@@ -104,12 +104,12 @@ class Decision(BaseModel):
         if self.kind != "approve":
             return msg.NEEDED_NOTHING
         slots, owner = self._slots(), self._matched(self._counted(approvals))
-        missing_regular = sum(1 for s, o in zip(slots, owner) if o is None and s < 0)
+        missing_regular = sum(1 for s, o in zip(slots, owner, strict=True) if o is None and s < 0)
         parts = []
         if missing_regular:
             parts.append(msg.NEEDED_REGULAR.format(count=_count(missing_regular), who=self._who()))
         for i, r in enumerate(self.extra):
-            if any(o is None and s == i for s, o in zip(slots, owner)):
+            if any(o is None and s == i for s, o in zip(slots, owner, strict=True)):
                 parts.append(msg.NEEDED_EXTRA.format(group=r.group))
         return msg.AND.join(parts) or msg.NEEDED_NOTHING
 

@@ -24,7 +24,7 @@ from bot.policy.rules import (
     PolicyError,
     Rule,
 )
-from tools.registry import MUTATING, READ_ONLY
+from bot.toolbox import MUTATING, READ_ONLY
 
 
 # -- loading -------------------------------------------------------------------------------------------

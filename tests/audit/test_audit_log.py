@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from audit.errors import EventNotFound, InvalidEventError, InvalidQueryError
 from audit.chain import CANONICAL_SQL, canonical, row_hash
+from audit.errors import EventNotFound, InvalidEventError, InvalidQueryError
 from audit.models import EVENTS, GENESIS_HASH
 from audit.timeutil import iso, parse_duration, parse_since
 

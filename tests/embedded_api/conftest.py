@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from kubernetes import client, config
 
+from tests.embedded_api.api_objects import HUB, MEMBERS
 from tools.embedded import kubeconfig
 from tools.embedded.crds import load_types
 from tools.embedded.schema import make_admit
 from tools.embedded.server import ApiServer
 from tools.embedded.store import NAMESPACE, Store
 
-from tests.embedded_api.api_objects import HUB, MEMBERS  # noqa: F401  (re-exported for fixtures)
 FLEET_GROUPS = ("cluster.kubernetes-fleet.io", "placement.kubernetes-fleet.io")
 
 

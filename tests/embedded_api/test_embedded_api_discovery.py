@@ -95,12 +95,12 @@ def test_table_output_uses_printer_columns(fleet, member):
     cols = [c["name"] for c in tbl["columnDefinitions"]]
     assert cols[0] == "Name" and cols[-1] == "Age" and "ResourceReady" in cols and "Instance" in cols
     row = next(r for r in tbl["rows"] if r["cells"][0] == "tbl")
-    cells = dict(zip(cols, row["cells"]))
+    cells = dict(zip(cols, row["cells"], strict=True))
     assert cells["ResourceReady"] == "True" and cells["State"] == "Ready" and cells["InferenceReady"] is None
     assert row["object"]["kind"] == "PartialObjectMetadata" and row["object"]["metadata"]["namespace"] == "llm-serving"
     _, ns_table = _get(fleet.server.cluster_url(HUB) + "/api/v1/namespaces", TABLE)
     assert [c["name"] for c in ns_table["columnDefinitions"]] == ["Name", "Status", "Age"]
-    assert ["default", "Active"] == ns_table["rows"][0]["cells"][:2]
+    assert ns_table["rows"][0]["cells"][:2] == ["default", "Active"]
 
 
 def test_watch_streams_added_modified_deleted(hub):

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.embedded_fleet.fleet_kube import KAITO, PLACEMENT, cond, create_deployment
+from tests.embedded_fleet.fleet_kube import KAITO, PLACEMENT, Contexts, cond, create_deployment
 from tools.embedded import EmbeddedFleet
-from tests.embedded_fleet.fleet_kube import Contexts
 
 A100 = "Standard_NC24ads_A100_v4"
 CRPS = "clusterresourceplacements"

@@ -1,7 +1,7 @@
 """KubeFleet behaviours beyond PickFixed: PickAll/PickN, overrides, apply failures, heartbeats, deletion."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.embedded_fleet.fleet_kube import CLUSTER, KAITO, PLACEMENT, cond, create_deployment, deployment_manifests
 
@@ -97,7 +97,7 @@ def test_heartbeat_round_refreshes_reporting_members_only(fresh):
     def age(cluster: str) -> float:
         mc = fresh.hub.get(CLUSTER, "memberclusters", cluster)
         hb = next(a for a in mc["status"]["agentStatus"] if a["type"] == "MemberAgent")["lastReceivedHeartbeat"]
-        return (datetime.now(timezone.utc) - datetime.fromisoformat(hb.replace("Z", "+00:00"))).total_seconds()
+        return (datetime.now(UTC) - datetime.fromisoformat(hb.replace("Z", "+00:00"))).total_seconds()
 
     fresh.fleet.faults.set_heartbeat_age("aks-eastus-prod-1", 3)
     assert 170 < age("aks-eastus-prod-1") < 190

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.embedded_fleet.fleet_kube import CLUSTER, KAITO, PLACEMENT, cond
 from tools.fleet.models import Revision
@@ -10,7 +10,7 @@ from tools.fleet.models import Revision
 
 def _age_minutes(stamp: str) -> float:
     t = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return (datetime.now(timezone.utc) - t).total_seconds() / 60
+    return (datetime.now(UTC) - t).total_seconds() / 60
 
 
 def _agent(mc: dict) -> dict:
@@ -128,7 +128,7 @@ def test_one_snapshot_per_revision_holding_that_revisions_objects(seeded, demo_f
         snaps.sort(key=lambda s: int(s["metadata"]["labels"]["kubernetes-fleet.io/resource-index"]))
         assert len(snaps) == len(d["revisions"]), d["name"]
         hashes = set()
-        for i, (s, rev) in enumerate(zip(snaps, d["revisions"])):
+        for i, (s, rev) in enumerate(zip(snaps, d["revisions"], strict=True)):
             meta = s["metadata"]
             assert meta["name"] == f"{d['name']}-{i}-snapshot"
             assert meta["labels"]["kubernetes-fleet.io/is-latest-snapshot"] == ("true" if i == len(snaps) - 1
@@ -182,4 +182,4 @@ def test_placement_status_reports_every_cluster_applied(seeded, demo_file):
         wide = {c["type"]: c["status"] for c in status["conditions"]}
         assert wide == {f"ClusterResourcePlacement{t}": "True" for t in (
             "Scheduled", "RolloutStarted", "Overridden", "WorkSynchronized", "Applied", "Available")}
-        assert [r["kind"] for r in status["selectedResources"]][0] == "Namespace"
+        assert status["selectedResources"][0]["kind"] == "Namespace"

@@ -66,7 +66,7 @@ def test_fleet_file_errors_name_what_to_fix():
         parse_fleet(raw)
 
 
-def _lines(proc: subprocess.Popen) -> "queue.Queue[str]":
+def _lines(proc: subprocess.Popen) -> queue.Queue[str]:
     out: queue.Queue[str] = queue.Queue()
 
     def pump() -> None:
@@ -78,7 +78,7 @@ def _lines(proc: subprocess.Popen) -> "queue.Queue[str]":
     return out
 
 
-def _read_until(lines: "queue.Queue[str]", marker: str, timeout: float) -> str:
+def _read_until(lines: queue.Queue[str], marker: str, timeout: float) -> str:
     seen = ""
     while marker not in seen:
         line = lines.get(timeout=timeout)

@@ -13,9 +13,7 @@ from tools import manifests as mf
 from tools.embedded import EmbeddedFleet
 from tools.fleet import conventions as cv
 from tools.fleet.adapter import Fleet
-from tools.fleet.errors import (
-    FleetConfigError, FleetConflict, FleetForbidden, FleetInvalid, FleetUnreachable,
-)
+from tools.fleet.errors import FleetConfigError, FleetConflict, FleetForbidden, FleetInvalid, FleetUnreachable
 from tools.fleet.kube import KubeConfig, retry_conflicts
 
 
@@ -88,6 +86,7 @@ def test_revision_record_survives_a_racing_writer(own):
     """Two writers recording revisions of one deployment at once: both records land (409s retried)."""
     _, fleet = own
     from concurrent.futures import ThreadPoolExecutor
+
     from tools.fleet.models import Revision
 
     revs = [Revision(revision=i, model="microsoft/phi-4", instance_type="g5.xlarge", clusters=["c"])
@@ -98,7 +97,7 @@ def test_revision_record_survives_a_racing_writer(own):
 
 
 def test_workspace_without_resource_on_a_member_is_invalid_naming_the_field(own):
-    emb, fleet = own
+    _, fleet = own
     member = "aks-eastus-prod-1"
     ws = mf.kaito_object("phi4-chat", "writes-bad", "microsoft/phi-4", "Standard_NC24ads_A100_v4", 1, 1)
     del ws["resource"]

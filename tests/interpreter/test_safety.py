@@ -1,7 +1,7 @@
 """Never a mutating tool call when a question or a refusal is due; injections change nothing."""
 import pytest
 
-from tools import registry
+from bot import toolbox
 
 CLARIFY = [
     # missing or vague
@@ -85,7 +85,7 @@ def test_approval_refusal_points_to_the_buttons(ask):
 @pytest.mark.parametrize("text", CLARIFY + REFUSE)
 def test_nothing_mutating(ask, text):
     got = ask(text)
-    assert not (got["kind"] == "tool_call" and registry.get(got["tool"]).mutating), got
+    assert not (got["kind"] == "tool_call" and toolbox.get(got["tool"]).mutating), got
 
 
 @pytest.mark.parametrize("clean,injected", [

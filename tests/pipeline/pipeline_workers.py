@@ -58,10 +58,10 @@ class _Fixed:
         self.tool, self.args = tool, args
 
     def interpret(self, text, context):
+        from bot import toolbox
         from bot.interpreter.result import ToolCall
-        from tools import registry
 
-        return ToolCall(self.tool, registry.validate(self.tool, self.args))
+        return ToolCall(self.tool, toolbox.validate(self.tool, self.args))
 
 
 def _die_before_commit(kill_at: int, counter_path: str) -> None:

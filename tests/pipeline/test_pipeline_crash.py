@@ -4,6 +4,7 @@ change (open, approvals, quorum, claim, each execution step, outcome) the reques
 events agree."""
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
@@ -128,7 +129,7 @@ def _agree(store) -> None:
         history = state_history(store, change.id)
         assert history and history[-1] == change.state, (change.id, history, change.state)
         assert ChangeState(history[0]) in NEW_STATES, history
-        for a, b in zip(history, history[1:]):
+        for a, b in itertools.pairwise(history):
             assert ChangeState(b) in TRANSITIONS[ChangeState(a)], (a, b)
         counted = sorted(e.actor for e in events(store, change.id, "approval") if e.result.get("counted"))
         assert counted == sorted(a.actor for a in store.changes.approvals(change.id, include_void=True))

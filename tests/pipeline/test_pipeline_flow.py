@@ -96,7 +96,7 @@ def test_freeze_not_active_needs_only_the_usual_approvals(make_pipeline):
 
 
 def test_fleet_change_under_an_approval_voids_it_and_replans(make_pipeline, own):
-    emb, fleet = own
+    _, fleet = own
     pipe = make_pipeline()
     r = ask(pipe, "set llama-support replicas to 3")
     assert r.kind == "change" and r.change.state == "pending" and r.decision.approvals_required == 2

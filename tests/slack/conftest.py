@@ -1,10 +1,9 @@
 """Fixtures for the Slack tests (helpers live in slack_env.py)."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
-
 from fake_slack import FakeSlack
 from slack_env import SlackEnv, slack_app
 

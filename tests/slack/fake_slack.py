@@ -18,9 +18,10 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 BOT_USER = "U0BOT"
@@ -71,10 +72,10 @@ class FakeSlack:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 fake._handle(self, b"")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 fake._handle(self, self.rfile.read(int(self.headers.get("Content-Length") or 0)))
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
@@ -137,10 +138,7 @@ class FakeSlack:
                 body.update(json.loads(text))
             else:
                 body.update({k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()})
-        if parts.path.startswith("/response/"):
-            method = "response_url"
-        else:
-            method = parts.path.removeprefix("/api/")
+        method = "response_url" if parts.path.startswith("/response/") else parts.path.removeprefix("/api/")
         call = Call(method, body, {k.lower(): v for k, v in h.headers.items()}, parts.path)
         with self._cond:
             self._calls.append(call)

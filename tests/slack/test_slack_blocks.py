@@ -16,7 +16,12 @@ from bot.slack.cards import change_card, parse_button_value
 from bot.slack.home import home_view, reject_modal
 from bot.slack.progress import Progress, ProgressBoard
 from bot.slack.results import (
-    audit_message, changes_message, clusters_message, help_message, placement_message, result_message,
+    audit_message,
+    changes_message,
+    clusters_message,
+    help_message,
+    placement_message,
+    result_message,
 )
 from tools.executor import ProgressEvent
 from tools.plan import ClusterAction, Plan

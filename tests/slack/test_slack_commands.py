@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from slack_env import blocks_text, executions, is_card, wait_until
 
 from bot.slack.commands import CommandError, parse_audit, parse_command, plain_text
-from slack_env import blocks_text, executions, is_card, wait_until
 
 
 # --- parsing (pure) --------------------------------------------------------------------------------
@@ -128,8 +128,9 @@ def test_ack_echo_is_escaped(env):
 
 def test_every_help_example_is_understood(demo, fake, tmp_path):
     """The examples in /fleet help must work: each is a command of ours or parses to a tool call."""
-    from bot.interpreter import Context, Vocabulary, build_interpreter
     from slack_env import make_settings
+
+    from bot.interpreter import Context, Vocabulary, build_interpreter
     from bot.slack import messages as M
 
     _, fleet = demo

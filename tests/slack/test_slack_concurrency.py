@@ -54,7 +54,7 @@ def test_concurrent_clicks_from_many_threads_execute_once(env):
 
 
 def test_click_on_an_older_plan_version_is_refused(env):
-    card, ts = _card(env)
+    _, ts = _card(env)
     old = json.dumps({"id": "1", "v": 0}, separators=(",", ":"))
     env.sender.click("fleet_approve", old, user="U0BOB", message_ts=ts)
     told = env.fake.wait_for("chat.postEphemeral", lambda c: c.body["user"] == "U0BOB")[0]

@@ -7,9 +7,8 @@ import json
 import threading
 
 from slack_bolt import BoltRequest
-
-from slack_env import blocks_text, button_value, wait_until
 from slack_client import SlackSender, direct_message, home_opened, mention
+from slack_env import blocks_text, button_value, wait_until
 
 
 def test_mention_is_answered_in_its_thread(env):

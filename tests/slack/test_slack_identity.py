@@ -2,10 +2,10 @@
 who is only in a Slack user group can approve; someone outside gets an ephemeral explanation."""
 from __future__ import annotations
 
+from slack_env import TOKEN, button_value, slack_app, wait_until
 from slack_sdk import WebClient
 
 from bot.slack.directory import Directory
-from slack_env import TOKEN, button_value, slack_app, wait_until
 
 POLICY = """
 ttl: 4h

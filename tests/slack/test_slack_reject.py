@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import threading
 
-from slack_env import blocks_text, button_value, executions, wait_until
 from slack_client import quote, slack_json
+from slack_env import blocks_text, button_value, executions, wait_until
 
 
 def _card(env):

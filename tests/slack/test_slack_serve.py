@@ -10,10 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-from bot.cli.cmd_serve import check_settings
-from slack_env import SECRET, TOKEN, make_settings
 from fake_socket import FakeSocketMode
 from slack_client import SlackSender, mention
+from slack_env import SECRET, TOKEN, make_settings
+
+from bot.cli.cmd_serve import check_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,11 +63,11 @@ def test_check_settings(fake, tmp_path):
 
 def test_serve_without_signing_secret_exits_with_a_clear_error(tmp_path):
     p = _serve(tmp_path, SLACK_BOT_TOKEN=TOKEN)
-    out, err = p.communicate(timeout=60)
+    _, err = p.communicate(timeout=60)
     assert p.returncode == 2
     assert "SLACK_SIGNING_SECRET is not set" in err and "--socket" in err
     p = _serve(tmp_path, "--socket", SLACK_BOT_TOKEN=TOKEN)
-    out, err = p.communicate(timeout=60)
+    _, err = p.communicate(timeout=60)
     assert p.returncode == 2 and "SLACK_APP_TOKEN is not set" in err
 
 
@@ -74,7 +75,7 @@ def test_serve_with_a_bad_token_says_so(fake, tmp_path):
     fake.fail("auth.test", error="invalid_auth")
     p = _serve(tmp_path, "--host", "127.0.0.1", "--port", "0", SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
                FLEETOPS_SLACK_API_URL=fake.url, FLEETOPS_DEMO_READY_DELAY="0")
-    out, err = p.communicate(timeout=90)
+    _, err = p.communicate(timeout=90)
     assert p.returncode == 1 and "could not start the Slack app" in err and "invalid_auth" in err
 
 

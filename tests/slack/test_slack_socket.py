@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
-from slack_env import slack_app
 from fake_socket import FakeSocketMode
 from slack_client import SlackSender, mention
+from slack_env import slack_app
 
 
 def test_socket_mode_round_trip(fake, tmp_path):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 
+from slack_env import TOKEN, make_settings, wait_until
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.slack.factory import make_client
 from bot.slack.updater import CardUpdater, due_time
 from bot.slack.worker import Worker
-from slack_env import TOKEN, make_settings, wait_until
 
 
 class Cards:
@@ -104,7 +104,7 @@ def test_web_client_retries_rate_limited_calls(fake, tmp_path):
     try:
         plain.chat_update(channel="C1", ts="1.1", text="hi")
         raise AssertionError("expected a rate-limit error without the retry handler")
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         assert "ratelimited" in str(e)
 
 

@@ -40,13 +40,13 @@ def test_plan_json_shape(run, demo):
     code, out, err = run("plan", "deploy", "--model", "phi-4", "--count", "2", "--environment", "prod", "--json")
     assert code == 0 and err == ""
     data = json.loads(out)
-    assert PLAN_KEYS <= set(data)
+    assert set(data) >= PLAN_KEYS
     assert data["tool"] == "deploy" and data["args"] == {"model": "microsoft/phi-4", "count": 2, "environment": "prod"}
     assert len(data["hash"]) == 64 and data["strategy"] == "create"
     assert {a["cluster"] for a in data["actions"]} == set(data["clusters"]) and len(data["clusters"]) == 2
     assert all({"cluster", "action", "detail", "instance_type", "gpu_delta", "cost_delta_per_hour"} <= set(a)
                for a in data["actions"])
-    assert [m["kind"] for m in data["manifests"]][0] == "Namespace" and data["deletes"] == []
+    assert data["manifests"][0]["kind"] == "Namespace" and data["deletes"] == []
     assert isinstance(data["diff"], str) and "create" in data["diff"]
     assert data["gpu_delta"] == sum(a["gpu_delta"] for a in data["actions"]) > 0
     # the same plan computed through the API has the same hash (deterministic over the same fleet)
@@ -114,7 +114,7 @@ def test_bad_arguments_give_one_clear_message(run, argv, code, needle):
 
 
 def test_misspelt_argument_name_lists_the_arguments(run):
-    code, out, err = run("plan", "deploy", "--model", "phi-4", "--cluster", "aks-eastus-prod-1")
+    code, _, err = run("plan", "deploy", "--model", "phi-4", "--cluster", "aks-eastus-prod-1")
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "no argument --cluster" in err and "--clusters" in err and "--replicas" in err
 

@@ -39,7 +39,7 @@ def test_create_on_named_azure_and_aws_clusters_uses_a_resource_override(own):
     plan, out, events = plan_and_run(emb, fleet, "deploy", DeployArgs(model="phi 4", name="mixed-phi", clusters=clusters))
     assert plan.strategy == "create" and plan.deployment == "mixed-phi"
     assert [m["kind"] for m in plan.manifests] == ["Namespace", "Workspace", "ResourceOverride", "ClusterResourcePlacement"]
-    ns, ws, ro, crp = plan.manifests
+    _, ws, ro, crp = plan.manifests
     assert ws["metadata"]["name"] == "mixed-phi-r1" and ws["inference"]["preset"]["name"] == "microsoft/phi-4"
     default = ws["resource"]["instanceType"]
     assert _override_rules(ro) == {c: s for c, s in skus.items() if s != default} != {}

@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 from tests.tools_mutating.mutating_helpers import (
-    Expect, check_rolled_out, execute, kaito_objects, plan_and_run, raw_deployment,
+    Expect,
+    check_rolled_out,
+    execute,
+    kaito_objects,
+    plan_and_run,
+    raw_deployment,
 )
 from tools import runner
 from tools.args import DeployArgs, RollbackArgs
@@ -90,7 +95,7 @@ def test_failed_blue_green_that_moved_clusters_restores_placement_and_override(o
 
 
 def test_plan_applied_after_the_placement_changed_is_stale_and_writes_nothing(own):
-    emb, fleet = own
+    _, fleet = own
     plan = runner.plan("deploy", DeployArgs(name="mistral-eu", replicas=2), fleet)
     crp = fleet.hub.get("ClusterResourcePlacement", "mistral-eu")
     fleet.hub.merge_patch("ClusterResourcePlacement", "mistral-eu", {"metadata": {"labels": {"team": "eu"}}})
@@ -126,7 +131,7 @@ def test_plan_applied_after_another_change_to_the_same_deployment_is_stale(own):
 
 
 def test_create_plan_is_stale_once_someone_else_created_the_name(own):
-    emb, fleet = own
+    _, fleet = own
     mine = runner.plan("deploy", DeployArgs(model="phi-4", name="race", clusters=["aks-eastus-prod-2"]), fleet)
     theirs = runner.plan("deploy", DeployArgs(model="Phi-4-mini-instruct", name="race",
                                               clusters=["aks-eastus-prod-2"]), fleet)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.snapshot_from_yaml import catalog_raw, demo_fleet_raw, nodes_per_replica, snapshot_from_raw
-from tests.tools_mutating.mutating_helpers import (
-    Expect, check_gone, check_rolled_out, plan_and_run, raw_deployment,
-)
+from tests.tools_mutating.mutating_helpers import Expect, check_gone, check_rolled_out, plan_and_run, raw_deployment
 from tools import rollback, runner
 from tools.args import DeployArgs, RollbackArgs, UndeployArgs
 from tools.errors import InvalidRequest, UnknownName

@@ -89,7 +89,7 @@ def _program(rule: str):
             return _programs[rule]
     try:
         prog = _env.program(_env.compile(rule), functions=_FUNCTIONS)
-    except Exception as exc:  # noqa: BLE001 - any parser failure means celpy cannot run it
+    except Exception as exc:
         prog = None
         _skip(rule, f"does not compile in celpy: {exc}")
     with _lock:

@@ -5,11 +5,11 @@ re-renders the same status writes nothing (no resourceVersion bump, no event, no
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def rfc3339(t: datetime | None = None) -> str:
-    return (t or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (t or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_rfc3339(value: str | None) -> datetime | None:
@@ -25,7 +25,7 @@ def make(ctype: str, status: str | bool, reason: str, message: str = "",
          generation: int | None = None, now: str | None = None) -> dict:
     if isinstance(status, bool):
         status = "True" if status else "False"
-    cond = {"type": ctype, "status": status, "reason": reason, "message": message,
+    cond: dict[str, str | int] = {"type": ctype, "status": status, "reason": reason, "message": message,
             "lastTransitionTime": now or rfc3339()}
     if generation is not None:
         cond["observedGeneration"] = int(generation)

@@ -9,7 +9,6 @@ import yaml
 from tools import data_path
 from tools.embedded.store import BUILTIN_TYPES, ResourceType, register_type
 
-
 # libyaml's loader parses the 2 MB of CRDs about 10x faster than the pure-Python one
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tools.embedded.controllers.base import Activity
 from tools.embedded.controllers.faults import Faults
@@ -30,6 +31,9 @@ from tools.embedded.seed import seed
 from tools.embedded.store import BUILTIN_TYPES, ResourceType, Store
 from tools.fleet import conventions as cv
 from tools.messages import embedded as msg
+
+if TYPE_CHECKING:  # the HTTP server is imported only when the fleet serves (_serve)
+    from tools.embedded.server import ApiServer
 
 SEED_TIMEOUT = 300.0
 
@@ -60,7 +64,7 @@ class EmbeddedFleet:
         self.store: Store | None = None
         self.faults = Faults()
         self.activity = Activity()
-        self.server = None
+        self.server: ApiServer | None = None
         self._kubefleet: KubeFleetController | None = None
         self._kaito: KaitoController | None = None
         self._heartbeat: HeartbeatController | None = None
@@ -98,13 +102,13 @@ class EmbeddedFleet:
         return {k: rt for k, rt in types.items() if rt in BUILTIN_TYPES or rt.group == cv.KAITO_GROUP}
 
     # --- lifecycle ------------------------------------------------------------------------------
-    def start(self) -> "EmbeddedFleet":
+    def start(self) -> EmbeddedFleet:
         if self._started:
             return self
         spec = self.load_spec()
         hub = spec.hub.name
-        self.store = Store(admit=_make_admit(hub), terminating_namespaces=True)
-        index = ObjectIndex(self.store)
+        self.store = store = Store(admit=_make_admit(hub), terminating_namespaces=True)
+        index = ObjectIndex(store)
         index.start()
         result = seed(self.store, spec)
         self._kubefleet = KubeFleetController(self.store, self.activity, hub, reader=index)
@@ -128,26 +132,26 @@ class EmbeddedFleet:
             self._kubefleet.status_lag = self.status_lag
             self._heartbeat.start()
             if self.serve:
-                self._serve()
+                self._serve(store)
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _serve(self) -> None:
+    def _serve(self, store: Store) -> None:
         from tools.embedded import kubeconfig
         from tools.embedded.server import ApiServer
 
-        self.server = ApiServer(self.store, self.types_for_cluster, self.host, port=self.port, faults=self.faults,
-                                activity=self.activity)
-        self.server.start()
+        self.server = server = ApiServer(store, self.types_for_cluster, self.host, port=self.port,
+                                         faults=self.faults, activity=self.activity)
+        server.start()
         if self._kubeconfig_arg:
             path = self._kubeconfig_arg
             path.parent.mkdir(parents=True, exist_ok=True)
         else:
             self._tmpdir = tempfile.mkdtemp(prefix="fleetops-embedded-")
             path = Path(self._tmpdir) / "kubeconfig"
-        kubeconfig.write(path, self.server, self.hub, self.members if self.member_contexts else [])
+        kubeconfig.write(path, server, self.hub, self.members if self.member_contexts else [])
         self.kubeconfig_path = path
 
     def stop(self) -> None:
@@ -164,7 +168,7 @@ class EmbeddedFleet:
             self._tmpdir = None
         self._started = False
 
-    def __enter__(self) -> "EmbeddedFleet":
+    def __enter__(self) -> EmbeddedFleet:
         return self.start()
 
     def __exit__(self, *exc) -> None:

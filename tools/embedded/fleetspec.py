@@ -90,7 +90,7 @@ class FleetSpec(_Model):
     def cluster(self, name: str) -> ClusterSpec | None:
         return next((c for c in self.clusters if c.name == name), None)
 
-    def check(self) -> "FleetSpec":
+    def check(self) -> FleetSpec:
         """Cross-field consistency; raises FleetSpecError."""
         cat = default_catalog()
         names = [c.name for c in self.clusters]
@@ -111,9 +111,9 @@ class FleetSpec(_Model):
             seen.add(d.name)
             if not is_dns1123_label(d.name):
                 raise FleetSpecError(msg.SPEC_BAD_NAME.format(what="deployment", name=d.name))
-            for c in [*d.clusters, *d.status]:
-                if c not in names:
-                    raise FleetSpecError(msg.SPEC_UNKNOWN_CLUSTER.format(deployment=d.name, cluster=c))
+            for cname in [*d.clusters, *d.status]:
+                if cname not in names:
+                    raise FleetSpecError(msg.SPEC_UNKNOWN_CLUSTER.format(deployment=d.name, cluster=cname))
             numbers = [r.revision for r in d.revisions]
             if numbers != sorted(set(numbers)):
                 raise FleetSpecError(msg.SPEC_REVISION_ORDER.format(deployment=d.name))

@@ -55,7 +55,7 @@ def gpu_shape(instance_type: str) -> NodeShape:
         raise KeyError(instance_type)
     cpu, mem, product, (major, minor) = _GPU_SHAPES.get(
         instance_type, (8 * sku.gpus, 64 * sku.gpus, f"NVIDIA-{sku.gpu}", (8, 0)))
-    per_gpu_mib = int(round(sku.total_gpu_mem_gib / sku.gpus * 1024))
+    per_gpu_mib = round(sku.total_gpu_mem_gib / sku.gpus * 1024)
     return NodeShape(instance_type, cpu, mem, sku.gpus, product, per_gpu_mib, major, minor)
 
 

@@ -6,8 +6,9 @@ entry without credentials: the kubernetes client wants a user to exist, kubectl 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Union
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -18,11 +19,11 @@ USER = "fleetops-embedded"
 UrlFor = Callable[[str], str]
 
 
-def _url_for(server: Union["ApiServer", UrlFor]) -> UrlFor:
+def _url_for(server: ApiServer | UrlFor) -> UrlFor:
     return server.cluster_url if hasattr(server, "cluster_url") else server
 
 
-def render(server: Union["ApiServer", UrlFor], hub: str, members: list[str]) -> dict:
+def render(server: ApiServer | UrlFor, hub: str, members: list[str]) -> dict:
     """The kubeconfig as a dict; ``server`` is an ApiServer or a ``cluster -> URL`` function."""
     url_for = _url_for(server)
     names = [hub] + [m for m in members if m != hub]
@@ -37,7 +38,7 @@ def render(server: Union["ApiServer", UrlFor], hub: str, members: list[str]) -> 
     }
 
 
-def write(path: str | Path, server: Union["ApiServer", UrlFor], hub: str, members: list[str]) -> Path:
+def write(path: str | Path, server: ApiServer | UrlFor, hub: str, members: list[str]) -> Path:
     """Write the kubeconfig (mode 0600, as kubectl writes them) and return its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

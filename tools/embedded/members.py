@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tools.embedded.conditions import make, rfc3339
 from tools.embedded.fleetspec import ClusterSpec
@@ -88,7 +88,7 @@ def _cost_properties(c: ClusterSpec, now: str) -> dict[str, dict]:
 def member_cluster_status(c: ClusterSpec, *, now: datetime | None = None,
                           heartbeat: datetime | None = None, generation: int = 1) -> dict:
     """Status as KubeFleet writes it for a joined member whose agent last reported at ``heartbeat``."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     ts = rfc3339(now)
     hb = heartbeat or now
     joined_at = rfc3339(min(hb, now) - timedelta(days=30))

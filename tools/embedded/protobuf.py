@@ -9,7 +9,8 @@ JSON, which clients accept. Anything else is a 415 telling the client to send JS
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from tools.embedded.errors import BadRequest, UnsupportedMediaType
@@ -18,7 +19,11 @@ from tools.messages import embedded_api as msg
 CONTENT_TYPE = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"
 
-_TIME = {1: ("seconds", "int"), 2: ("nanos", "int")}
+# field number -> (JSON name, kind): "str", "int", "bool", "bytes", "raw", "time", ("msg", Schema),
+# ("map", kind), ("list", kind)
+Schema = dict[int, tuple[str, Any]]
+
+_TIME: Schema = {1: ("seconds", "int"), 2: ("nanos", "int")}
 _OWNER_REF = {1: ("kind", "str"), 3: ("name", "str"), 4: ("uid", "str"), 5: ("apiVersion", "str"),
               6: ("controller", "bool"), 7: ("blockOwnerDeletion", "bool")}
 _OBJECT_META = {1: ("name", "str"), 2: ("generateName", "str"), 3: ("namespace", "str"), 4: ("selfLink", "str"),
@@ -28,7 +33,7 @@ _OBJECT_META = {1: ("name", "str"), 2: ("generateName", "str"), 3: ("namespace",
                 12: ("annotations", ("map", "str")), 13: ("ownerReferences", ("list", ("msg", _OWNER_REF))),
                 14: ("finalizers", ("list", "str"))}
 _META = ("metadata", ("msg", _OBJECT_META))
-KINDS = {
+KINDS: dict[str, Schema] = {
     "Namespace": {1: _META, 2: ("spec", ("msg", {1: ("finalizers", ("list", "str"))})),
                   3: ("status", ("msg", {1: ("phase", "str")}))},
     "ConfigMap": {1: _META, 2: ("data", ("map", "str")), 3: ("binaryData", ("map", "bytes")),
@@ -52,11 +57,13 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
-def _fields(buf: bytes):
+def _fields(buf: bytes) -> Iterator[tuple[int, int | bytes]]:
+    """(field number, value): an int for a varint, the bytes of any other wire type."""
     pos = 0
     while pos < len(buf):
         tag, pos = _varint(buf, pos)
         number, wire = tag >> 3, tag & 7
+        value: int | bytes
         if wire == 0:
             value, pos = _varint(buf, pos)
         elif wire == 2:
@@ -86,20 +93,22 @@ def _scalar(kind: Any, value: Any) -> Any:
         t = _message(value, _TIME)
         if not t.get("seconds"):
             return ""  # the zero Time: unset
-        return datetime.fromtimestamp(t["seconds"], timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return datetime.fromtimestamp(t["seconds"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(kind, tuple) and kind[0] == "msg":
         return _message(value, kind[1])
     raise ValueError(f"unknown field kind {kind!r}")
 
 
-def _message(buf: bytes, schema: dict) -> dict:
+def _message(buf: bytes, schema: Schema) -> dict:
     out: dict = {}
     for number, value in _fields(buf):
         if number not in schema:
             continue
         name, kind = schema[number]
         if isinstance(kind, tuple) and kind[0] == "map":
-            entry = {n: v for n, v in _fields(value)}
+            if not isinstance(value, bytes):
+                raise ValueError(f"field {number} ({name}): a map entry must be length-delimited")
+            entry = dict(_fields(value))
             out.setdefault(name, {})[_scalar("str", entry.get(1, b""))] = _scalar(kind[1], entry.get(2, b""))
         elif isinstance(kind, tuple) and kind[0] == "list":
             out.setdefault(name, []).append(_scalar(kind[1], value))

@@ -12,15 +12,17 @@ silently. Warnings for ``fieldValidation=Warn`` are collected on ``opts.warnings
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from tools.embedded import cel, objectmeta, webhooks
 from tools.embedded.errors import BadRequest, Cause, invalid
-from tools.embedded.validation import BLOCKING, cause as _cause, validate
 from tools.embedded.store import AdmitHook, ResourceType
+from tools.embedded.validation import BLOCKING, validate
+from tools.embedded.validation import cause as _cause
 from tools.messages import embedded_api as msg
 
 # --- request options ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ per member (placing it would copy the token into every snapshot, FLEET_API §10.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tools.embedded import manifests as mf
 from tools.embedded import members as mb
@@ -104,7 +104,7 @@ def seed_deployment(store: Store, hub: str, dep: DeploymentSpec, now: datetime) 
 
 def seed(store: Store, spec: FleetSpec, now: datetime | None = None) -> SeedResult:
     """Everything but the controllers' work; run the controllers afterwards to place deployments."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     add_clusters(store, spec)
     hub = spec.hub.name
     _namespaces(store, hub, ["default", "kube-system", "fleet-system", cv.REVISIONS_NAMESPACE]

@@ -15,8 +15,8 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tools.embedded import discovery, verbs
@@ -71,7 +71,7 @@ class ApiServer:
     def cluster_url(self, cluster: str) -> str:
         return f"{self.url}/clusters/{cluster}"
 
-    def start(self) -> "ApiServer":
+    def start(self) -> ApiServer:
         if self._thread is None:
             self.broadcaster = Broadcaster(self.store)
             self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
@@ -95,7 +95,7 @@ class ApiServer:
                 except OSError:
                     pass
 
-    def __enter__(self) -> "ApiServer":
+    def __enter__(self) -> ApiServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -124,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - quiet by design
+    def log_message(self, format: str, *args) -> None:
         return
 
     @property
@@ -161,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, code: int, body: dict | str, warnings: list[str] = (), close: bool = False) -> None:
+    def _send(self, code: int, body: dict | str, warnings: Sequence[str] = (), close: bool = False) -> None:
         data = (json.dumps(body) if isinstance(body, dict) else body).encode()
         try:
             self.send_response(code)
@@ -196,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(result[0], result[1], opts.warnings)
         except ApiError as exc:
             self._send(exc.code, exc.status())
-        except Exception as exc:  # noqa: BLE001 - a 500 Status, never a dropped connection
+        except Exception as exc:
             log.debug("embedded API server error on %s %s", method, self.path, exc_info=True)
             err = ApiError(msg.INTERNAL.format(error=exc))
             self._send(500, err.status())
@@ -225,7 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(land_after)
             with admission_options(fv):
                 self._route(method, path, params, body)
-        except Exception:  # noqa: BLE001 - the client already has its answer
+        except Exception:
             log.debug("late write %s %s failed", method, path, exc_info=True)
         finally:
             if activity:

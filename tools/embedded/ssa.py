@@ -260,10 +260,10 @@ def _drop_nulls(v: Any) -> Any:
 
 def _merge(live: Any, applied: Any, schema: dict | None) -> Any:
     if isinstance(applied, dict) and isinstance(live, dict) and (schema or {}).get("x-kubernetes-map-type") != "atomic":
-        out = dict(live)
+        merged = dict(live)
         for k, v in applied.items():
-            out[k] = _merge(live.get(k, _MISSING), v, child(schema, k))
-        return out
+            merged[k] = _merge(live.get(k, _MISSING), v, child(schema, k))
+        return merged
     keys = map_keys(schema)
     if keys and isinstance(applied, list) and isinstance(live, list):
         out = list(live)

@@ -14,9 +14,9 @@ import copy
 import itertools
 import threading
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Iterable
+from datetime import UTC, datetime
 
 from tools.embedded.autoscaling import HPA_V2_SCHEMA
 from tools.embedded.errors import AlreadyExists, BadRequest, Cause, Conflict, Forbidden, NotFound, not_found
@@ -67,7 +67,7 @@ AdmitHook = Callable[[str, ResourceType, dict, "dict | None", "str | None"], dic
 
 
 def now_rfc3339() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _spec_part(obj: dict) -> dict:

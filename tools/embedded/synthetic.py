@@ -92,7 +92,7 @@ def _revisions(model: str, sku: str, replicas: int, rng: random.Random, models: 
     for r in range(1, extra + 1):
         kind = rng.choice(["model", "replicas"])
         old_model = rng.choice(models) if kind == "model" else model
-        if default_catalog().get(old_model).nodes_on(sku) is None:
+        if default_catalog().resolve(old_model).nodes_on(sku) is None:
             old_model = model
         history.append({"revision": r, "model": old_model, "instanceType": sku,
                         "replicas": max(1, replicas - 1) if kind == "replicas" else replicas})
@@ -116,22 +116,24 @@ def synthetic_fleet(n: int, seed: int = 0) -> dict:
             model = rng.choice(models)
             env = rng.choices([e for e, _ in ENVIRONMENTS], [w for _, w in ENVIRONMENTS])[0]
             replicas = rng.choices([1, 2, 3], [0.8, 0.15, 0.05])[0]
-            fits = {}
+            fits: dict[str, list[str]] = {}  # instance type -> clusters with room for the replicas
+            nodes: dict[str, int] = {}  # instance type -> nodes one replica needs there
             for cname, pools in free.items():
                 if by_name[cname]["environment"] != env:
                     continue
                 for sku, left in pools.items():
-                    per = cat.get(model).nodes_on(sku)
+                    per = cat.resolve(model).nodes_on(sku)
                     if per and per * replicas <= left:
                         fits.setdefault(sku, []).append(cname)
+                        nodes[sku] = per
             if not fits:
                 continue
             # the cheapest instance type that fits, sometimes the runner-up
-            ranked = sorted(fits, key=lambda s: (BASE_PRICE[s] * cat.get(model).nodes_on(s), s))
+            ranked = sorted(fits, key=lambda s: (BASE_PRICE[s] * nodes[s], s))
             sku = ranked[1] if len(ranked) > 1 and rng.random() < 0.3 else ranked[0]
             chosen = sorted(rng.sample(fits[sku], k=min(len(fits[sku]), rng.choice([1, 1, 2, 2, 3]))))
             for cname in chosen:
-                free[cname][sku] -= cat.get(model).nodes_on(sku) * replicas
+                free[cname][sku] -= nodes[sku] * replicas
             name = f"{rng.choice(TEAMS)}-{_slug(model)}-{i}"
             if name in names:
                 continue
@@ -145,7 +147,7 @@ def synthetic_fleet(n: int, seed: int = 0) -> dict:
                                                "message": rng.choice(FAIL_MESSAGES)}}
                 else:
                     dep["status"] = {cluster: {"state": "Progressing", "reason": "ResourceNotReady",
-                                               "message": f"waiting for 1 of {cat.get(model).nodes_on(sku) * replicas}"
+                                               "message": f"waiting for 1 of {nodes[sku] * replicas}"
                                                           f" GPU nodes ({sku}) to become ready"}}
             deployments.append(dep)
             break

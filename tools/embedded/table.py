@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tools.embedded.store import ResourceType
@@ -21,7 +21,7 @@ _TOKEN = re.compile(r"""\.((?:\\\.|[A-Za-z0-9_\-/])+)|\[(\*|\d+)\]|\[\?\(@\.([A-
 
 
 def wants_table(accept: str | None) -> bool:
-    return bool(accept) and "as=Table" in accept
+    return accept is not None and "as=Table" in accept
 
 
 def human_age(ts: str | None, now: datetime | None = None) -> str:
@@ -32,7 +32,7 @@ def human_age(ts: str | None, now: datetime | None = None) -> str:
         then = datetime.fromisoformat(ts.replace("Z", "+00:00"))
     except ValueError:
         return "<invalid>"
-    secs = int(((now or datetime.now(timezone.utc)) - then).total_seconds())
+    secs = int(((now or datetime.now(UTC)) - then).total_seconds())
     if secs < -1:
         return "<invalid>"
     secs = max(secs, 0)

@@ -10,12 +10,22 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from tools.embedded import patch as patches
 from tools.embedded import protobuf, ssa, table
+from tools.embedded.errors import (
+    AlreadyExists,
+    ApiError,
+    BadRequest,
+    Cause,
+    Conflict,
+    NotFound,
+    UnsupportedMediaType,
+    invalid,
+)
 from tools.embedded.objectmeta import fold_string_data
 from tools.embedded.schema import prune
-from tools.embedded.errors import AlreadyExists, ApiError, BadRequest, Cause, Conflict, NotFound, UnsupportedMediaType, invalid
 from tools.embedded.store import NAMESPACE, ResourceType, Store, _spec_part, now_rfc3339
 from tools.messages import embedded_api as msg
 
@@ -36,6 +46,13 @@ class Call:
     accept: str = ""
     user_agent: str = ""
     body: bytes = b""
+
+    @property
+    def item(self) -> str:
+        """The object's name: the router calls the verbs on one object only for a path that names one."""
+        if self.name is None:
+            raise NotFound(msg.NOT_FOUND_PATH)
+        return self.name
 
     @property
     def api_version(self) -> str:
@@ -70,7 +87,7 @@ class Call:
 
 
 def get(call: Call) -> tuple[int, dict]:
-    obj = call.serve(call.store.get(call.cluster, call.rt, call.namespace, call.name))
+    obj = call.serve(call.store.get(call.cluster, call.rt, call.namespace, call.item))
     if table.wants_table(call.accept):
         return 200, table.table(call.rt, call.version, [obj], obj["metadata"].get("resourceVersion", ""),
                                 include_object=call.params.get("includeObject", "Metadata"))
@@ -113,7 +130,7 @@ def _gr(rt: ResourceType) -> str:
 def _check_identity(call: Call, obj: dict) -> None:
     """apiVersion/kind of the body must be the URL's; the name too, when both are given."""
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
-    if api_version and api_version != call.api_version or kind and kind != call.rt.kind:
+    if (api_version and api_version != call.api_version) or (kind and kind != call.rt.kind):
         raise BadRequest(msg.KIND_MISMATCH.format(body=f"{api_version}, Kind={kind}",
                                                   url=f"{call.api_version}, Kind={call.rt.kind}"))
     meta = obj.setdefault("metadata", {})
@@ -133,7 +150,7 @@ def _dry_create(call: Call, obj: dict) -> dict:
         meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
     if rt.namespaced:
         meta["namespace"] = call.namespace
-        store.get(call.cluster, NAMESPACE, None, call.namespace)
+        store.get(call.cluster, NAMESPACE, None, call.namespace or "")
     try:
         store.get(call.cluster, rt, call.namespace, meta.get("name", ""))
         raise AlreadyExists(msg.ALREADY_EXISTS.format(resource=_gr(rt), name=meta["name"]),
@@ -174,7 +191,7 @@ def _dry_replace(call: Call, old: dict, new: dict) -> dict:
 def _write(call: Call, old: dict, new: dict, *, check_rv: bool = True) -> dict:
     if call.dry_run:
         return _dry_replace(call, old, new)
-    return call.store.replace(call.cluster, call.rt, call.namespace, call.name, new,
+    return call.store.replace(call.cluster, call.rt, call.namespace, call.item, new,
                               subresource=call.subresource, check_rv=check_rv)
 
 
@@ -202,7 +219,7 @@ def create(call: Call) -> tuple[int, dict]:
 def update(call: Call) -> tuple[int, dict]:
     obj = _body(call)
     _check_identity(call, obj)
-    old = call.serve(call.store.get(call.cluster, call.rt, call.namespace, call.name))
+    old = call.serve(call.store.get(call.cluster, call.rt, call.namespace, call.item))
     base = obj["metadata"].get("managedFields")
     base = base if isinstance(base, list) else old["metadata"].get("managedFields") or []
     obj["metadata"]["managedFields"] = ssa.record_update(
@@ -219,7 +236,7 @@ def patch(call: Call) -> tuple[int, dict]:
         raise invalid("PatchOptions", "", "meta.k8s.io",
                       [Cause("force", msg.FORBIDDEN.format(detail=msg.FORCE_NON_APPLY), "FieldValueForbidden")])
     for attempt in range(_RETRIES):
-        old = call.serve(call.store.get(call.cluster, call.rt, call.namespace, call.name))
+        old = call.serve(call.store.get(call.cluster, call.rt, call.namespace, call.item))
         new = fold_string_data(call.rt, patches.apply_patch(ctype, old, call.body, builtin=call.rt.group == ""))
         meta = new.setdefault("metadata", {})
         meta.update(name=old["metadata"]["name"])
@@ -254,20 +271,23 @@ def apply(call: Call) -> tuple[int, dict]:
     if call.rt.namespaced:
         applied["metadata"]["namespace"] = call.namespace
     force = call.params.get("force", "").lower() == "true"
-    kw = dict(manager=call.manager, api_version=call.api_version, schema=call.schema, scope=call.scope,
-              force=force)
+
+    def merged(live: dict | None) -> dict:
+        return ssa.apply(live, applied, manager=call.manager, api_version=call.api_version, schema=call.schema,
+                         scope=call.scope, force=force, now=now_rfc3339())
+
     for attempt in range(_RETRIES):
         try:
-            live = call.serve(call.store.get(call.cluster, call.rt, call.namespace, call.name))
+            live = call.serve(call.store.get(call.cluster, call.rt, call.namespace, call.item))
         except NotFound:
             if call.subresource:
                 raise
-            new = ssa.apply(None, applied, now=now_rfc3339(), **kw)
+            new = merged(None)
             try:
                 return 201, call.serve(_create(call, new))
             except AlreadyExists:
                 continue
-        new = ssa.apply(live, applied, now=now_rfc3339(), **kw)
+        new = merged(live)
         new["metadata"]["resourceVersion"] = live["metadata"].get("resourceVersion")
         try:
             return 200, call.serve(_write(call, live, new))
@@ -292,10 +312,10 @@ def _undeclared_fields(call: Call, applied: dict) -> None:
 
 
 def delete(call: Call) -> tuple[int, dict]:
-    opts = {}
+    opts: Any = {}  # DeleteOptions as sent: JSON, checked below
     if call.body.strip():
         opts = patches.parse_json(call.body) or {}
-    old = call.store.get(call.cluster, call.rt, call.namespace, call.name)
+    old = call.store.get(call.cluster, call.rt, call.namespace, call.item)
     pre = (opts.get("preconditions") or {}) if isinstance(opts, dict) else {}
     for k in ("uid", "resourceVersion"):
         if pre.get(k) and pre[k] != old["metadata"].get(k):
@@ -303,7 +323,7 @@ def delete(call: Call) -> tuple[int, dict]:
                                                           have=old["metadata"].get(k)),
                            kind=call.rt.plural, name=call.name or "", group=call.rt.group)
     dry = call.dry_run or (isinstance(opts, dict) and "All" in (opts.get("dryRun") or []))
-    gone = old if dry else call.store.delete(call.cluster, call.rt, call.namespace, call.name)
+    gone = old if dry else call.store.delete(call.cluster, call.rt, call.namespace, call.item)
     if call.rt.group == "" and call.rt.plural != "namespaces":
         return 200, success(call.rt, gone)
     return 200, call.serve(gone)
@@ -322,7 +342,7 @@ def delete_collection(call: Call) -> tuple[int, dict]:
 
 
 def success(rt: ResourceType, obj: dict | None) -> dict:
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": msg.DELETED_STATUS_OK}
+    body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": msg.DELETED_STATUS_OK}
     if obj is not None:
         body["details"] = {"name": obj["metadata"]["name"], "kind": rt.plural, "uid": obj["metadata"].get("uid")}
         if rt.group:
@@ -344,7 +364,7 @@ def _scale_of(obj: dict) -> dict:
 
 def scale(call: Call, method: str) -> tuple[int, dict]:
     """``/scale`` maps to ``.spec.replicas`` / ``.status.replicas`` / ``.status.selector``."""
-    obj = call.serve(call.store.get(call.cluster, call.rt, call.namespace, call.name))
+    obj = call.serve(call.store.get(call.cluster, call.rt, call.namespace, call.item))
     if method == "GET":
         return 200, _scale_of(obj)
     current = _scale_of(obj)

@@ -18,7 +18,9 @@ import queue
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from io import BufferedIOBase
+from typing import TYPE_CHECKING
 
 from tools.embedded import table
 from tools.embedded.errors import ApiError, BadRequest
@@ -107,7 +109,7 @@ class WatchStream:
     Parameters are checked in the constructor, so a bad request still gets a Status body.
     """
 
-    def __init__(self, call: "Call", broadcaster: Broadcaster | None, stopping: threading.Event):
+    def __init__(self, call: Call, broadcaster: Broadcaster | None, stopping: threading.Event):
         self.call, self.broadcaster, self.stopping = call, broadcaster, stopping
         self._labels = parse_label_selector(call.params.get("labelSelector"))
         self._fields = parse_field_selector(call.params.get("fieldSelector"))
@@ -119,7 +121,7 @@ class WatchStream:
             raise BadRequest(str(exc)) from exc
         self._as_table = table.wants_table(call.accept)
         self._first_table = True
-        self._wfile = None
+        self._wfile: BufferedIOBase | None = None  # the connection, set by run()
 
     def matches(self, obj: dict) -> bool:
         meta = obj.get("metadata") or {}
@@ -137,6 +139,7 @@ class WatchStream:
 
     def _chunk(self, kind: str, obj: dict) -> None:
         data = self._encode(kind, obj)
+        assert self._wfile is not None, "run() sets the connection before anything is written"
         self._wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self._wfile.flush()
 
@@ -148,9 +151,11 @@ class WatchStream:
         if kind:
             self._chunk(kind, c.serve(ev.obj))
 
-    def run(self, handler: "BaseHTTPRequestHandler") -> None:
+    def run(self, handler: BaseHTTPRequestHandler) -> None:
         """Write the whole stream on ``handler``'s connection; returns when it ends."""
-        q, replay, expired = None, [], None
+        q: queue.Queue | None = None
+        replay: list[tuple[int, Event]] = []
+        expired: Expired | None = None
         if self.broadcaster:
             try:
                 q, replay = self.broadcaster.open(self.since)
@@ -171,7 +176,7 @@ class WatchStream:
             handler.wfile.flush()
         except OSError:  # the client went away
             handler.close_connection = True
-        except Exception:  # noqa: BLE001 - headers are sent: end the stream, no Status possible
+        except Exception:
             log.debug("watch stream failed", exc_info=True)
             handler.close_connection = True
         finally:

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tools.catalog import Catalog
 from tools.fleet import conventions as cv
 from tools.fleet import rollout
-from tools.fleet.models import (
-    Cluster,
-    ClusterDeploymentState,
-    Cordon,
-    Deployment,
-    GpuPool,
-    Revision,
-    Taint,
-)
+from tools.fleet.models import Cluster, ClusterDeploymentState, Cordon, Deployment, GpuPool, Revision, Taint
 from tools.messages import fleet as text
 
 
@@ -165,7 +157,7 @@ def used_nodes(placed: list[tuple[str, dict]], catalog: Catalog,
 
 def cluster_from(mc: dict, catalog: Catalog, used: dict[tuple[str, str], int], deployments: list[str],
                  now: datetime | None = None, nodes: list[dict] | None = None) -> Cluster:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     meta, spec, status = mc.get("metadata") or {}, mc.get("spec") or {}, mc.get("status") or {}
     labels = meta.get("labels") or {}
     name = meta["name"]
@@ -266,7 +258,7 @@ def state_from_placement(crp: dict | None, cluster: str) -> ClusterDeploymentSta
 
 def revisions_from_configmap(cm: dict | None) -> list[Revision]:
     out = []
-    for key, raw in ((cm or {}).get("data") or {}).items():
+    for raw in ((cm or {}).get("data") or {}).values():
         try:
             out.append(Revision.model_validate(json.loads(raw)))
         except ValueError:

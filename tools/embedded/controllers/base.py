@@ -13,14 +13,17 @@ import itertools
 import logging
 import threading
 import time
-from typing import Hashable
 
+from tools.embedded.controllers.index import ObjectIndex
 from tools.embedded.errors import Conflict
 from tools.embedded.store import Event, Store
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+
+# A work item: what to reconcile, e.g. ("crp", name) or ("ws", cluster, namespace, name).
+Key = tuple[str, ...]
 
 
 class Activity:
@@ -54,20 +57,20 @@ class Controller:
 
     name = "controller"
 
-    def __init__(self, store: Store, activity: Activity, reader=None):
+    def __init__(self, store: Store, activity: Activity, reader: ObjectIndex | Store | None = None):
         self.store = store
-        self.reader = reader or store  # reads (``get``/``list``): an ObjectIndex, or the store itself
+        self.reader: ObjectIndex | Store = reader or store  # reads (``get``/``list``): an ObjectIndex, or the store itself
         self.activity = activity
         self._cond = activity.cond
-        self._queue: dict[Hashable, None] = {}
-        self._timers: list[tuple[float, int, Hashable]] = []
+        self._queue: dict[Key, None] = {}
+        self._timers: list[tuple[float, int, Key]] = []
         self._seq = itertools.count()
-        self._attempts: dict[Hashable, int] = {}
+        self._attempts: dict[Key, int] = {}
         self._thread: threading.Thread | None = None
         self._stopping = False
 
     # --- queue --------------------------------------------------------------------------------
-    def enqueue(self, key: Hashable) -> None:
+    def enqueue(self, key: Key) -> None:
         with self._cond:
             if self._stopping or key in self._queue:
                 return
@@ -75,7 +78,7 @@ class Controller:
             self.activity.pending += 1
             self._cond.notify_all()
 
-    def enqueue_after(self, delay: float, key: Hashable) -> None:
+    def enqueue_after(self, delay: float, key: Key) -> None:
         if delay <= 0:
             self.enqueue(key)
             return
@@ -114,7 +117,7 @@ class Controller:
         except Exception:  # a subscriber must never break the writer
             log.exception("%s: event handler failed", self.name)
 
-    def _next(self) -> Hashable | None:
+    def _next(self) -> Key | None:
         with self._cond:
             while not self._stopping:
                 now = time.monotonic()
@@ -148,7 +151,7 @@ class Controller:
             finally:
                 self.activity.done()
 
-    def _retry(self, key: Hashable, delay: float) -> None:
+    def _retry(self, key: Key, delay: float) -> None:
         n = self._attempts.get(key, 0) + 1
         if n >= MAX_ATTEMPTS:
             log.error("%s: giving up on %r after %d attempts", self.name, key, n)
@@ -161,5 +164,5 @@ class Controller:
     def on_event(self, ev: Event) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def reconcile(self, key: Hashable) -> None:  # pragma: no cover - abstract
+    def reconcile(self, key: Key) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -43,7 +43,7 @@ class _WriteTimeout:
 
 
 class Faults:
-    def __init__(self, heartbeat: "HeartbeatController | None" = None):
+    def __init__(self, heartbeat: HeartbeatController | None = None):
         self._lock = threading.Lock()
         self._rules: list[_Rule] = []
         self._timeouts: list[_WriteTimeout] = []
@@ -110,7 +110,7 @@ class Faults:
         for cluster in stopped:
             self._hb().resume(cluster)
 
-    def _hb(self) -> "HeartbeatController":
+    def _hb(self) -> HeartbeatController:
         if self.heartbeat is None:
             raise RuntimeError("heartbeat faults need a running embedded fleet")
         return self.heartbeat

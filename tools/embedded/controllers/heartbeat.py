@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from tools.embedded.conditions import rfc3339
 from tools.embedded.crds import by_kind
@@ -65,7 +65,7 @@ class HeartbeatController:
     def stop(self, cluster: str, age_minutes: float) -> None:
         with self._lock:
             self._silent.add(cluster)
-        self.beat(cluster, datetime.now(timezone.utc) - timedelta(minutes=age_minutes))
+        self.beat(cluster, datetime.now(UTC) - timedelta(minutes=age_minutes))
 
     def resume(self, cluster: str) -> None:
         with self._lock:
@@ -77,7 +77,7 @@ class HeartbeatController:
         if minutes * 60 > cv.HEARTBEAT_MAX_AGE_SECONDS:
             self.stop(cluster, minutes)
         else:
-            self.beat(cluster, datetime.now(timezone.utc) - timedelta(minutes=minutes))
+            self.beat(cluster, datetime.now(UTC) - timedelta(minutes=minutes))
 
     def beat(self, cluster: str, at: datetime | None = None) -> None:
         """Write MemberAgent ``lastReceivedHeartbeat`` (default: now) on the member's MemberCluster."""

@@ -48,7 +48,7 @@ class ObjectIndex:
         if ev.type == "DELETED":
             with self._lock:
                 by_ns = self._objs.get((ev.cluster, ev.rtype.group, ev.rtype.plural), {})
-                by_ns.get(ns, {}).pop(meta.get("name"), None)
+                by_ns.get(ns, {}).pop(meta.get("name", ""), None)
         else:
             self._put(ev.cluster, ev.rtype.group, ev.rtype.plural, ns, meta.get("name", ""), ev.obj)
 

@@ -10,13 +10,12 @@ creates/deletes them as ``spec.replicas`` changes. Deleting a Workspace frees it
 """
 from __future__ import annotations
 
-from typing import Hashable
-
 from tools.catalog import default_catalog
 from tools.embedded.conditions import merge, rfc3339
 from tools.embedded.controllers import kaito_status as ks
-from tools.embedded.controllers.base import Activity, Controller
+from tools.embedded.controllers.base import Activity, Controller, Key
 from tools.embedded.controllers.faults import Faults
+from tools.embedded.controllers.index import ObjectIndex
 from tools.embedded.crds import by_kind
 from tools.embedded.errors import AlreadyExists, NotFound
 from tools.embedded.fleetspec import StatusSpec
@@ -74,7 +73,7 @@ class KaitoController(Controller):
             if ev.type != "MODIFIED" or gen_changed:
                 self.enqueue(("is", ev.cluster, ns, name))
 
-    def reconcile(self, key: Hashable) -> None:
+    def reconcile(self, key: Key) -> None:
         kind, cluster = key[0], key[1]
         if kind == "ws":
             self._workspace(cluster, key[2], key[3])
@@ -95,7 +94,7 @@ class KaitoController(Controller):
     def _free(self, cluster: str, sku: str, want: int) -> tuple[list[dict], int]:
         """Up to ``want`` free nodes of ``sku`` (by name) and how many are free in all."""
         sel = f"{cv.INSTANCE_TYPE_LABEL}={sku},!{cv.KAITO_WORKSPACE_LABEL}"
-        if not hasattr(self.reader, "names"):
+        if not isinstance(self.reader, ObjectIndex):
             nodes = self.reader.list(cluster, NODE, label_selector=sel)[0]
             return nodes[:want], len(nodes)
         names = [name for _, name in self.reader.names(cluster, NODE, label_selector=sel)]

@@ -94,7 +94,6 @@ def _child_index(ws: dict) -> int:
 
 def inferenceset_status(iset: dict, children: list[dict], now: str) -> dict:
     spec = iset.get("spec") or {}
-    name = iset["metadata"]["name"]
     gen = int(iset["metadata"].get("generation", 1))
     replicas = int(spec.get("replicas", 1))
     live = sorted((c for c in children if _child_index(c) < replicas), key=_child_index)

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timezone
-from typing import Hashable
+from datetime import UTC, datetime
 
 from tools.embedded.conditions import find, parse_rfc3339, rfc3339
 from tools.embedded.controllers import overrides as ov
 from tools.embedded.controllers import placement_status as pst
 from tools.embedded.controllers import snapshots as snap
-from tools.embedded.controllers.base import Activity, Controller
+from tools.embedded.controllers.base import Activity, Controller, Key
 from tools.embedded.controllers.matching import affinity_matches, untolerated_taints
 from tools.embedded.crds import by_kind, load_types
 from tools.embedded.errors import ApiError, NotFound
@@ -100,16 +99,15 @@ class KubeFleetController(Controller):
                 self.enqueue(("ns", meta["name"]))
         elif rt == self.cro_rt:
             self.enqueue(("resync",))
-        elif rt.namespaced and (rt.group not in snap.FLEET_GROUPS or rt == self.ro_rt):
-            if _spec_changed(ev):
-                self.enqueue(("ns", meta.get("namespace", "")))
+        elif rt.namespaced and (rt.group not in snap.FLEET_GROUPS or rt == self.ro_rt) and _spec_changed(ev):
+            self.enqueue(("ns", meta.get("namespace", "")))
 
     def check_members(self) -> None:
         """Re-evaluate heartbeats (time passes without events); called by the heartbeat ticker."""
         self.enqueue(("members",))
 
     # --- reconcile ----------------------------------------------------------------------------
-    def reconcile(self, key: Hashable) -> None:
+    def reconcile(self, key: Key) -> None:
         kind = key[0]
         if kind == "resync":
             for crp in self.reader.list(self.hub, self.crp_rt)[0]:
@@ -136,15 +134,15 @@ class KubeFleetController(Controller):
 
     # --- heartbeats ---------------------------------------------------------------------------
     def _ages(self) -> dict[str, float | None]:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         out: dict[str, float | None] = {}
         for mc in list(self._mcs.values()):
             agent = next((a for a in (mc.get("status") or {}).get("agentStatus") or []
                           if a.get("type") == "MemberAgent"), None)
             hb = parse_rfc3339((agent or {}).get("lastReceivedHeartbeat"))
             joined = find((agent or {}).get("conditions"), "Joined")
-            ok = joined is not None and joined.get("status") == "True" and hb is not None
-            out[mc["metadata"]["name"]] = (now - hb).total_seconds() if ok else None
+            joined_ok = joined is not None and joined.get("status") == "True"
+            out[mc["metadata"]["name"]] = (now - hb).total_seconds() if joined_ok and hb is not None else None
         return out
 
     @staticmethod
@@ -327,9 +325,9 @@ class KubeFleetController(Controller):
         self.store.replace(cluster, rt, ns, meta["name"], new)
 
     def _prune(self, cluster: str, crp: str, wanted: set[tuple], namespaces: set[str]) -> None:
-        for ns in self.reader.list(cluster, NAMESPACE)[0]:
-            name = ns["metadata"]["name"]
-            if _owner(ns) == crp and ("", "namespaces", "", name) not in wanted:
+        for ns_obj in self.reader.list(cluster, NAMESPACE)[0]:
+            name = ns_obj["metadata"]["name"]
+            if _owner(ns_obj) == crp and ("", "namespaces", "", name) not in wanted:
                 self._delete(cluster, NAMESPACE, None, name)
         for ns in namespaces:
             for rt in snap.selectable_types():

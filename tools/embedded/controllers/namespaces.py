@@ -9,10 +9,8 @@ while; writes into the namespace meanwhile are refused 403 by the store.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Hashable
-from typing import cast
 
-from tools.embedded.controllers.base import Activity, Controller
+from tools.embedded.controllers.base import Activity, Controller, Key
 from tools.embedded.errors import NotFound
 from tools.embedded.store import NAMESPACE, Event, Store, terminating
 
@@ -34,8 +32,8 @@ class NamespaceController(Controller):
         elif ev.type == "DELETED" and meta.get("namespace"):
             self.enqueue((ev.cluster, meta["namespace"]))  # maybe the last thing holding a namespace
 
-    def reconcile(self, key: Hashable) -> None:
-        cluster, name = cast(tuple[str, str], key)
+    def reconcile(self, key: Key) -> None:
+        cluster, name = key
         try:
             ns = self.store.get(cluster, NAMESPACE, None, name)
         except NotFound:

@@ -22,7 +22,7 @@ class OverrideError(ValueError):
 def _targets(override: dict, obj: dict) -> bool:
     spec = override.get("spec") or {}
     meta = obj["metadata"]
-    group, _, version = obj["apiVersion"].rpartition("/")
+    group = obj["apiVersion"].rpartition("/")[0]
     if override["kind"] == "ResourceOverride":
         if (override["metadata"].get("namespace") or "") != meta.get("namespace"):
             return False
