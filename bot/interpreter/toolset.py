@@ -23,7 +23,6 @@ explain = toolbox.explain
 
 # DESIGN §4 tools without a module (no ``TOOL`` yet), all mutating: name -> argument model.
 _PENDING: dict[str, type[a.Args]] = {
-    "drain_cluster": a.DrainClusterArgs,
     "declare_freeze": a.DeclareFreezeArgs,
     "lift_freeze": a.LiftFreezeArgs,
 }
