@@ -54,7 +54,7 @@ class Reply:
     kind: Literal["result", "clarify", "refuse", "error", "change", "duplicate", "noop"]
     text: str
     tool: str | None = None
-    result: Any = None  # read-only tool result (has .to_json()/.render())
+    result: Any = None  # read-only tool result (has .to_json()/.render()); for a planner error, the ToolError
     change: ChangeRequest | None = None
     plan: Plan | None = None
     decision: Decision | None = None
@@ -146,7 +146,7 @@ class Pipeline:
         except (ToolError, FleetError) as e:
             audit.record("error", actor=req.actor.id, channel=req.channel, tool=tool, args=args.given(),
                          message=str(e))
-            return Reply(kind="error", text=str(e), tool=tool)
+            return Reply(kind="error", text=str(e), tool=tool, result=e)  # typed: front ends ask AddOrMove etc.
         audit.record("plan", actor=req.actor.id, channel=req.channel, tool=tool, deployment=plan.deployment,
                      clusters=plan.clusters, args=args.given(),
                      result={"hash": plan.hash, "strategy": plan.strategy, "summary": plan.summary,

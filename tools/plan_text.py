@@ -8,12 +8,15 @@ placement-based target left out and why. The helpers below build the pieces the 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from tools.catalog import Catalog
 from tools.change import Target
 from tools.fleet.models import Deployment, Revision
 from tools.messages import plans as M
+from tools.placement_result import Placement
 from tools.plan import Plan
+from tools.targets import AddOrMove, ClustersUnfit
 
 _SUFFIXES = ("-instruct", "-it")
 
@@ -52,14 +55,57 @@ def action_line(verb: str, cluster: str, detail: str) -> str:
     return M.LINE_ACTION.format(verb=verb, cluster=cluster, detail=detail)
 
 
+def intent_line(plan: Plan) -> str:
+    """What the request means, in words (the plan's summary when it has no recorded intent)."""
+    return plan.intent.text if plan.intent and plan.intent.text else plan.summary
+
+
+def verb(action: str) -> str:
+    """The word a card uses for a per-cluster action: create → add; keep, remove, replace, update, scale."""
+    return M.LINE_VERBS.get(action, action)
+
+
+def cluster_lines(plan: Plan) -> list[str]:
+    """One line per cluster the plan touches or keeps: "add C: ...", "keep C: no change", "remove C: ..."."""
+    return [action_line(verb(a.action), a.cluster, a.detail) for a in plan.actions]
+
+
+def left_out_lines(plan: Plan) -> list[str]:
+    """The clusters a placement-based target left out, each with the reason."""
+    return [M.LINE_LEFT_OUT.format(cluster=c, reason=r) for c, r in sorted(plan.left_out.items())]
+
+
 def plan_lines(plan: Plan) -> list[str]:
     """The intent in words, then one line per cluster, then the clusters left out (with the reason)."""
-    lines = [plan.intent.text] if plan.intent else [plan.summary]
-    for a in plan.actions:
-        lines.append(action_line(M.LINE_VERBS.get(a.action, a.action), a.cluster, a.detail))
-    for cluster, reason in sorted(plan.left_out.items()):
-        lines.append(M.LINE_LEFT_OUT.format(cluster=cluster, reason=reason))
-    return lines
+    return [intent_line(plan), *cluster_lines(plan), *left_out_lines(plan)]
+
+
+@dataclass(frozen=True)
+class Question:
+    """A planner refusal told as a question: what to decide, why (one line per cluster), and the requests
+    that would answer it (each one a request the interpreter understands)."""
+
+    text: str
+    reasons: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)
+
+
+def question_of(error: BaseException) -> Question | None:
+    """The question a typed planner refusal asks (``AddOrMove``, ``ClustersUnfit``); None for other errors."""
+    if isinstance(error, AddOrMove):
+        where = " and ".join(error.requested)
+        return Question(M.ASK_ADD_OR_MOVE.format(name=error.name, current=names(error.current), requested=where),
+                        options=[M.OPTION_ADD.format(name=error.name, clusters=where),
+                                 M.OPTION_MOVE.format(name=error.name, clusters=where)])
+    if isinstance(error, ClustersUnfit) and isinstance(error.placement, Placement):
+        p = error.placement
+        fits = [r.cluster for r in p.rejected if r.failed_filters == ["clusters"]]
+        suggested = [c for c in fits if any(s.startswith(c + " ") for s in p.suggestions)]
+        options = [M.OPTION_DEPLOY.format(model=p.model, cluster=c) for c in (suggested or fits)[:4]]
+        return Question(M.ASK_CLUSTERS_UNFIT.format(model=p.model, clusters=names(error.unfit)),
+                        reasons=[M.CANNOT_TAKE_ONE.format(cluster=c, reason=r) for c, r in sorted(error.unfit.items())],
+                        options=options)
+    return None
 
 
 def _skus(dep: Deployment, clusters: Iterable[str]) -> str:

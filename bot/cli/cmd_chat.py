@@ -17,6 +17,8 @@ from bot.changes import Result, answer
 from bot.identity import Actor
 from bot.messages import chat as M
 from bot.pipeline import Pipeline, Reply, Request
+from tools.plan import Plan
+from tools.plan_text import cluster_lines, intent_line, left_out_lines, question_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,11 +46,26 @@ class TerminalNotifier:
             print(M.PROGRESS.format(id=change.id, where=where, message=event.message), file=self.out, flush=True)
 
 
+def card_text(change: ChangeRequest, plan: Plan | None, requirement: str) -> str:
+    """The chat card: the intent in words, one line per cluster (add / keep / remove / replace) and the
+    clusters left out with the reason (the same breakdown as the Slack card), then the diff and the policy."""
+    if plan is None:
+        lines = [change.summary or ""]
+    else:
+        rows = cluster_lines(plan) + left_out_lines(plan)
+        shown = [M.CARD_CLUSTER_LINE.format(line=line) for line in rows[:M.MAX_CARD_LINES]]
+        if len(rows) > M.MAX_CARD_LINES:
+            shown.append(M.CARD_MORE_LINES.format(more=len(rows) - M.MAX_CARD_LINES, id=change.id))
+        lines = [intent_line(plan), *shown]
+    diff = f"{M.CARD_DIFF_TITLE}\n{plan.diff}" if plan is not None and plan.diff else ""
+    return M.CARD.format(id=change.id, state=change.state, lines="\n".join(lines), diff=diff,
+                         requirement=requirement)
+
+
 def show_reply(r: Reply, out) -> None:
     if r.kind == "change" and r.change is not None:
         c, d = r.change, r.decision
-        print(M.CARD.format(id=c.id, summary=r.plan.summary if r.plan else c.summary, diff=r.plan.diff if r.plan else "",
-                            requirement=d.reason if d else "", state=c.state), file=out)
+        print(card_text(c, r.plan, d.reason if d else ""), file=out)
         if c.state == ChangeState.PENDING:
             print(M.HOW_TO_APPROVE.format(id=c.id), file=out)
         else:
@@ -56,6 +73,14 @@ def show_reply(r: Reply, out) -> None:
         show_outcome(c, out)
     elif r.kind == "result":
         print(r.text, file=out)
+    elif r.kind == "error" and isinstance(r.result, Exception) and (q := question_of(r.result)) is not None:
+        print(M.PREFIX_CLARIFY + q.text, file=out)  # a typed planner refusal is a question, with its choices
+        for line in q.reasons:
+            print(M.QUESTION_REASON.format(line=line), file=out)
+        if q.options:
+            print(M.QUESTION_OPTIONS, file=out)
+            for option in q.options:
+                print(M.QUESTION_OPTION.format(option=option), file=out)
     else:
         prefix = {"clarify": M.PREFIX_CLARIFY, "refuse": M.PREFIX_REFUSE, "error": M.PREFIX_ERROR}.get(r.kind, "")
         print(prefix + r.text, file=out)
@@ -117,7 +142,7 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
                 opts[tok[2:].replace("-", "_")] = next(it, None)
         try:
             print(pipe.read("search_audit", SearchAuditArgs(**opts)).render(), file=out)
-        except Exception as e:  # noqa: BLE001 - show the user what was wrong with the filter
+        except Exception as e:
             print(M.PREFIX_ERROR + str(e), file=out)
     else:
         print(M.UNKNOWN_COMMAND.format(cmd=cmd), file=out)

@@ -73,6 +73,14 @@ def _substitute(request: str, span: str | None, choice: str) -> str:
     return f"{request} {choice}"
 
 
+def _complete(request: str, asked: Decision, choice: str, vocab: Vocabulary) -> str:
+    """The request once ``choice`` (one of the options offered) is picked: an option that is a request of its
+    own ("add C to D", "move D to C", "deploy M on A and B") replaces the request; a name fills the unclear span."""
+    if not asked.span and not is_fragment(choice, vocab):
+        return choice
+    return _substitute(request, asked.span, choice)
+
+
 def _answer(request: str, asked: Decision, answer: str, vocab: Vocabulary) -> str | Decision | None:
     """The completed request text, a Decision (cancelled / asked again), or None when ``answer``
     stands on its own."""
@@ -81,13 +89,13 @@ def _answer(request: str, asked: Decision, answer: str, vocab: Vocabulary) -> st
         return Decision.ask(msg.CANCELLED)
     if is_affirmation(low):
         if len(asked.options) == 1:
-            return _substitute(request, asked.span, asked.options[0])
+            return _complete(request, asked, asked.options[0], vocab)
         return asked if asked.options else None
     if not is_fragment(answer, vocab, asked.options):
         return None
     hits = pick(answer, asked.options) if asked.options else []
     if len(hits) == 1:
-        return _substitute(request, asked.span, hits[0])
+        return _complete(request, asked, hits[0], vocab)
     if len(hits) > 1:  # narrowed down, still more than one
         return Decision.ask(msg.AMBIGUOUS_MODEL.format(mention=answer.strip(), options=msg.options(hits)),
                             span=asked.span, options=tuple(hits))
@@ -97,8 +105,12 @@ def _answer(request: str, asked: Decision, answer: str, vocab: Vocabulary) -> st
 
 
 def _is_question(turn: tuple[str, str]) -> bool:
+    """A bot turn that asks: it ends with "?", or with "?" and a note in parentheses ("Did you mean `deploy …`?
+    (Left out, as placement cannot use them: …)")."""
     role, text = turn
-    return role.lower() in BOT_ROLES and text.rstrip(" `*_").endswith("?")
+    body = text.rstrip(" `*_")
+    _, asked, note = body.rpartition("? (")
+    return role.lower() in BOT_ROLES and (body.endswith("?") or (bool(asked) and note.rstrip(".").endswith(")")))
 
 
 def _referent(asked: Decision, history: Sequence[tuple[str, str]], vocab: Vocabulary) -> str | None:

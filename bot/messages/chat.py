@@ -25,9 +25,16 @@ NOW_YOU_ARE = "you are now {user}"
 NEED_ID = "usage: /{cmd} ID"
 UNKNOWN_COMMAND = "unknown command /{cmd}; /help lists them"
 CARD = """── change {id} ({state}) ──
-{summary}
+{lines}
 {diff}
 policy: {requirement}"""
+CARD_CLUSTER_LINE = "  · {line}"
+CARD_DIFF_TITLE = "diff:"
+CARD_MORE_LINES = "  · … {more} more cluster line(s): /changes, or `fleetops changes show {id}` for all"
+MAX_CARD_LINES = 40
+QUESTION_REASON = "    {line}"
+QUESTION_OPTIONS = "  say one of:"
+QUESTION_OPTION = "    → {option}"
 HOW_TO_APPROVE = "approve with /approve {id} (as someone else than the requester: /as USER), reject with /reject {id} reason"
 OUTCOME = "change {id}: {status}: {message}"
 CHANGE_STATE = "  · change {id} is now {state}"

@@ -14,9 +14,10 @@ from pydantic import ValidationError
 from audit.models import ChangeRequest, ChangeState
 from bot.policy import Decision
 from bot.slack import blocks as B
-from bot.slack.progress import Progress
 from bot.slack import messages as M
+from bot.slack.progress import Progress
 from tools.plan import Plan
+from tools.plan_text import intent_line, names, verb
 
 APPROVE = "fleet_approve"
 REJECT = "fleet_reject"
@@ -117,6 +118,8 @@ def _fields(change: ChangeRequest, plan: Plan | None) -> list[str]:
 
 
 def _actions(change: ChangeRequest, plan: Plan) -> list[B.Block]:
+    """One line per cluster (add / keep / remove / replace …, as ``tools.plan_text.cluster_lines`` says them),
+    then the clusters a placement-based target left out with the reason; long lists end with a note."""
     lines = []
     for a in plan.actions:
         parts = [f"`{B.escape(a.instance_type)}`"] if a.instance_type else []
@@ -125,13 +128,17 @@ def _actions(change: ChangeRequest, plan: Plan) -> list[B.Block]:
         if a.cost_delta_per_hour:
             parts.append(f"{signed(a.cost_delta_per_hour, money=True)}/h")
         extra = M.CARD_ACTION_EXTRA.format(parts=" · ".join(parts)) if parts else ""
-        lines.append(M.CARD_ACTION.format(emoji=M.ACTION_EMOJI.get(a.action, M.DEFAULT_EMOJI), action=a.action,
+        lines.append(M.CARD_ACTION.format(emoji=M.ACTION_EMOJI.get(a.action, M.DEFAULT_EMOJI), action=verb(a.action),
                                           cluster=B.escape(a.cluster), extra=extra,
                                           detail=B.escape(B.cut(a.detail, 300))))
-    if not lines:
-        return []
-    return B.bullet_sections(lines, title=M.CARD_ACTIONS_TITLE, max_lines=20, what=M.WHAT_CLUSTER_ACTIONS,
-                             how=M.HOW_FULL_DIFF.format(id=change.id))
+    how = M.HOW_FULL_DIFF.format(id=change.id)
+    out = B.bullet_sections(lines, title=M.CARD_ACTIONS_TITLE, max_lines=20, what=M.WHAT_CLUSTER_ACTIONS,
+                            how=how) if lines else []
+    left = [M.CARD_LEFT_OUT.format(cluster=B.escape(c), reason=B.escape(B.cut(r, 300)))
+            for c, r in sorted(plan.left_out.items())]
+    if left:
+        out += B.bullet_sections(left, title=M.CARD_LEFT_OUT_TITLE, max_lines=10, what=M.WHAT_LEFT_OUT, how=how)
+    return out
 
 
 def _approvals(change: ChangeRequest, d: Decision | None) -> B.Block:
@@ -200,8 +207,9 @@ def change_card(change: ChangeRequest, progress: Progress | None = None) -> dict
     """The whole card as a message payload (``text`` + ``blocks``)."""
     plan = plan_of(change)
     d = decision_of(change)
-    deployment = plan.deployment if plan else ""
-    summary = B.escape(change.summary or (plan.summary if plan else ""))
+    # cordon/uncordon plans have no deployment: the header names the clusters instead
+    deployment = (plan.deployment or names(plan.clusters)) if plan else ""
+    summary = B.escape(intent_line(plan) if plan is not None else change.summary)
     blocks: list[B.Block] = [
         B.header(M.CARD_HEADER.format(id=change.id, tool=change.tool, deployment=deployment)),
         B.section(B.cut(summary, 1500), fields=_fields(change, plan)),

@@ -10,9 +10,10 @@ from pydantic import ValidationError
 
 from audit.models import ChangeRequest
 from bot.slack import blocks as B
-from bot.slack.cards import change_card, who
 from bot.slack import messages as M
+from bot.slack.cards import change_card, who
 from tools.messages import tools as TM
+from tools.plan_text import Question, question_of
 from tools.render import filters_text, money, table
 
 MAX_TABLE_ROWS = 30
@@ -192,6 +193,20 @@ def error_message(error: str) -> dict[str, Any]:
     return B.mrkdwn_message(M.ERROR.format(error=B.escape(error)))
 
 
+def question_message(q: Question) -> dict[str, Any]:
+    """A typed planner refusal (add or move? those clusters cannot take it) as a question: why, per cluster,
+    and the requests that answer it."""
+    text = M.CLARIFY.format(question=B.escape(q.text))
+    blocks = [B.section(text)]
+    if q.reasons:
+        blocks += B.bullet_sections([M.QUESTION_REASON.format(line=B.escape(r)) for r in q.reasons], max_lines=15,
+                                    what=M.WHAT_CLUSTERS)
+    if q.options:
+        blocks += B.bullet_sections([M.QUESTION_OPTION.format(option=B.escape(o)) for o in q.options],
+                                    title=M.QUESTION_OPTIONS, max_lines=10)
+    return B.message(text, blocks)
+
+
 def noop_message(summary: str) -> dict[str, Any]:
     return B.mrkdwn_message(M.NOOP.format(summary=B.escape(summary)))
 
@@ -206,7 +221,8 @@ def reply_message(reply: Any) -> dict[str, Any] | None:
     if kind == "refuse":
         return refuse_message(reply.text)
     if kind == "error":
-        return error_message(reply.text)
+        q = question_of(reply.result) if isinstance(reply.result, Exception) else None
+        return question_message(q) if q is not None else error_message(reply.text)
     if kind == "noop":
         return noop_message(reply.text)
     return None

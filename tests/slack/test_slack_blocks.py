@@ -283,3 +283,63 @@ def test_code_sections_split_long_text_and_neutralise_fences():
         body = b["text"]["text"]
         assert body.startswith("```") and body.endswith("```") and len(body) <= 3000
         assert body[3:-3].count("```") == 0
+
+
+def test_card_says_the_intent_and_every_cluster_before_the_diff_and_the_left_out():
+    from tools.plan import Intent
+
+    plan = make_plan(n_clusters=3).model_copy(update={
+        "intent": Intent(text="Add aks-region2-prod-1 to phi-4 (keeps aks-region0-prod-1)", args={}),
+        "left_out": {"aks-japaneast-prod-1": "tainted fleetops.dev/cordoned=x:NoSchedule"}}).seal()
+    card = change_card(make_change(plan))
+    valid_message(card)
+    text = all_text(card)
+    at = text.index("+ apply  Thing/0")
+    for mark in ("Add aks-region2-prod-1 to phi-4 (keeps aks-region0-prod-1)", "*add* `aks-region1-prod-1`",
+                 "*Left out*", "`aks-japaneast-prod-1` tainted fleetops.dev/cordoned=x:NoSchedule"):
+        assert 0 <= text.index(mark) < at, mark
+
+
+def test_card_of_a_plan_without_deployment_names_its_clusters():
+    plan = Plan(tool="cordon_cluster", args={"cluster": "aks-eastus-prod-1"}, deployment="", strategy="in_place",
+                summary="Cordon aks-eastus-prod-1 (prod)", clusters=["aks-eastus-prod-1"],
+                actions=[ClusterAction(cluster="aks-eastus-prod-1", action="update", detail="add taint")]).seal()
+    card = change_card(make_change(plan, tool="cordon_cluster"))
+    valid_message(card)
+    assert card["blocks"][0]["text"]["text"] == "Change #7 · cordon_cluster aks-eastus-prod-1"
+    assert "Cordon aks-eastus-prod-1 (prod)" in all_text(card) and "*update* `aks-eastus-prod-1`" in all_text(card)
+
+
+def test_long_intent_many_clusters_and_left_out_stay_within_limits():
+    from tools.plan import Intent
+
+    plan = make_plan(n_clusters=200, diff_lines=3000).model_copy(update={
+        "intent": Intent(text="Move phi-4 " + "x" * 6000, args={}),
+        "left_out": {f"c{i:03d}": "r" * 500 for i in range(100)}}).seal()
+    blocks = valid_message(change_card(make_change(plan)))
+    text = json.dumps(blocks)
+    assert "180 more cluster" in text and "90 more left-out clusters" in text
+    assert buttons({"blocks": blocks}), "the buttons survive a long plan"
+
+
+def test_typed_planner_refusals_are_questions_with_choices(snapshot, catalog):
+    from bot.slack.results import reply_message
+    from tools import deploy
+    from tools.args import DeployArgs
+    from tools.targets import AddOrMove, ClustersUnfit
+
+    class _Reply:
+        kind, text, tool = "error", "raw", "deploy"
+
+        def __init__(self, result):
+            self.result = result
+
+    with pytest.raises(ClustersUnfit) as unfit:
+        deploy.plan(DeployArgs(model="microsoft/phi-4", clusters=["aks-japaneast-prod-1"]), snapshot, catalog)
+    payload = reply_message(_Reply(unfit.value))
+    text = all_text(valid_message(payload) and payload)
+    assert "cannot go to aks-japaneast-prod-1" in text and "tainted" in text and "Say one of:" in text
+    assert "`deploy microsoft/phi-4 to aks-westus3-prod-1`" in text
+    move = AddOrMove("phi-4", "microsoft/phi-4", ["aks-westus3-prod-1"], ["aks-centralindia-dev-1"])
+    text = all_text(reply_message(_Reply(move)))
+    assert "`add aks-centralindia-dev-1 to phi-4`" in text and "`move phi-4 to aks-centralindia-dev-1`" in text

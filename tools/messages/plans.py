@@ -100,6 +100,13 @@ MOVE_NOWHERE = "Deployment '{deployment}' runs on no cluster; deploy it (name={d
 MOVE_OVERLAP = "a cluster cannot be both left and gained: {clusters}"
 CANNOT_TAKE = "{model} cannot go to {clusters}. {hint}"
 CANNOT_TAKE_ONE = "{cluster}: {reason}"
+# the same refusals asked as questions on the chat and Slack cards (tools.plan_text.question_of)
+ASK_ADD_OR_MOVE = ("A deployment named '{name}' already runs on {current}. Add {requested} to it, or move it there? "
+                   "To run a second copy, give it another name.")
+ASK_CLUSTERS_UNFIT = "{model} cannot go to {clusters}. Which clusters instead?"
+OPTION_ADD = "add {clusters} to {name}"
+OPTION_MOVE = "move {name} to {clusters}"
+OPTION_DEPLOY = "deploy {model} to {cluster}"
 CANNOT_TAKE_HINT = "Choose other clusters, or ask for a placement (plan_placement) to see which fit."
 ROLLBACK_ALREADY = ("Deployment '{deployment}' already runs what revision {revision} ran (it is at revision "
                     "{current}); nothing to roll back. If you meant another revision, name it (to_revision=...).")
