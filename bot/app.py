@@ -11,9 +11,9 @@ from audit.housekeeping import Housekeeper
 from audit.store import Store, open_store
 from audit.witness import Witness, WitnessKeyError, load_key
 from bot.fleetconn import open_fleet
+from bot.messages import settings as SM
 from bot.pipeline import Notifier, Pipeline
 from bot.policy import Policy, default_policy, load_policy
-from bot.messages import settings as SM
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

@@ -74,7 +74,7 @@ class RetryScheduler:
             self.tries += 1
             try:
                 change = self.service.execute(cid)
-            except Exception:  # noqa: BLE001 - one bad request must not stop the others
+            except Exception:
                 log.exception("retrying change %s failed", cid)
                 change = None
             with self._lock:
@@ -101,7 +101,7 @@ class RetryScheduler:
                 return
             try:
                 self.run_once()
-            except Exception:  # noqa: BLE001 - the scheduler keeps running (the database may be busy)
+            except Exception:
                 log.exception("the retry round failed")
 
     def stop(self) -> None:

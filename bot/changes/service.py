@@ -68,12 +68,13 @@ class ChangeService(Execution):
                             result={"counted": False, "workspace": str(workspace)})
                 return Refusal(Why.WRONG_WORKSPACE, why, change)
             if change.state != S.PENDING:
-                return Refusal(Why.NOT_OPEN, self._not_pending(change, actor), change)
+                return self._not_counted(Why.NOT_OPEN, self._not_pending(change, actor), change, actor)
             if version is not None and change.version != version:
-                return Refusal(Why.OLD_VERSION, M.OLD_VERSION.format(id=change.id, seen=version,
-                                                                     now=change.version), change)
+                return self._not_counted(Why.OLD_VERSION, M.OLD_VERSION.format(id=change.id, seen=version,
+                                                                              now=change.version), change, actor)
             if actor.id in change.approvers:
-                return Refusal(Why.ALREADY_APPROVED, M.ALREADY_APPROVED_BY_YOU.format(id=change.id), change)
+                return self._not_counted(Why.ALREADY_APPROVED, M.ALREADY_APPROVED_BY_YOU.format(id=change.id),
+                                         change, actor)
             decision = self._decision_now(change)
             if decision.kind == "deny":
                 why = M.POLICY_NOW_DENIES.format(id=change.id, reason=decision.reason)
@@ -144,6 +145,11 @@ class ChangeService(Execution):
         return told
 
     # --- helpers (inside a transaction) ------------------------------------------------------------------
+    def _not_counted(self, why: Why, text: str, change: ChangeRequest, actor: Actor) -> Refusal:
+        """Every approval click leaves a trace: one not counted is recorded with the reason."""
+        self._audit("approval", change, actor=actor.id, message=text, result={"counted": False, "why": why.value})
+        return Refusal(why, text, change)
+
     def _decision_now(self, change: ChangeRequest) -> Decision:
         """The policy's decision for the request as it reads now. When it asks for other approvals than
         the stored one (a freeze began, the rules changed), it is stored with the request (the card and

@@ -79,7 +79,8 @@ class SlackBot:
         self._dispatch(origin, cmd, f"slack:command:{trigger}" if trigger else None, claimed=True)
 
     def _job_event(self, payload: dict[str, Any]) -> None:
-        body, kind = payload["body"], payload.get("kind") or "mention"
+        body = payload["body"]
+        kind: Literal["mention", "dm"] = "dm" if payload.get("kind") == "dm" else "mention"
         event = body.get("event") or {}
         if not event.get("user"):
             return
@@ -99,7 +100,8 @@ class SlackBot:
         if job.kind == "command":
             self.say(Origin.of_command(body), text, replace=True)
         elif job.kind == "event" and (body.get("event") or {}).get("user"):
-            self.say(Origin.of_event(body["event"], (job.payload or {}).get("kind") or "mention"), text)
+            kind: Literal["mention", "dm"] = "dm" if (job.payload or {}).get("kind") == "dm" else "mention"
+            self.say(Origin.of_event(body["event"], kind), text)
         else:
             self.clicks.job_failed(job, error)
 

@@ -8,22 +8,22 @@ ephemeral message next to the card, or a notice at the top of their App Home tab
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from audit.jobs import Job
 from audit.models import ChangeState
 from bot.changes import Workspace, answer
+from bot.messages import pipeline as PM
 from bot.pipeline import Pipeline
 from bot.slack import blocks as B
+from bot.slack import messages as M
 from bot.slack.cards import decision_of, parse_button_value
 from bot.slack.directory import Directory
 from bot.slack.home import home_view, info_modal, metadata_of, reject_modal
 from bot.slack.notifier import SLACK_ERRORS, SlackNotifier
 from bot.slack.origin import Where, respond, slack_error
 from bot.slack.worker import Accepted, JobRunner, Worker
-from bot.slack import messages as M
-from bot.messages import pipeline as PM
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ class Clicks:
                 actionable.append(c)
         mine = self.changes.list(requester=user, limit=11)
         recent = self.changes.list(limit=11)
-        updated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        updated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         try:
             self.client.views_publish(user_id=user, view=home_view(user, actionable, mine, recent, notice=notice,
                                                                    updated=updated))

@@ -72,7 +72,7 @@ class SlackService:
             while not self._stop.wait(every):
                 try:
                     self.bot.pipeline.changes.expire()
-                except Exception:  # noqa: BLE001 - keep sweeping
+                except Exception:
                     log.exception("expiring change requests failed")
 
         t = threading.Thread(target=loop, name="fleetops-expiry", daemon=True)
@@ -102,7 +102,10 @@ def build_slack_app(settings: Settings, pipeline: Pipeline, *, client: WebClient
     client = client or make_client(settings)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     try:
-        app = App(client=client, signing_secret=secret, name="fleetops",
+        # Listeners only persist a job and ack (the work runs on the JobRunner), so they run on the HTTP
+        # thread itself (process_before_response): no hop through a small listener pool that the HTTP threads
+        # poll for the ack (under a flood of clicks that hop, not the work, made acks miss Slack's 3 s).
+        app = App(client=client, signing_secret=secret, name="fleetops", process_before_response=True,
                   listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="fleetops-bolt"))
     except (BoltError, SlackApiError, SlackClientError, OSError) as e:
         raise SlackSetupError(str(e)) from e

@@ -11,17 +11,18 @@ raises out of a listener after its ack (Bolt would turn that into a 404 for Slac
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, Literal
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 
 from bot.slack import blocks as B
+from bot.slack import messages as M
 from bot.slack.bot import SlackBot
 from bot.slack.cards import APPROVE, REJECT
 from bot.slack.commands import CommandError, parse_command, plain_text
 from bot.slack.home import MAX_REASON, REASON_BLOCK, REJECT_CALLBACK, reason_of
 from bot.slack.results import error_message, help_message
-from bot.slack import messages as M
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def _accepted(what: str, fn: Callable[[], str]) -> str:
     """Persist a job (``queued`` / ``duplicate`` / ``failed``); an exception counts as ``failed``."""
     try:
         return fn()
-    except Exception:  # noqa: BLE001 - the ack must still go out, saying busy
+    except Exception:
         log.exception("persisting %s failed", what)
         return "failed"
 
@@ -47,7 +48,7 @@ def _accepted(what: str, fn: Callable[[], str]) -> str:
 def _guard(what: str, fn: Callable[[], Any]) -> None:
     try:
         fn()
-    except Exception:  # noqa: BLE001 - after the ack nothing may escape (see module docstring)
+    except Exception:
         log.exception("handling %s failed after the ack", what)
 
 
@@ -72,10 +73,10 @@ def register(app: App, bot: SlackBot) -> None:
         what = persisted_event(body)
         if what is None:
             return next()
-        kind = "mention" if what[0] == "mention" else "dm"
+        kind: Literal["mention", "dm"] = "mention" if what[0] == "mention" else "dm"
         try:
             accepted = bot.accept_event(body, kind, context.bot_user_id)
-        except Exception:  # noqa: BLE001 - answer 503: Slack delivers the event again
+        except Exception:
             log.exception("persisting event %s failed", body.get("event_id"))
             accepted = "failed"
         if accepted == "failed":

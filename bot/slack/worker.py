@@ -17,9 +17,10 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from audit.jobs import Job, JobStore
 
@@ -54,12 +55,12 @@ class Worker:
             if self._before is not None:
                 self._before()
             fn(*args)
-        except BaseException as e:  # noqa: BLE001 - nothing may escape into the pool
+        except BaseException as e:
             log.exception("background task %s failed", getattr(fn, "__name__", fn))
             if on_error is not None:
                 try:
                     on_error(e)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("reporting a failure failed too")
         finally:
             self._done()
@@ -90,7 +91,7 @@ Accepted = Literal["queued", "duplicate", "failed"]
 
 
 class _Pending:
-    __slots__ = ("item", "done", "result")
+    __slots__ = ("done", "item", "result")
 
     def __init__(self, item: tuple[str, str, Any]):
         self.item = item
@@ -118,7 +119,7 @@ class JobRunner:
         self.threads, self.lease, self.accept_wait, self.batch = max(1, threads), lease, accept_wait, batch
         self._before, self.on_error = before_task, on_error
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._queue: queue.Queue[_Pending] = queue.Queue()
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
         self._cond = threading.Condition()
         self._running: set[int] = set()
         self._stop = threading.Event()
@@ -141,19 +142,23 @@ class JobRunner:
     def _commit_loop(self) -> None:
         while True:
             first = self._queue.get()
-            if first is None:  # type: ignore[comparison-overlap]
+            if first is None:
                 return
             group = [first]
             while len(group) < self.batch:
                 try:
-                    group.append(self._queue.get_nowait())
+                    more = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                if more is None:
+                    self._queue.put(None)  # stop after this group
+                    break
+                group.append(more)
             try:
                 results = self.jobs.enqueue_many([p.item for p in group])
-                for p, job in zip(group, results):
+                for p, job in zip(group, results, strict=True):
                     p.result = "queued" if job is not None else "duplicate"
-            except Exception:  # noqa: BLE001 - each accept answers "failed"; the ack says busy
+            except Exception:
                 log.exception("persisting %d jobs failed", len(group))
             for p in group:
                 p.done.set()
@@ -176,7 +181,7 @@ class JobRunner:
     def _claim(self) -> Job | None:
         try:
             return self.jobs.claim(self.owner, timedelta(seconds=self.lease))
-        except Exception:  # noqa: BLE001 - a busy database: try again shortly
+        except Exception:
             log.exception("claiming a job failed")
             return None
 
@@ -204,13 +209,14 @@ class JobRunner:
             if self._before is not None:
                 self._before()
             handler(job.payload)
-        except BaseException as e:  # noqa: BLE001 - nothing may escape a worker thread
+        except BaseException as e:
             log.exception("job %s (%s) failed", job.id, job.kind)
-            self._end(lambda: self.jobs.fail(job.id, f"{type(e).__name__}: {e}"))
+            error = f"{type(e).__name__}: {e}"
+            self._end(lambda: self.jobs.fail(job.id, error))
             if self.on_error is not None:
                 try:
                     self.on_error(job, e)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("reporting a failed job failed too")
             return
         self._end(lambda: self.jobs.finish(job.id))
@@ -220,7 +226,7 @@ class JobRunner:
     def _end(fn: Callable[[], None]) -> None:
         try:
             fn()
-        except Exception:  # noqa: BLE001 - the lease runs out and the job is retried
+        except Exception:
             log.exception("recording the end of a job failed")
 
     def _heartbeat(self) -> None:
@@ -229,7 +235,7 @@ class JobRunner:
                 ids = list(self._running)
             try:
                 self.jobs.renew(self.owner, ids, timedelta(seconds=self.lease))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("renewing job leases failed")
 
     def wait_idle(self, timeout: float | None = None) -> bool:
@@ -254,4 +260,4 @@ class JobRunner:
         for t in self._started:
             t.join(timeout)
         self._started.clear()
-        self._queue.put(None)  # type: ignore[arg-type]
+        self._queue.put(None)
