@@ -44,7 +44,7 @@ class Job(BaseModel):
 
 
 def _job(row: tuple) -> Job:
-    d = dict(zip(_COLS, row))
+    d = dict(zip(_COLS, row, strict=True))
     d["payload"] = json.loads(d["payload"]) if d["payload"] else None
     return Job.model_validate(d)
 
