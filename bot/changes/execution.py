@@ -34,7 +34,6 @@ from tools.fleet.errors import FleetError
 from tools.plan import Plan
 
 S = ChangeState
-CLUSTER_TOOLS = frozenset({"cordon_cluster", "uncordon_cluster", "drain_cluster"})
 
 
 class _Busy(Exception):
@@ -46,8 +45,9 @@ class _Busy(Exception):
 
 
 def lock_keys(plan: Plan) -> list[str]:
-    """What a change holds while it executes: its deployment, or its clusters for a cluster operation."""
-    if plan.tool in CLUSTER_TOOLS or not plan.deployment:
+    """What a change holds while it executes: its deployment, or its clusters for a cluster operation
+    (cordon, uncordon, drain: plans of no deployment)."""
+    if not plan.deployment:
         return [f"cluster:{c}" for c in sorted(set(plan.clusters))]
     return [f"deployment:{plan.deployment}"]
 
