@@ -45,6 +45,8 @@ class TerminalNotifier:
 
 
 def show_reply(r: Reply, out) -> None:
+    for notice in r.notices:  # e.g. a secret was masked before anything recorded the request
+        print(notice, file=out)
     if r.kind == "change" and r.change is not None:
         c, d = r.change, r.decision
         print(M.CARD.format(id=c.id, summary=r.plan.summary if r.plan else c.summary, diff=r.plan.diff if r.plan else "",
