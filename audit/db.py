@@ -111,12 +111,27 @@ def _m3_deliveries(db: sqlite_utils.Database) -> None:
     db.table("deliveries").create_index(["seen_at"], if_not_exists=True)
 
 
+def _m4_jobs_and_locks(db: sqlite_utils.Database) -> None:
+    """jobs: acknowledged work persisted before the ack (audit/jobs.py); change_locks: one change per
+    deployment / cluster at a time (audit/locks.py)."""
+    db.conn.execute(
+        "CREATE TABLE IF NOT EXISTS jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, "
+        "kind TEXT NOT NULL, payload TEXT, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, owner TEXT, "
+        "lease_until TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, error TEXT)")
+    db.conn.execute("CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, id)")
+    db.conn.execute(
+        "CREATE TABLE IF NOT EXISTS change_locks (key TEXT PRIMARY KEY, change_id TEXT NOT NULL, "
+        "claimed_at TEXT NOT NULL)")
+    db.conn.execute("CREATE INDEX IF NOT EXISTS change_locks_change ON change_locks (change_id)")
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 MIGRATIONS: list[Migration] = [
     (1, "base tables", _m1_base),
     (2, "audit anchor and append-only triggers", _m2_anchor),
     (3, "delivery de-duplication", _m3_deliveries),
-    (4, "incidents (health watch)", incidents.migrate),
+    (4, "persisted jobs and execution locks", _m4_jobs_and_locks),
+    (5, "incidents (health watch)", incidents.migrate),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -9,7 +9,9 @@ commit together::
             store.audit.record("execution_step", change_id=cid, message="started")
 
 ``claim_delivery(key)`` de-duplicates inbound deliveries (Slack ``event_id``, a retried request):
-True the first time a key is seen, False after, across threads and processes.
+True the first time a key is seen, False after, across threads and processes. ``jobs`` (``JobStore``)
+persists acknowledged work together with its delivery id; ``locks`` (``LockStore``) holds one executing
+change per deployment / cluster.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from audit import messages as msg
 from audit.changes import ChangeStore
 from audit.db import BUSY_TIMEOUT_S, SYNCHRONOUS, Database
 from audit.errors import StoreOpenError
+from audit.jobs import JobStore
+from audit.locks import LockStore
 from audit.log import AuditLog
 from audit.timeutil import iso, utcnow
 
@@ -33,6 +37,8 @@ class Store:
     database: Database
     audit: AuditLog
     changes: ChangeStore
+    jobs: JobStore
+    locks: LockStore
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
@@ -72,4 +78,4 @@ def open_store(path: str | Path, *, synchronous: str = SYNCHRONOUS,
     if not create and str(path) != ":memory:" and not Path(path).exists():
         raise StoreOpenError(path, msg.NO_SUCH_FILE)
     database = Database(path, synchronous=synchronous, busy_timeout=busy_timeout)
-    return Store(database, AuditLog(database), ChangeStore(database))
+    return Store(database, AuditLog(database), ChangeStore(database), JobStore(database), LockStore(database))

@@ -1,16 +1,22 @@
 """Wire the application: settings → store, policy, interpreter, fleet → Pipeline (for chat, serve, tests)."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from audit.housekeeping import Housekeeper
 from audit.store import Store, open_store
+from audit.witness import Witness, WitnessKeyError, load_key
 from bot.fleetconn import open_fleet
+from bot.messages import settings as SM
 from bot.pipeline import Notifier, Pipeline
 from bot.policy import Policy, default_policy, load_policy
 from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 
 def load_configured_policy(settings: Settings) -> Policy:
@@ -36,22 +42,46 @@ def vocabulary_source(fleet: Any):
     return lambda: Vocabulary.from_snapshot(fleet.snapshot())
 
 
+def start_witness(settings: Settings, store: Store) -> Witness | None:
+    """The audit witness (signed digests outside the database), when a key is configured; else None and one
+    line saying how to turn it on."""
+    secret = settings.audit_key.get_secret_value() if settings.audit_key else None
+    try:
+        key = load_key(secret, settings.audit_key_file, environ={})
+    except WitnessKeyError as e:
+        log.warning(SM.BAD_AUDIT_KEY.format(error=e))
+        return None
+    if key is None:
+        log.warning(SM.NO_AUDIT_KEY.format(path=settings.audit_digests))
+        return None
+    witness = Witness(store.database, settings.audit_digests, key, every_events=settings.audit_digest_every,
+                      every_seconds=settings.audit_digest_seconds)
+    return witness.attach(store.audit).start()
+
+
 @contextmanager
 def running_pipeline(settings: Settings | None = None, *, db: Path | None = None, notifier: Notifier | None = None,
                      ready_delay: float | None = None, interpreter: Any = None,
                      recover: bool = True) -> Iterator[Pipeline]:
-    """A Pipeline on the configured fleet, store and policy. ``recover``: reconcile interrupted executions
-    now (a front end that attaches its notifier first passes False and calls ``pipeline.changes.recover()`` itself,
-    so the cards of reconciled requests are refreshed)."""
+    """A Pipeline on the configured fleet, store and policy, with its background duties running until the
+    block ends: the retry scheduler (approved changes that could not start), the audit witness (when a key is
+    set) and the housekeeper (old delivery ids). ``recover``: reconcile interrupted executions now (a front
+    end that attaches its notifier first passes False and calls ``pipeline.changes.recover()`` itself, so the
+    cards of reconciled requests are refreshed)."""
     s = settings or get_settings()
     store = open_db(s, db)
     try:
-        with open_fleet(s, ready_delay=ready_delay) as fleet:
+        with open_fleet(s, ready_delay=ready_delay) as fleet, ExitStack() as duties:
             pipe = Pipeline(store, fleet, interpreter or make_interpreter(s), load_configured_policy(s),
                             rollout_timeout=s.rollout_timeout, notifier=notifier,
                             vocabulary=vocabulary_source(fleet))
+            witness = start_witness(s, store)
+            if witness is not None:
+                duties.callback(witness.stop)
+            duties.callback(Housekeeper(store.database).start().stop)
             if recover:
                 pipe.changes.recover()
+            duties.callback(pipe.retry.start().stop)
             yield pipe
     finally:
         store.close()

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from audit.messages import SECRET_MASKED
 from audit.models import ChangeRequest, ChangeState
+from audit.redact import mask_text
 from audit.store import Store
 from bot import toolbox
 from bot.changes import ChangeService, Notifier
 from bot.changes.execution import facts_of
+from bot.changes.retry import RetryScheduler
 from bot.identity import Actor
 from bot.interpreter.result import Clarify, Refuse, ToolCall
 from bot.messages import pipeline as M
@@ -26,7 +29,7 @@ from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.executor import Executor
 from tools.fleet.adapter import Fleet
-from tools.fleet.errors import FleetError
+from tools.fleet.errors import FleetError, FleetUnreachable
 from tools.plan import Plan
 
 __all__ = ["Notifier", "Pipeline", "Reply", "Request"]
@@ -43,6 +46,7 @@ class Request:
     delivery_id: str | None = None
     history: list[tuple[str, str]] = field(default_factory=list)
     source: str = "chat"
+    claimed: bool = False  # the delivery id was already claimed (with the persisted job that carries it)
 
 
 @dataclass
@@ -58,6 +62,13 @@ class Reply:
     change: ChangeRequest | None = None
     plan: Plan | None = None
     decision: Decision | None = None
+    notices: list[str] = field(default_factory=list)  # said before the answer (e.g. a secret was masked)
+
+
+def hub_failing(e: FleetError) -> bool:
+    """The fleet did not answer, or answered with a server error (the adapter's plain ``FleetError`` is
+    "answered <status>" for every status it has no better type for: 5xx, 429, ...)."""
+    return isinstance(e, FleetUnreachable) or type(e) is FleetError
 
 
 class Pipeline:
@@ -69,6 +80,8 @@ class Pipeline:
         self._vocabulary = vocabulary
         self.changes = ChangeService(store, policy, self._plan, Executor(fleet, timeout=rollout_timeout),
                                      notifier=notifier, clock=self.clock)
+        self.retry = RetryScheduler(self.changes)  # started by the app (bot.app.running_pipeline)
+        self.changes.wake = self.retry.poke
 
     @property
     def executor(self) -> Executor:
@@ -84,13 +97,25 @@ class Pipeline:
 
     # --- requests ---------------------------------------------------------------------------------
     def handle(self, req: Request) -> Reply:
-        if req.delivery_id and not self.store.claim_delivery(req.delivery_id):
+        """Answer one request. The text is masked first (``audit.redact.mask_text``): nothing after this
+        line (the audit log, the interpreter, the history) ever sees a secret the person pasted, and the
+        reply says so (``Reply.notices``)."""
+        masked = mask_text(req.text)
+        notices = [SECRET_MASKED.format(kinds=", ".join(masked.kinds))] if masked.masked else []
+        reply = self._handle(req, masked.text)
+        reply.notices = notices + reply.notices
+        return reply
+
+    def _handle(self, req: Request, text: str) -> Reply:
+        if req.delivery_id and not req.claimed and not self.store.claim_delivery(req.delivery_id):
             return Reply(kind="duplicate", text=M.DUPLICATE)
         audit = self.store.audit
-        audit.record("request", actor=req.actor.id, channel=req.channel, message=req.text,
+        audit.record("request", actor=req.actor.id, channel=req.channel, message=text,
                      args={"source": req.source, "thread_ts": req.thread_ts, "delivery_id": req.delivery_id})
         try:
-            result = self.interpreter.interpret(req.text, self._context(req))
+            result = self.interpreter.interpret(text, self._context(req))
+        except FleetError as e:  # the hub failed while the interpreter read the fleet's names
+            return self._hub_failing(req, None, e)
         except Exception as e:
             audit.record("error", actor=req.actor.id, channel=req.channel, message=f"interpreter: {e}")
             return Reply(kind="error", text=M.INTERPRETER_FAILED)
@@ -111,6 +136,12 @@ class Pipeline:
                 return self._read(req, tool, args)
         raise TypeError(f"the interpreter returned {type(result).__name__}, not ToolCall | Clarify | Refuse")
 
+    def _hub_failing(self, req: Request, tool: str | None, e: FleetError) -> Reply:
+        """A hub that answers 5xx or not at all is said so, with what it answered (never "try rephrasing")."""
+        self.store.audit.record("error", actor=req.actor.id, channel=req.channel, tool=tool,
+                                message=M.HUB_FAILING.format(error=e))
+        return Reply(kind="error", text=M.HUB_FAILING.format(error=e), tool=tool)
+
     def _context(self, req: Request) -> Any:
         from bot.interpreter import Context  # the interpreter's own context type
 
@@ -126,7 +157,13 @@ class Pipeline:
     def _read(self, req: Request, tool: str, args: Args) -> Reply:
         try:
             result = self.read(tool, args)
-        except (ToolError, FleetError) as e:
+        except FleetError as e:
+            if hub_failing(e):
+                return self._hub_failing(req, tool, e)
+            self.store.audit.record("error", actor=req.actor.id, channel=req.channel, tool=tool,
+                                    args=args.given(), message=str(e))
+            return Reply(kind="error", text=str(e), tool=tool)
+        except ToolError as e:
             self.store.audit.record("error", actor=req.actor.id, channel=req.channel, tool=tool,
                                     args=args.given(), message=str(e))
             return Reply(kind="error", text=str(e), tool=tool)
@@ -143,7 +180,13 @@ class Pipeline:
         audit = self.store.audit
         try:
             plan = self._plan(tool, args)
-        except (ToolError, FleetError) as e:
+        except FleetError as e:
+            if hub_failing(e):
+                return self._hub_failing(req, tool, e)
+            audit.record("error", actor=req.actor.id, channel=req.channel, tool=tool, args=args.given(),
+                         message=str(e))
+            return Reply(kind="error", text=str(e), tool=tool)
+        except ToolError as e:
             audit.record("error", actor=req.actor.id, channel=req.channel, tool=tool, args=args.given(),
                          message=str(e))
             return Reply(kind="error", text=str(e), tool=tool, result=e)  # typed: front ends ask AddOrMove etc.

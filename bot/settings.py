@@ -146,9 +146,36 @@ class Settings(BaseSettings):
     )
     port: int = Field(default=3000, validation_alias="FLEETOPS_PORT", description="HTTP port of fleetops serve.")
 
+    # --- audit witness ---------------------------------------------------------------------------
+    audit_key: SecretStr | None = Field(
+        default=None, validation_alias="FLEETOPS_AUDIT_KEY",
+        description="Key (16+ bytes) that signs audit digests written outside the database. Unset (and no key "
+        "file): no digests.",
+    )
+    audit_key_file: Path | None = Field(
+        default=None, validation_alias="FLEETOPS_AUDIT_KEY_FILE",
+        description="File holding the audit digest key (instead of FLEETOPS_AUDIT_KEY).",
+    )
+    audit_digests_path: Path | None = Field(
+        default=None, validation_alias="FLEETOPS_AUDIT_DIGESTS",
+        description="File the signed audit digests are appended to. Unset: audit-digests.jsonl in FLEETOPS_HOME.",
+    )
+    audit_digest_every: int = Field(
+        default=100, ge=1, validation_alias="FLEETOPS_AUDIT_DIGEST_EVERY",
+        description="Write an audit digest after this many audit events.",
+    )
+    audit_digest_seconds: float = Field(
+        default=600.0, gt=0, validation_alias="FLEETOPS_AUDIT_DIGEST_SECONDS",
+        description="Write an audit digest at least this often (seconds) while events are recorded.",
+    )
+
     @property
     def database(self) -> Path:
         return self.db_path or (self.home / "fleetops.db")
+
+    @property
+    def audit_digests(self) -> Path:
+        return self.audit_digests_path or (self.home / "audit-digests.jsonl")
 
     @classmethod
     def settings_customise_sources(
@@ -196,6 +223,8 @@ def defaults() -> list[tuple[str, str, str]]:
         value = field.get_default(call_default_factory=True)
         if name == "db_path":
             shown = str(_default_home() / "fleetops.db")
+        elif name == "audit_digests_path":
+            shown = str(_default_home() / "audit-digests.jsonl")
         elif value is None:
             shown = "unset"
         elif isinstance(value, bool):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.changes.notices import answer, reason_of, tell
 from bot.changes.queries import ChangeQueries
 from bot.changes.service import ChangeService
-from bot.changes.types import Notifier, Refusal, Result, Silent, Why
+from bot.changes.types import Notifier, Refusal, Result, Silent, Why, Workspace
 
-__all__ = ["ChangeQueries", "ChangeService", "Notifier", "Refusal", "Result", "Silent", "Why", "answer",
-           "reason_of", "tell"]
+__all__ = ["ChangeQueries", "ChangeService", "Notifier", "Refusal", "Result", "Silent", "Why", "Workspace",
+           "answer", "reason_of", "tell"]

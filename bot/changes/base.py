@@ -10,12 +10,16 @@ from typing import Any
 from audit.models import ChangeRequest
 from audit.store import Store
 from bot.changes.queries import ChangeQueries
-from bot.changes.types import Notifier, Silent
+from bot.changes.types import Notifier, Silent, Workspace
 from bot.policy import Decision, Policy
 from tools.executor import Executor
 from tools.plan import Plan
 
 Planner = Callable[[str, Any], Plan]
+
+
+def _nothing() -> None:
+    pass
 
 
 class ServiceBase(ChangeQueries):
@@ -25,6 +29,8 @@ class ServiceBase(ChangeQueries):
         self.policy, self.planner, self.executor = policy, planner, executor
         self.notifier: Notifier = notifier or Silent()
         self.clock = clock
+        self.workspace: Workspace | None = None  # the Slack install's (set by the Slack front end)
+        self.wake: Callable[[], None] = _nothing  # called after locks were released (the retry scheduler's poke)
 
     @contextmanager
     def _tx(self) -> Iterator[list[ChangeRequest]]:

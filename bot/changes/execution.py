@@ -8,12 +8,20 @@ intent (else the stored arguments), never from the words the person typed. When 
   when policy now says so);
 * the intent can no longer be carried out (the planner refuses) → ``stale`` with the reason;
 * there is nothing left to do → ``cancelled`` with the reason;
-* the fleet cannot be read → stays ``approved`` with the reason (runs on the next approval click or start).
+* the fleet cannot be read → stays ``approved`` with the reason; the retry scheduler (``bot.changes.retry``)
+  runs it again with backoff.
+
+One change per deployment (and per cluster for cluster operations) executes at a time: the claim
+(``approved -> executing``) takes the change's lock keys (``lock_keys``) in the same transaction, and the
+outcome (or the reconciliation after a crash) releases them in its own. A change whose deployment is held
+by another stays ``approved`` with the reason "waiting for change N on D"; ``wake`` (the retry scheduler's
+``poke``) is called whenever locks are released, so it runs right after.
 """
 from __future__ import annotations
 
 from pydantic import ValidationError
 
+from audit.locks import Held
 from audit.models import ChangeRequest, ChangeState
 from bot import toolbox
 from bot.changes.base import ServiceBase
@@ -28,6 +36,22 @@ from tools.plan import Plan
 S = ChangeState
 
 
+class _Busy(Exception):
+    """Raised inside the claim transaction to roll it back: another change holds a lock key."""
+
+    def __init__(self, held: Held):
+        super().__init__(held.key)
+        self.held = held
+
+
+def lock_keys(plan: Plan) -> list[str]:
+    """What a change holds while it executes: its deployment, or its clusters for a cluster operation
+    (cordon, uncordon, drain: plans of no deployment)."""
+    if not plan.deployment:
+        return [f"cluster:{c}" for c in sorted(set(plan.clusters))]
+    return [f"deployment:{plan.deployment}"]
+
+
 def facts_of(plan: Plan) -> Facts:
     return Facts(tool=plan.tool, mutating=True, environments=frozenset(plan.environments),
                  clusters=tuple(plan.clusters), deployment=plan.deployment)
@@ -40,6 +64,9 @@ class Execution(ServiceBase):
         if change.state != S.APPROVED:
             return change
         plan = Plan.model_validate(change.plan)
+        held = self.store.locks.holder(lock_keys(plan))
+        if held is not None and held.change_id != change.id:  # no fleet reads while another change runs
+            return self._lock_wait(change, actor, held)
         try:
             fresh: Plan | None = self._replan(change, plan)
             err = None
@@ -58,6 +85,7 @@ class Execution(ServiceBase):
         """After a restart: reconcile requests left ``executing`` against the fleet (never run them again),
         then run the ``approved`` ones (through the same re-check and claim as always)."""
         done: list[ChangeRequest] = []
+        self.store.locks.release_orphans()
         for change in self.store.changes.find_executing():
             plan = Plan.model_validate(change.plan)
             status: str
@@ -69,10 +97,12 @@ class Execution(ServiceBase):
                 if not self.store.changes.transition(change.id, S.EXECUTING, S(status), reason=why,
                                                      outcome={"status": status, "message": why}, now=self.clock()):
                     continue
+                self.store.locks.release(change.id)
                 change = self.get(change.id)
                 self._audit("reconcile", change, message=why, result={"status": status})
                 told.append(change)
             done.append(change)
+            self.wake()
         for change in self.store.changes.list(status=S.APPROVED, limit=None):
             done.append(self.execute(change.id))
         return done
@@ -87,14 +117,22 @@ class Execution(ServiceBase):
         # decides may differ.
         return fresh.model_copy(update={"args": plan.args, "intent": plan.intent, "left_out": plan.left_out}).seal()
 
-    def _waiting(self, change: ChangeRequest, actor: str | None, why: str) -> ChangeRequest:
+    def _waiting(self, change: ChangeRequest, actor: str | None, why: str, event: str = "error") -> ChangeRequest:
+        """Keep an approved request approved, saying why it has not run (recorded once per new reason)."""
         with self._tx() as told:
+            current = self.get(change.id)
+            if current.state != S.APPROVED or current.reason == why:
+                return current
             if not self.store.changes.transition(change.id, S.APPROVED, S.APPROVED, reason=why, now=self.clock()):
                 return self.get(change.id)
             change = self.get(change.id)
-            self._audit("error", change, actor=actor, message=why)
+            self._audit(event, change, actor=actor, message=why)
             told.append(change)
         return change
+
+    def _lock_wait(self, change: ChangeRequest, actor: str | None, held: Held) -> ChangeRequest:
+        return self._waiting(change, actor, M.WAITING_FOR_CHANGE.format(other=held.change_id, what=held.what),
+                             event="execution_step")
 
     def _replanned(self, change: ChangeRequest, fresh: Plan | None, err: str | None,
                    actor: str | None) -> ChangeRequest:
@@ -138,13 +176,19 @@ class Execution(ServiceBase):
                         message=M.CHANGE_APPROVED_BY_POLICY.format(reason=decision.reason))
 
     def _run(self, change: ChangeRequest, plan: Plan, actor: str | None) -> ChangeRequest:
-        with self._tx() as told:
-            if not self.store.changes.claim_execution(change.id, now=self.clock()):
-                return self.get(change.id)  # someone else runs it (or it moved on)
-            change = self.get(change.id)
-            self._audit("execution_step", change, actor=actor, clusters=plan.clusters,
-                        message=M.EXECUTION_STARTED)
-            told.append(change)
+        try:
+            with self._tx() as told:
+                if not self.store.changes.claim_execution(change.id, now=self.clock()):
+                    return self.get(change.id)  # someone else runs it (or it moved on)
+                held = self.store.locks.claim(lock_keys(plan), change.id, now=self.clock())
+                if held is not None:
+                    raise _Busy(held)  # roll the claim back: the request stays approved
+                change = self.get(change.id)
+                self._audit("execution_step", change, actor=actor, clusters=plan.clusters,
+                            message=M.EXECUTION_STARTED)
+                told.append(change)
+        except _Busy as busy:
+            return self._lock_wait(change, actor, busy.held)
         running = change
 
         def on_event(ev: ProgressEvent) -> None:
@@ -163,8 +207,10 @@ class Execution(ServiceBase):
         with self._tx() as told:
             self.store.changes.transition(change.id, S.EXECUTING, final, outcome=outcome.model_dump(mode="json"),
                                           reason=outcome.message, now=self.clock())
+            self.store.locks.release(change.id)
             change = self.get(change.id)
             self._audit("outcome", change, actor=actor, clusters=plan.clusters, message=outcome.message,
                         result={"status": final.value, "revision": outcome.revision, "undone": outcome.undone})
             told.append(change)
+        self.wake()
         return change

@@ -14,12 +14,12 @@ from typing import Any
 
 from audit.models import ChangeRequest, ChangeState
 from audit.timeutil import iso
-from bot.changes.execution import Execution
+from bot.changes.execution import Execution, facts_of
 from bot.changes.notices import reason_of
-from bot.changes.types import Refusal, Result, Why
+from bot.changes.types import Refusal, Result, Why, Workspace
 from bot.identity import Actor
 from bot.messages import pipeline as M
-from bot.policy import Decision
+from bot.policy import Decision, decide
 from tools.plan import Plan
 
 S = ChangeState
@@ -48,22 +48,38 @@ class ChangeService(Execution):
         return change
 
     # --- approve ------------------------------------------------------------------------------------
-    def approve(self, change_id: str, actor: Actor, version: int | None = None) -> Result:
+    def approve(self, change_id: str, actor: Actor, version: int | None = None,
+                workspace: Workspace | None = None) -> Result:
         """Count ``actor``'s approval of the plan version they saw; when it completes the quorum (same
-        transaction), run the change. Returns the request as it stands afterwards."""
+        transaction), run the change. Returns the request as it stands afterwards.
+
+        Everything is re-checked here, in the transaction that counts the approval: the request's expiry,
+        the workspace the click came from (``workspace``, against ``self.workspace`` — the install's; a
+        click from another one is refused and audited), the plan version, and the policy as it reads now
+        (a freeze declared since, a rule that now denies or asks for other approvers)."""
         with self._tx() as told:
             found = self._open_or_refuse(change_id, told)
             if isinstance(found, Refusal):
                 return found
             change = found
+            if self.workspace is not None and workspace is not None and not self.workspace.accepts(workspace):
+                why = M.WRONG_WORKSPACE.format(got=workspace, want=self.workspace, id=change.id)
+                self._audit("approval", change, actor=actor.id, message=why,
+                            result={"counted": False, "workspace": str(workspace)})
+                return Refusal(Why.WRONG_WORKSPACE, why, change)
             if change.state != S.PENDING:
-                return Refusal(Why.NOT_OPEN, self._not_pending(change, actor), change)
+                return self._not_counted(Why.NOT_OPEN, self._not_pending(change, actor), change, actor)
             if version is not None and change.version != version:
-                return Refusal(Why.OLD_VERSION, M.OLD_VERSION.format(id=change.id, seen=version,
-                                                                     now=change.version), change)
+                return self._not_counted(Why.OLD_VERSION, M.OLD_VERSION.format(id=change.id, seen=version,
+                                                                              now=change.version), change, actor)
             if actor.id in change.approvers:
-                return Refusal(Why.ALREADY_APPROVED, M.ALREADY_APPROVED_BY_YOU.format(id=change.id), change)
-            decision = self._decision(change)
+                return self._not_counted(Why.ALREADY_APPROVED, M.ALREADY_APPROVED_BY_YOU.format(id=change.id),
+                                         change, actor)
+            decision = self._decision_now(change)
+            if decision.kind == "deny":
+                why = M.POLICY_NOW_DENIES.format(id=change.id, reason=decision.reason)
+                self._audit("approval", change, actor=actor.id, result={"counted": False}, message=why)
+                return Refusal(Why.POLICY, why, change)
             ok, why = decision.can_approve(actor, change.requester, change.approvals)
             if not ok:
                 self._audit("approval", change, actor=actor.id, result={"counted": False}, message=why)
@@ -129,6 +145,29 @@ class ChangeService(Execution):
         return told
 
     # --- helpers (inside a transaction) ------------------------------------------------------------------
+    def _not_counted(self, why: Why, text: str, change: ChangeRequest, actor: Actor) -> Refusal:
+        """Every approval click leaves a trace: one not counted is recorded with the reason."""
+        self._audit("approval", change, actor=actor.id, message=text, result={"counted": False, "why": why.value})
+        return Refusal(why, text, change)
+
+    def _decision_now(self, change: ChangeRequest) -> Decision:
+        """The policy's decision for the request as it reads now. When it asks for other approvals than
+        the stored one (a freeze began, the rules changed), it is stored with the request (the card and
+        "still needed" follow it); a policy that now needs no approval keeps the stored requirement (a
+        click never lowers the bar)."""
+        stored = self._decision(change)
+        try:
+            plan = Plan.model_validate(change.plan)
+        except ValueError:
+            return stored
+        now = decide(self.policy, Actor(change.requester), facts_of(plan), self.clock())
+        if now.kind == "deny" or (now.kind == "approve" and now.model_dump(mode="json") != change.decision):
+            if now.kind == "approve":
+                self.store.changes.transition(change.id, S.PENDING, S.PENDING, decision=now.model_dump(mode="json"),
+                                              approvals_required=now.approvals_required, now=self.clock())
+            return now
+        return stored
+
     def _open_or_refuse(self, change_id: str, told: list[ChangeRequest]) -> ChangeRequest | Refusal:
         """The request, or a refusal when it does not exist or expired just now (expired in this very
         transaction, so a click after the deadline never counts)."""

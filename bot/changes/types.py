@@ -22,6 +22,28 @@ class Why(StrEnum):
     CANNOT_REJECT = "cannot_reject"
     CANNOT_CANCEL = "cannot_cancel"
     EXPIRED = "expired"  # it expired at the moment it was clicked
+    WRONG_WORKSPACE = "wrong_workspace"  # the click came from another Slack workspace than the bot's
+    POLICY = "policy"  # the policy, as it reads now, refuses the change
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The Slack workspace of the bot's install (or of a click): team id, and the Enterprise Grid org id.
+    ``accepts(click)``: a click counts only from the install's own team (or, for an org-wide install, its
+    own enterprise); one that names no workspace is refused."""
+
+    team_id: str | None = None
+    enterprise_id: str | None = None
+    enterprise_install: bool = False
+
+    def accepts(self, other: Workspace) -> bool:
+        if self.enterprise_install and self.enterprise_id:
+            return other.enterprise_id == self.enterprise_id
+        return bool(other.team_id) and other.team_id == self.team_id and (
+            not self.enterprise_id or not other.enterprise_id or other.enterprise_id == self.enterprise_id)
+
+    def __str__(self) -> str:
+        return "/".join(x for x in (self.enterprise_id, self.team_id) if x) or "no workspace"
 
 
 @dataclass(frozen=True)

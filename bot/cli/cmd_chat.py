@@ -63,6 +63,8 @@ def card_text(change: ChangeRequest, plan: Plan | None, requirement: str) -> str
 
 
 def show_reply(r: Reply, out) -> None:
+    for notice in r.notices:  # e.g. a secret was masked before anything recorded the request
+        print(notice, file=out)
     if r.kind == "change" and r.change is not None:
         c, d = r.change, r.decision
         print(card_text(c, r.plan, d.reason if d else ""), file=out)

@@ -26,15 +26,22 @@ EXECUTION_STARTED = "execution started"
 EXECUTION_ERROR = "execution stopped: {error}"
 EXPIRED = "expired without enough approvals"
 RECONCILE_UNREACHABLE = "could not check the fleet after a restart ({error}); a person must look at it"
-FLEET_UNAVAILABLE = ("could not read the fleet to re-check the plan ({error}); the request stays approved and runs "
-                     "when it can be checked (next approval click, or the bot's next start)")
+FLEET_UNAVAILABLE = ("waiting for the hub: could not read the fleet to re-check the plan ({error}); the request stays "
+                     "approved and the bot retries by itself")
+WAITING_FOR_CHANGE = "waiting for change {other} on {what}: one change at a time; it runs when that one ends"
+RETRY_NOTE = "retry {attempt} in {seconds:.0f}s"
+WRONG_WORKSPACE = ("This click came from another Slack workspace ({got}); change {id} belongs to this bot's "
+                   "workspace ({want}) and can only be approved there.")
+POLICY_NOW_DENIES = "Change {id} cannot be approved now: the policy refuses it ({reason})."
+HUB_FAILING = ("The hub is failing right now, so I could not answer: {error}. Nothing was changed; try again in a "
+               "minute (this is not about how the request was worded).")
 OLD_VERSION = ("Change {id} was re-planned since you looked (you saw version {seen}, it is now version {now}); "
                "review the new plan before approving.")
 
 # --- what a person is told, from the state a verb left the request in (bot/changes/notices.py) ---------
 TELL_PENDING = "Change {id} is waiting for approval. Still needed: {needed}."
-TELL_APPROVED_WAITING = ("Change {id} is approved but has not run yet: {reason}. It runs when the hub can be "
-                         "checked again.")
+TELL_APPROVED_WAITING = ("Change {id} is approved but has not run yet: {reason}. The bot runs it by itself as soon "
+                         "as it can; its card says when.")
 TELL_APPROVED = "Change {id} is approved and about to run."
 TELL_EXECUTING = "Change {id} is approved and is being carried out now."
 TELL_SUCCEEDED = "Change {id} has the approvals it needs and was carried out: {reason}"

@@ -15,3 +15,8 @@ def environment_epilog(rows: list[tuple[str, str, str]]) -> str:
 
 def _indent(text: str) -> str:
     return textwrap.fill(text, width=100, initial_indent=" " * 6, subsequent_indent=" " * 6)
+
+NO_AUDIT_KEY = ("audit digests are off: set FLEETOPS_AUDIT_KEY (16+ random bytes, e.g. `openssl rand -hex 32`) or "
+                "FLEETOPS_AUDIT_KEY_FILE to have a signed digest of the audit log written to {path}, which "
+                "`fleetops audit verify --digests {path}` checks")
+BAD_AUDIT_KEY = "audit digests are off: {error}"

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections import OrderedDict
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from audit.errors import AuditError
+from audit.jobs import Job
+from audit.redact import mask_text
 from bot.pipeline import Pipeline, Reply, Request
 from bot.slack import blocks as B
 from bot.slack import messages as M
@@ -28,7 +31,7 @@ from bot.slack.directory import Directory
 from bot.slack.notifier import SLACK_ERRORS, CardNotPosted, SlackNotifier
 from bot.slack.origin import Origin, respond
 from bot.slack.results import audit_message, change_rows, changes_message, error_message, help_message, reply_message
-from bot.slack.worker import Worker
+from bot.slack.worker import Accepted, JobRunner, Worker
 from tools import registry
 from tools.args import SearchAuditArgs
 
@@ -39,36 +42,80 @@ HISTORY_THREADS = 500
 
 class SlackBot:
     def __init__(self, pipeline: Pipeline, client: Any, notifier: SlackNotifier, directory: Directory,
-                 worker: Worker):
+                 worker: Worker, runner: JobRunner | None = None):
         self.pipeline, self.client, self.notifier = pipeline, client, notifier
         self.directory, self.worker = directory, worker
+        self.runner = runner or JobRunner(pipeline.store.jobs, {})
         self.changes = pipeline.changes
-        self.clicks = Clicks(pipeline, client, notifier, directory, worker)
+        self.clicks = Clicks(pipeline, client, notifier, directory, worker, self.runner)
+        self.runner.handlers.update({"command": self._job_command, "event": self._job_event,
+                                     **self.clicks.job_handlers()})
         self._history: OrderedDict[tuple[str, str], list[tuple[str, str]]] = OrderedDict()
         self._history_lock = threading.Lock()
 
-    # --- entry points (listener threads, after ack) ------------------------------------------------
-    def command(self, body: dict[str, Any], cmd: Command) -> None:
-        """``/fleet …`` (help was answered in the ack). Slash commands are not retried; the trigger_id
-        still makes a unique delivery id."""
-        origin = Origin.of_command(body)
+    # --- accepting (listener threads, before the ack): persisted jobs ----------------------------------
+    def accept_command(self, body: dict[str, Any]) -> Accepted:
+        """Persist ``/fleet …`` as a job before its ack (``failed``: the ack says busy, try again)."""
         trigger = body.get("trigger_id")
-        self._submit(origin, self._dispatch, origin, cmd, f"slack:command:{trigger}" if trigger else None)
+        key = f"slack-command:{trigger}" if trigger else f"slack-command:{uuid.uuid4().hex}"
+        return self.runner.accept(key, "command", {"body": body})
 
-    def message_event(self, body: dict[str, Any], kind: Literal["mention", "dm"], bot_user_id: str | None = None,
-                      retry_num: int = 0) -> None:
-        """``app_mention`` or a direct message: de-duplicated by ``event_id``, answered in its thread."""
+    def accept_event(self, body: dict[str, Any], kind: Literal["mention", "dm"], bot_user_id: str | None) -> Accepted:
+        """Persist a mention / DM before its ack, de-duplicated by ``event_id`` (``failed``: answer 503 so
+        that Slack delivers it again)."""
+        event_id = body.get("event_id")
+        key = f"slack-event:{event_id}" if event_id else f"slack-event:{uuid.uuid4().hex}"
+        return self.runner.accept(key, "event", {"body": body, "kind": kind, "bot_user_id": bot_user_id})
+
+    def _job_command(self, payload: dict[str, Any]) -> None:
+        body = payload["body"]
+        origin = Origin.of_command(body)
+        try:
+            cmd = parse_command(plain_text(body.get("text") or ""))
+        except CommandError as e:
+            self.say(origin, error_message(str(e)), replace=True)
+            return
+        trigger = body.get("trigger_id")
+        self._dispatch(origin, cmd, f"slack:command:{trigger}" if trigger else None, claimed=True)
+
+    def _job_event(self, payload: dict[str, Any]) -> None:
+        body = payload["body"]
+        kind: Literal["mention", "dm"] = "dm" if payload.get("kind") == "dm" else "mention"
         event = body.get("event") or {}
-        if not event.get("user") or not self._first_delivery(body, retry_num):
+        if not event.get("user"):
             return
         origin = Origin.of_event(event, kind)
         try:
-            cmd = parse_command(plain_text(event.get("text") or "", bot_user_id))
+            cmd = parse_command(plain_text(event.get("text") or "", payload.get("bot_user_id")))
         except CommandError as e:
-            self._submit(origin, self.say, origin, error_message(str(e)))
+            self.say(origin, error_message(str(e)))
             return
         event_id = body.get("event_id")
-        self._submit(origin, self._dispatch, origin, cmd, f"slack:{event_id}" if event_id else None)
+        self._dispatch(origin, cmd, f"slack:{event_id}" if event_id else None, claimed=True)
+
+    def job_failed(self, job: Job, error: BaseException) -> None:
+        """Tell the person whose request failed (the runner calls this)."""
+        body = (job.payload or {}).get("body") or {} if isinstance(job.payload, dict) else {}
+        text = B.mrkdwn_message(M.FAILED.format(error=B.escape(type(error).__name__)))
+        if job.kind == "command":
+            self.say(Origin.of_command(body), text, replace=True)
+        elif job.kind == "event" and (body.get("event") or {}).get("user"):
+            kind: Literal["mention", "dm"] = "dm" if (job.payload or {}).get("kind") == "dm" else "mention"
+            self.say(Origin.of_event(body["event"], kind), text)
+        else:
+            self.clicks.job_failed(job, error)
+
+    # --- entry points that do not persist first (Socket Mode and callers without a listener) ----------------
+    def command(self, body: dict[str, Any], cmd: Command) -> None:
+        """``/fleet …`` (help was answered in the ack): persisted as a job; says "busy" when it could not be."""
+        if self.accept_command(body) == "failed":
+            self.say(Origin.of_command(body), B.mrkdwn_message(M.BUSY), replace=True)
+
+    def message_event(self, body: dict[str, Any], kind: Literal["mention", "dm"], bot_user_id: str | None = None,
+                      retry_num: int = 0) -> None:
+        """``app_mention`` or a direct message: persisted as a job, de-duplicated by ``event_id``."""
+        if (body.get("event") or {}).get("user") and self.accept_event(body, kind, bot_user_id) == "duplicate":
+            log.info("event %s delivered again (retry %s): already handled", body.get("event_id"), retry_num or "?")
 
     def home_opened(self, body: dict[str, Any], retry_num: int = 0) -> None:
         user = (body.get("event") or {}).get("user")
@@ -76,12 +123,6 @@ class SlackBot:
             self.clicks.home_opened(user)
 
     # --- requests ------------------------------------------------------------------------------------
-    def _submit(self, origin: Origin, fn: Any, *args: Any) -> None:
-        ok = self.worker.submit(fn, *args, on_error=lambda e: self.say(
-            origin, B.mrkdwn_message(M.FAILED.format(error=B.escape(type(e).__name__))), replace=True))
-        if not ok:
-            self.say(origin, B.mrkdwn_message(M.BUSY), replace=True)
-
     def _first_delivery(self, body: dict[str, Any], retry_num: int) -> bool:
         """True the first time this event_id is seen (by any process); the retry header is only logged:
         a retry may be the only copy that ever arrived."""
@@ -93,7 +134,7 @@ class SlackBot:
         log.info("event %s delivered again (retry %s): already handled", event_id, retry_num or "?")
         return False
 
-    def _dispatch(self, origin: Origin, cmd: Command, delivery_id: str | None) -> None:
+    def _dispatch(self, origin: Origin, cmd: Command, delivery_id: str | None, claimed: bool = False) -> None:
         if cmd.kind == "help":
             self.say(origin, help_message())
         elif cmd.kind == "changes":
@@ -102,7 +143,7 @@ class SlackBot:
         elif cmd.kind == "audit" and cmd.audit:
             self.say(origin, self._audit(cmd.audit), replace=True)
         else:
-            self._request(origin, cmd.text, delivery_id)
+            self._request(origin, cmd.text, delivery_id, claimed)
 
     def _audit(self, flags: dict[str, str]) -> dict[str, Any]:
         try:
@@ -114,20 +155,22 @@ class SlackBot:
             return error_message(M.AUDIT_BAD_VALUE.format(detail=e))
         return audit_message(result.to_json().get("events") or [], filters=args.given())
 
-    def _request(self, origin: Origin, text: str, delivery_id: str | None) -> None:
+    def _request(self, origin: Origin, text: str, delivery_id: str | None, claimed: bool = False) -> None:
         actor = self.directory.actor(origin.user, origin.user_name)
         reply = self.pipeline.handle(Request(actor=actor, text=text, channel=origin.channel,
-                                             thread_ts=origin.thread_ts, delivery_id=delivery_id,
+                                             thread_ts=origin.thread_ts, delivery_id=delivery_id, claimed=claimed,
                                              history=self._history_of(origin), source=f"slack-{origin.kind}"))
-        self._remember(origin, text, reply.text)
+        self._remember(origin, mask_text(text).text, reply.text)
         if reply.kind == "duplicate":
             return
         if reply.kind == "change" and reply.change is not None:
             self._post_change(origin, reply)
-            return
-        payload = reply_message(reply)
-        if payload is not None:
-            self.say(origin, payload, replace=True)
+        else:
+            payload = reply_message(reply)
+            if payload is not None:
+                self.say(origin, payload, replace=True)
+        for notice in reply.notices:  # after the answer: a slash command's answer replaces the ack
+            self.say(origin, B.mrkdwn_message(B.escape(notice)))
 
     def _post_change(self, origin: Origin, reply: Reply) -> None:
         change = reply.change

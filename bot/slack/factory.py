@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.changes import Workspace
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.slack.bot import SlackBot
@@ -31,7 +32,7 @@ from bot.slack.directory import Directory
 from bot.slack.listeners import register
 from bot.slack.notifier import SlackNotifier
 from bot.slack.server import Traffic
-from bot.slack.worker import Worker
+from bot.slack.worker import JobRunner, Worker
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class SlackService:
     worker: Worker
     client: WebClient
     traffic: Traffic
+    runner: JobRunner | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def start_sweeper(self, every: float = 60.0) -> threading.Thread:
@@ -70,7 +72,7 @@ class SlackService:
             while not self._stop.wait(every):
                 try:
                     self.bot.pipeline.changes.expire()
-                except Exception:  # noqa: BLE001 - keep sweeping
+                except Exception:
                     log.exception("expiring change requests failed")
 
         t = threading.Thread(target=loop, name="fleetops-expiry", daemon=True)
@@ -78,12 +80,16 @@ class SlackService:
         return t
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Wait until queued work is done and pending card edits are sent (tests, shutdown)."""
-        ok = self.worker.wait_idle(timeout)
+        """Wait until persisted jobs and queued work are done and pending card edits are sent (tests,
+        shutdown)."""
+        ok = self.runner.wait_idle(timeout) if self.runner is not None else True
+        ok = self.worker.wait_idle(timeout) and ok
         return self.notifier.updater.flush(timeout) and ok
 
     def close(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        if self.runner is not None:
+            self.runner.stop(timeout)  # jobs not started stay queued for the next start
         self.worker.wait_idle(timeout)
         self.notifier.close(timeout)
         self.worker.shutdown(wait=False)
@@ -96,14 +102,33 @@ def build_slack_app(settings: Settings, pipeline: Pipeline, *, client: WebClient
     client = client or make_client(settings)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     try:
-        app = App(client=client, signing_secret=secret, name="fleetops",
+        # Listeners only persist a job and ack (the work runs on the JobRunner), so they run on the HTTP
+        # thread itself (process_before_response): no hop through a small listener pool that the HTTP threads
+        # poll for the ack (under a flood of clicks that hop, not the work, made acks miss Slack's 3 s).
+        app = App(client=client, signing_secret=secret, name="fleetops", process_before_response=True,
                   listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="fleetops-bolt"))
     except (BoltError, SlackApiError, SlackClientError, OSError) as e:
         raise SlackSetupError(str(e)) from e
     notifier = SlackNotifier(pipeline.changes, client, interval=update_interval)
     pipeline.notifier = notifier
+    pipeline.changes.workspace = install_workspace(client)
     traffic = Traffic()
     worker = Worker(max_workers=workers, max_pending=max_pending, before_task=traffic.wait_quiet)
-    bot = SlackBot(pipeline, client, notifier, Directory(client, ttl=usergroup_ttl), worker)
+    runner = JobRunner(pipeline.store.jobs, {}, threads=workers, before_task=traffic.wait_quiet)
+    bot = SlackBot(pipeline, client, notifier, Directory(client, ttl=usergroup_ttl), worker, runner)
+    runner.on_error = bot.job_failed
     register(app, bot)
-    return SlackService(app=app, bot=bot, notifier=notifier, worker=worker, client=client, traffic=traffic)
+    runner.start()  # also runs what an earlier process persisted and did not get to
+    return SlackService(app=app, bot=bot, notifier=notifier, worker=worker, client=client, traffic=traffic,
+                        runner=runner)
+
+
+def install_workspace(client: WebClient) -> Workspace | None:
+    """The workspace the bot token belongs to (``auth.test``): clicks from any other are refused."""
+    try:
+        auth = client.auth_test()
+    except (SlackApiError, SlackClientError, OSError) as e:
+        log.warning("auth.test failed (%s): clicks cannot be checked against the install's workspace", e)
+        return None
+    return Workspace(team_id=auth.get("team_id"), enterprise_id=auth.get("enterprise_id") or None,
+                     enterprise_install=bool(auth.get("is_enterprise_install")))

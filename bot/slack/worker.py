@@ -4,13 +4,25 @@
 already waiting or running (the caller tells the user to retry). A task never raises out of the pool:
 an exception is logged and handed to ``on_error`` (which reports it to the user), itself guarded.
 ``before_task`` runs before each task (the Slack app passes ``Traffic.wait_quiet``: acks first).
+
+``JobRunner``: the work of every acknowledged click and command, persisted before the ack (``audit.jobs``)
+and run by a bounded number of threads, also after a restart (issue 12: no acked click silently lost).
 """
 from __future__ import annotations
 
 import logging
+import os
+import queue
+import socket
 import threading
+import time
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from datetime import timedelta
+from typing import Any, Literal
+
+from audit.jobs import Job, JobStore
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +55,12 @@ class Worker:
             if self._before is not None:
                 self._before()
             fn(*args)
-        except BaseException as e:  # noqa: BLE001 - nothing may escape into the pool
+        except BaseException as e:
             log.exception("background task %s failed", getattr(fn, "__name__", fn))
             if on_error is not None:
                 try:
                     on_error(e)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("reporting a failure failed too")
         finally:
             self._done()
@@ -72,3 +84,180 @@ class Worker:
     def shutdown(self, wait: bool = True) -> None:
         self._closed = True
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+# --- persisted jobs ---------------------------------------------------------------------------------------
+Accepted = Literal["queued", "duplicate", "failed"]
+
+
+class _Pending:
+    __slots__ = ("done", "item", "result")
+
+    def __init__(self, item: tuple[str, str, Any]):
+        self.item = item
+        self.done = threading.Event()
+        self.result: Accepted = "failed"
+
+
+class JobRunner:
+    """Runs the jobs of ``audit.jobs`` (persisted before the ack) on ``threads`` threads.
+
+    ``accept(key, kind, payload)`` persists a job and its delivery id together, and returns ``queued``,
+    ``duplicate`` (the id was seen before) or ``failed`` (not persisted within ``accept_wait`` seconds: the
+    ack must say "busy, try again"). Concurrent accepts are committed together by one committer thread (group
+    commit: a burst of 1,000 clicks costs a few fsyncs, not 1,000). Workers claim jobs from the database, not
+    from memory, so a job accepted by a process that died is run by the next one (``start()`` picks up what
+    is queued; a job a dead worker was running is taken again once its lease runs out). Each kind has one
+    handler, ``handler(payload)``; a handler that raises fails its job (logged, ``on_error`` told).
+    """
+
+    def __init__(self, jobs: JobStore, handlers: dict[str, Callable[[Any], None]], *, threads: int = 8,
+                 lease: float = 60.0, accept_wait: float = 2.0, batch: int = 256,
+                 before_task: Callable[[], None] | None = None,
+                 on_error: Callable[[Job, BaseException], None] | None = None):
+        self.jobs, self.handlers = jobs, handlers
+        self.threads, self.lease, self.accept_wait, self.batch = max(1, threads), lease, accept_wait, batch
+        self._before, self.on_error = before_task, on_error
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._cond = threading.Condition()
+        self._running: set[int] = set()
+        self._stop = threading.Event()
+        self._started: list[threading.Thread] = []
+        self.ran = 0  # jobs run by this runner (stats, tests)
+        self._committer = threading.Thread(target=self._commit_loop, name="fleetops-job-commit", daemon=True)
+        self._committer.start()
+
+    # --- accepting (listener threads, before the ack) ---------------------------------------------------
+    def accept(self, key: str, kind: str, payload: Any) -> Accepted:
+        if self._stop.is_set():
+            return "failed"
+        pending = _Pending((key, kind, payload))
+        self._queue.put(pending)
+        if not pending.done.wait(self.accept_wait):
+            log.warning("job %s was not persisted within %.1fs", key, self.accept_wait)
+            return "failed"
+        return pending.result
+
+    def _commit_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group = [first]
+            while len(group) < self.batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)  # stop after this group
+                    break
+                group.append(more)
+            try:
+                results = self.jobs.enqueue_many([p.item for p in group])
+                for p, job in zip(group, results, strict=True):
+                    p.result = "queued" if job is not None else "duplicate"
+            except Exception:
+                log.exception("persisting %d jobs failed", len(group))
+            for p in group:
+                p.done.set()
+            with self._cond:
+                self._cond.notify_all()
+
+    # --- running ---------------------------------------------------------------------------------------
+    def start(self) -> JobRunner:
+        if not self._started:
+            self._stop.clear()
+            for i in range(self.threads):
+                t = threading.Thread(target=self._work_loop, name=f"fleetops-job-{i}", daemon=True)
+                t.start()
+                self._started.append(t)
+            hb = threading.Thread(target=self._heartbeat, name="fleetops-job-lease", daemon=True)
+            hb.start()
+            self._started.append(hb)
+        return self
+
+    def _claim(self) -> Job | None:
+        try:
+            return self.jobs.claim(self.owner, timedelta(seconds=self.lease))
+        except Exception:
+            log.exception("claiming a job failed")
+            return None
+
+    def _work_loop(self) -> None:
+        while not self._stop.is_set():
+            job = self._claim()
+            if job is None:
+                with self._cond:
+                    self._cond.wait(0.5)
+                continue
+            with self._cond:
+                self._running.add(job.id)
+            try:
+                self._run(job)
+            finally:
+                with self._cond:
+                    self._running.discard(job.id)
+                    self._cond.notify_all()
+
+    def _run(self, job: Job) -> None:
+        handler = self.handlers.get(job.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for jobs of kind {job.kind!r}")
+            if self._before is not None:
+                self._before()
+            handler(job.payload)
+        except BaseException as e:
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            error = f"{type(e).__name__}: {e}"
+            self._end(lambda: self.jobs.fail(job.id, error))
+            if self.on_error is not None:
+                try:
+                    self.on_error(job, e)
+                except Exception:
+                    log.exception("reporting a failed job failed too")
+            return
+        self._end(lambda: self.jobs.finish(job.id))
+        self.ran += 1
+
+    @staticmethod
+    def _end(fn: Callable[[], None]) -> None:
+        try:
+            fn()
+        except Exception:
+            log.exception("recording the end of a job failed")
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(self.lease / 4):
+            with self._cond:
+                ids = list(self._running)
+            try:
+                self.jobs.renew(self.owner, ids, timedelta(seconds=self.lease))
+            except Exception:
+                log.exception("renewing job leases failed")
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until nothing runnable is left in the database and nothing runs here (tests, shutdown)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._cond:
+                busy = bool(self._running) or not self._queue.empty()
+            if not busy and self.jobs.runnable() == 0:
+                with self._cond:
+                    if not self._running:
+                        return True
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking jobs; jobs still running finish (or are taken again after a restart)."""
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        for t in self._started:
+            t.join(timeout)
+        self._started.clear()
+        self._queue.put(None)

@@ -12,7 +12,8 @@ SCOPES = {"commands", "chat:write", "app_mentions:read", "im:history", "im:read"
 # Web API methods the Slack package calls → the bot scope each needs (views.* need none)
 METHOD_SCOPES = {"chat_postMessage": "chat:write", "chat_update": "chat:write", "chat_postEphemeral": "chat:write",
                  "usergroups_list": "usergroups:read", "usergroups_users_list": "usergroups:read",
-                 "users_info": "users:read", "views_open": None, "views_update": None, "views_publish": None}
+                 "users_info": "users:read", "views_open": None, "views_update": None, "views_publish": None,
+                 "auth_test": None}
 KNOWN_TOP = {"_metadata", "display_information", "features", "oauth_config", "settings", "functions", "workflows",
              "outgoing_domains"}
 
