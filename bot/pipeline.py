@@ -131,6 +131,8 @@ class Pipeline:
             case ToolCall(tool=tool, args=args):
                 audit.record("interpretation", actor=req.actor.id, channel=req.channel, tool=tool,
                              args=args.given(), result={"kind": "tool_call", "tool": tool, "args": args.given()})
+                if tool not in toolbox.TOOLS:  # understood (DESIGN §4) but not built yet: say so, act on nothing
+                    return Reply(kind="refuse", text=M.TOOL_NOT_BUILT.format(tool=tool), tool=tool)
                 if result.mutating:
                     return self._propose(req, tool, args)
                 return self._read(req, tool, args)

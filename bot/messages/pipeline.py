@@ -56,3 +56,6 @@ NO_REASON = "no reason given"
 NOT_PENDING_WHY = "Change {id} is {state} ({reason}); it cannot be approved, rejected or cancelled now."
 NOTHING_LEFT = "nothing left to do: {summary}"
 CHANGE_APPROVED_BY_POLICY = "approved by policy: {reason}"
+TOOL_NOT_BUILT = ("I understood that as `{tool}`, which fleetops cannot carry out yet; nothing was changed. "
+                  "Change freezes, for now, are declared in the policy file (`freezes:`; check it with "
+                  "`fleetops policy check`).")
