@@ -169,6 +169,21 @@ class Settings(BaseSettings):
         description="Write an audit digest at least this often (seconds) while events are recorded.",
     )
 
+    # --- health watch (incidents) ----------------------------------------------------------------------
+    incident_after: str = Field(
+        default="300", validation_alias="FLEETOPS_INCIDENT_AFTER", pattern=r"^\d+(\.\d+)?\s*[smh]?$",
+        description="How long a deployment may be not ready on a cluster before it is an incident "
+        "(seconds, or 5m, 1h).",
+    )
+    watch_interval: float = Field(
+        default=30.0, gt=0, validation_alias="FLEETOPS_WATCH_INTERVAL",
+        description="Seconds between two looks of the health watch at the fleet.",
+    )
+    alerts_channel: str | None = Field(
+        default=None, validation_alias="FLEETOPS_ALERTS_CHANNEL",
+        description="Slack channel id incidents are posted to. Unset: incidents are recorded, not posted.",
+    )
+
     @property
     def database(self) -> Path:
         return self.db_path or (self.home / "fleetops.db")

@@ -153,11 +153,19 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
 
 def run(ns: argparse.Namespace) -> int:
     from bot.app import running_pipeline
+    from bot.incidents.notify import ChatNotifier
+    from bot.incidents.watch import start_watch
+    from bot.settings import get_settings
 
+    settings = get_settings()
     out = sys.stdout
     interactive = sys.stdin.isatty()
     print(M.STARTING, file=out, flush=True)
-    with running_pipeline(db=ns.db, notifier=TerminalNotifier(out), ready_delay=ns.ready_delay) as pipe:
+    with running_pipeline(settings, db=ns.db, notifier=TerminalNotifier(out), ready_delay=ns.ready_delay) as pipe:
+        # The health watch speaks first: its first look (e.g. a deployment already failing) is printed before
+        # the welcome; later looks print only what changes.
+        watch = start_watch(pipe, ChatNotifier(out), every=settings.watch_interval, after=settings.incident_after)
+        watch.first_look.wait(60)
         print(M.WELCOME.format(user=ns.user), file=out, flush=True)
         state = {"user": ns.user}
         history: list[tuple[str, str]] = []
@@ -182,4 +190,5 @@ def run(ns: argparse.Namespace) -> int:
             history += [("user", line), ("bot", reply.text)]
             show_reply(reply, out)
             out.flush()
+        watch.stop()
     return 0
