@@ -70,3 +70,4 @@ STANDBY_NOT_EXECUTED = ("approved; this copy of fleetops is on standby ({how}), 
                         "or this one when it takes over")
 MANIFESTS_BAD_NAMESPACE = ("error: --namespace {namespace!r} is not a valid namespace name; use lower-case letters, "
                            "digits and '-' (at most 63, e.g. fleetops)")
+SERVE_NO_PROBES = "no port (set FLEETOPS_PORT or --port to serve them)"
