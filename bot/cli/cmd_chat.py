@@ -108,6 +108,7 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
     elif cmd == "changes":
         show_reply(pipe.handle(Request(actor=actor, text="list changes", channel="terminal")), out)
     elif cmd == "audit":
+        from bot.cli.demo import audit_filter_error
         from tools.args import SearchAuditArgs
 
         opts: dict = {}
@@ -117,8 +118,8 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
                 opts[tok[2:].replace("-", "_")] = next(it, None)
         try:
             print(pipe.read("search_audit", SearchAuditArgs(**opts)).render(), file=out)
-        except Exception as e:  # noqa: BLE001 - show the user what was wrong with the filter
-            print(M.PREFIX_ERROR + str(e), file=out)
+        except Exception as e:
+            print(M.PREFIX_ERROR + audit_filter_error(e), file=out)
     else:
         print(M.UNKNOWN_COMMAND.format(cmd=cmd), file=out)
     return True
@@ -130,7 +131,11 @@ def run(ns: argparse.Namespace) -> int:
     out = sys.stdout
     interactive = sys.stdin.isatty()
     print(M.STARTING, file=out, flush=True)
-    with running_pipeline(db=ns.db, notifier=TerminalNotifier(out), ready_delay=ns.ready_delay) as pipe:
+    from bot.cli.demo import demo_database
+    from bot.settings import get_settings
+
+    db = ns.db or demo_database(get_settings(), out)  # the demo fleet is new each run: so is its database
+    with running_pipeline(db=db, notifier=TerminalNotifier(out), ready_delay=ns.ready_delay) as pipe:
         print(M.WELCOME.format(user=ns.user), file=out, flush=True)
         state = {"user": ns.user}
         history: list[tuple[str, str]] = []

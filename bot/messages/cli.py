@@ -71,3 +71,9 @@ STANDBY_NOT_EXECUTED = ("approved; this copy of fleetops is on standby ({how}), 
 MANIFESTS_BAD_NAMESPACE = ("error: --namespace {namespace!r} is not a valid namespace name; use lower-case letters, "
                            "digits and '-' (at most 63, e.g. fleetops)")
 SERVE_NO_PROBES = "no port (set FLEETOPS_PORT or --port to serve them)"
+EVAL_TRY_EXAMPLES = " (`fleetops eval` with no file scores the shipped examples, {path})"
+DEMO_SYNTHETIC_BAD = "error: --synthetic needs a number of clusters of at least 1 (got {n}), e.g. --synthetic 50"
+CHANGES_SHOW_MORE = "(every field, manifests included: fleetops changes show {id} --json)"
+DEMO_DATABASE = ("Demo database (fresh each run; FLEETOPS_DB keeps one): {path}\n"
+                 "  review it afterwards with `fleetops audit list --db {path}` and `fleetops audit verify --db {path}`")
+CHAT_AUDIT_BAD_FILTER = "{problem}. /audit takes {options} (e.g. /audit --since 24h --actor U0BOB)"

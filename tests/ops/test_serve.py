@@ -13,12 +13,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from fake_slack import FakeSlack  # tests/slack (see conftest.py)
+from slack_client import SlackSender
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))
-from fake_slack import FakeSlack  # noqa: E402
-from slack_client import SlackSender  # noqa: E402
-
-from bot.slack.server import request_kind  # noqa: E402
+from bot.slack.server import request_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
