@@ -52,7 +52,7 @@ def start_witness(settings: Settings, store: Store) -> Witness | None:
         log.warning(SM.BAD_AUDIT_KEY.format(error=e))
         return None
     if key is None:
-        log.warning(SM.NO_AUDIT_KEY.format(path=settings.audit_digests))
+        log.info(SM.NO_AUDIT_KEY.format(path=settings.audit_digests))
         return None
     witness = Witness(store.database, settings.audit_digests, key, every_events=settings.audit_digest_every,
                       every_seconds=settings.audit_digest_seconds)

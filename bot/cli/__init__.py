@@ -12,6 +12,7 @@ import sys
 from typing import TextIO
 
 from bot import settings
+from bot.cli.output import quiet_closed_pipe, version
 from bot.messages import settings as settings_msg
 
 
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=settings_msg.environment_epilog(settings.defaults()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"fleetops {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     pkg = importlib.import_module("bot.cli")
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
@@ -47,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`fleetops audit list | head`): not an error
+        quiet_closed_pipe()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -148,6 +148,27 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def datasette_metadata(text: str, database: Path) -> dict[str, Any]:
+    """The shipped metadata with its one database entry under ``database``'s name, as Datasette names it."""
+    import yaml
+
+    data = yaml.safe_load(text)
+    entries = data.get("databases") or {}
+    data["databases"] = {Path(database).stem: next(iter(entries.values()))} if entries else {}
+    return data
+
+
+def _datasette_metadata(args: argparse.Namespace) -> int:
+    import yaml
+
+    import audit
+
+    shipped = Path(audit.__file__).resolve().parent / "datasette" / "metadata.yaml"
+    data = datasette_metadata(shipped.read_text(encoding="utf-8"), args.db or get_settings().database)
+    sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110))
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("audit", help="review, verify and export the audit log",
                               description="Review, verify and export the hash-chained audit log.")
@@ -196,6 +217,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="file holding the audit key (default: FLEETOPS_AUDIT_KEY / FLEETOPS_AUDIT_KEY_FILE)")
     add_db_option(dig)
     dig.set_defaults(func=_digest)
+
+    meta = sub.add_parser("datasette-metadata",
+                          help="print Datasette metadata (facets, canned queries) for the database file",
+                          description="Datasette keys metadata by the file's name; this prints the shipped "
+                          "metadata for whichever database you browse:\n  fleetops audit datasette-metadata "
+                          "--db copy.db > meta.yaml && datasette copy.db -m meta.yaml",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_db_option(meta)
+    meta.set_defaults(func=_datasette_metadata)
 
     exp = sub.add_parser("export", help="write every event as JSON lines or CSV")
     exp.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")

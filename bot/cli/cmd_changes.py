@@ -5,11 +5,12 @@ import argparse
 import json
 from typing import Any
 
+from audit import messages as msg
 from audit.errors import AuditError
 from audit.models import STATES, ChangeRequest
 from bot.changes import ChangeQueries
 from bot.cli.cmd_audit import add_db_option, fail, open_from_args, show_value, table
-from audit import messages as msg
+from bot.messages import cli as CLI
 
 
 def _ts(value: str | None) -> str:
@@ -37,6 +38,25 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def concise(c: ChangeRequest) -> dict[str, Any]:
+    """What a person reads (``--json`` has every field): the plan as its per-cluster lines, not its manifests."""
+    from tools.plan import Plan
+    from tools.plan_text import plan_lines
+
+    try:
+        plan: list[str] | str = plan_lines(Plan.model_validate(c.plan))
+    except ValueError:
+        plan = c.summary or ""
+    decision = c.decision if isinstance(c.decision, dict) else {}
+    outcome = c.outcome if isinstance(c.outcome, dict) else {}
+    fields: dict[str, Any] = {
+        "id": c.id, "state": c.state, "tool": c.tool, "requester": c.requester, "summary": c.summary,
+        "plan": ("\n" + " " * 22).join(plan), "plan hash": c.plan_hash,
+        "policy": decision.get("reason"), "reason": c.reason, "outcome": outcome.get("message"),
+        "created": _ts(c.created_at), "expires": _ts(c.expires_at), "updated": _ts(c.updated_at)}
+    return {k: v for k, v in fields.items() if v not in (None, "")}
+
+
 def _show(args: argparse.Namespace) -> int:
     try:
         with open_from_args(args) as store:
@@ -50,13 +70,14 @@ def _show(args: argparse.Namespace) -> int:
         data["approvals"] = [a.model_dump(mode="json") for a in every]
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    for key, value in data.items():
+    for key, value in concise(change).items():
         print(msg.SHOW_LINE.format(key=key, value=show_value(value)))
     print(msg.SHOW_LINE.format(key="approvals", value=f"{len(change.approvals)}/"
                                f"{change.approvals_required}"))
     for a in every:
         void = msg.CHANGE_APPROVAL_VOID if a.voided_at or a.plan_hash != change.plan_hash else ""
         print(msg.CHANGE_APPROVAL_LINE.format(actor=a.actor_name or a.actor, ts=_ts(a.ts), void=void))
+    print(CLI.CHANGES_SHOW_MORE.format(id=change.id))
     return 0
 
 

@@ -135,6 +135,7 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
     elif cmd == "changes":
         show_reply(pipe.handle(Request(actor=actor, text="list changes", channel="terminal")), out)
     elif cmd == "audit":
+        from bot.cli.demo import audit_filter_error
         from tools.args import SearchAuditArgs
 
         opts: dict = {}
@@ -145,7 +146,7 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
         try:
             print(pipe.read("search_audit", SearchAuditArgs(**opts)).render(), file=out)
         except Exception as e:
-            print(M.PREFIX_ERROR + str(e), file=out)
+            print(M.PREFIX_ERROR + audit_filter_error(e), file=out)
     else:
         print(M.UNKNOWN_COMMAND.format(cmd=cmd), file=out)
     return True
@@ -153,6 +154,7 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
 
 def run(ns: argparse.Namespace) -> int:
     from bot.app import running_pipeline
+    from bot.cli.demo import demo_database
     from bot.incidents.notify import ChatNotifier
     from bot.incidents.watch import start_watch
     from bot.settings import get_settings
@@ -161,7 +163,8 @@ def run(ns: argparse.Namespace) -> int:
     out = sys.stdout
     interactive = sys.stdin.isatty()
     print(M.STARTING, file=out, flush=True)
-    with running_pipeline(settings, db=ns.db, notifier=TerminalNotifier(out), ready_delay=ns.ready_delay) as pipe:
+    db = ns.db or demo_database(settings, out)  # the demo fleet is new each run: so is its database
+    with running_pipeline(settings, db=db, notifier=TerminalNotifier(out), ready_delay=ns.ready_delay) as pipe:
         # The health watch speaks first: its first look (e.g. a deployment already failing) is printed before
         # the welcome; later looks print only what changes.
         watch = start_watch(pipe, ChatNotifier(out), every=settings.watch_interval, after=settings.incident_after)

@@ -7,6 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
+from bot.messages import cli as CLI
 from bot.settings import get_settings
 from tools.messages import embedded as msg
 
@@ -46,6 +47,9 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     from tools.embedded import EmbeddedFleet
     from tools.embedded.fleetspec import FleetSpecError, default_fleet_file
 
+    if args.synthetic is not None and args.synthetic < 1:
+        print(CLI.DEMO_SYNTHETIC_BAD.format(n=args.synthetic), file=sys.stderr)
+        return 2
     delay = args.ready_delay if args.ready_delay is not None else get_settings().demo_ready_delay
     fleet = EmbeddedFleet(args.fleet_file, synthetic=args.synthetic, ready_delay=delay,
                           heartbeat_period=args.heartbeat_period, kubeconfig_path=args.kubeconfig,

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import yaml
 
+import prompts
 from bot import toolbox
 from bot.cli import toolargs
 from bot.interpreter import messages as msg
+from bot.messages import cli as CLI
 
 DEFAULT_USER = "U000CLI"
+EXAMPLES = Path(prompts.__file__).resolve().parent / "examples.yaml"  # shipped with the package
 
 
 def register(subparsers) -> None:
@@ -25,7 +28,8 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_parse)
 
     e = subparsers.add_parser("eval", help=msg.EVAL_HELP, description=msg.EVAL_HELP)
-    e.add_argument("file", type=Path, help=msg.EVAL_FILE_HELP)
+    e.add_argument("file", type=Path, nargs="?", default=EXAMPLES,
+                   help=msg.EVAL_FILE_HELP + " (default: the shipped prompts/examples.yaml)")
     e.add_argument("--min", type=float, default=None, help=msg.EVAL_MIN_HELP)
     e.add_argument("--user", default=DEFAULT_USER, help=msg.PARSE_USER_HELP)
     e.set_defaults(func=run_eval)
@@ -109,7 +113,8 @@ def run_eval(args: argparse.Namespace) -> int:
         if not isinstance(items, list):
             raise ValueError("expected a YAML list of {text, expect} entries")
     except (OSError, ValueError, yaml.YAMLError) as e:
-        print(msg.EVAL_BAD_FILE.format(path=args.file, error=e), file=sys.stderr)
+        print(msg.EVAL_BAD_FILE.format(path=args.file, error=e) + CLI.EVAL_TRY_EXAMPLES.format(path=EXAMPLES),
+              file=sys.stderr)
         return 2
     interp, vocab = load_interpreter(), load_vocabulary()
     passed = 0

@@ -7,10 +7,9 @@ from datetime import datetime
 from pathlib import Path
 
 from audit.timeutil import format_duration, parse_duration, utcnow
+from bot.messages import policy as msg
 from bot.policy import ANY, Freeze, Policy, PolicyError, Rule, get_policy
 from bot.settings import get_settings
-from bot.messages import policy as msg
-
 
 _ORDER = {"dev": 0, "staging": 1, "prod": 2}
 

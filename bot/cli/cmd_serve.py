@@ -1,13 +1,23 @@
-"""``fleetops serve [--port P] [--socket]``: run the Slack app (HTTP Events API or Socket Mode)."""
+"""``fleetops serve [--port P] [--socket]``: run the Slack app (HTTP Events API or Socket Mode).
+
+Order of start-up: settings and the port are checked before anything starts (a busy port is one line, not a
+traceback after the fleet came up); then the pipeline, the Slack app (``auth.test``), the one-writer lock
+(``bot.lease``: a standby copy records approvals and leaves their execution to the writer), readiness and
+metrics, and the HTTP server (health, readiness and metrics are served in Socket Mode too).
+"""
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
+from bot.messages import cli as C
 from bot.slack import messages as M
 
 
@@ -22,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ready-delay", type=float, default=None,
                    help="demo fleet only: seconds the KAITO stand-in takes per readiness step")
     p.add_argument("--workers", type=int, default=8, help="background worker threads (default 8)")
-    p.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    p.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
     p.set_defaults(func=run)
 
 
@@ -37,50 +47,206 @@ def check_settings(settings, socket: bool) -> str | None:
     return None
 
 
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def run(ns: argparse.Namespace) -> int:
     from bot.settings import get_settings
+    from bot.slack.server import port_problem
 
     settings = get_settings()
     problem = check_settings(settings, ns.socket)
     if problem:
-        print(problem, file=sys.stderr)
+        say(problem)
         return 2
-    logging.basicConfig(level=getattr(logging, str(ns.log_level).upper(), logging.INFO),
+    port = listen_port(ns, settings)
+    busy = None if port is None else port_problem(ns.host, port)
+    if busy:
+        say(C.SERVE_PORT_BUSY.format(host=ns.host, port=port, error=busy))
+        return 2
+    logging.basicConfig(level=getattr(logging, str(ns.log_level).upper(), logging.WARNING),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot.app import running_pipeline
-    from bot.slack import SlackSetupError, build_slack_app, make_http_server, socket_mode_handler
 
-    print(M.SERVE_STARTING, file=sys.stderr, flush=True)
+    say(M.SERVE_STARTING)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with running_pipeline(settings, db=ns.db, ready_delay=ns.ready_delay, recover=False) as pipe:
-        try:
-            service = build_slack_app(settings, pipe, workers=ns.workers)
-        except SlackSetupError as e:
-            print(M.SERVE_AUTH_FAILED.format(error=e, url=settings.slack_api_url), file=sys.stderr)
-            return 1
-        pipe.changes.recover()  # after the Slack notifier is attached: reconciled requests get their cards updated
-        service.start_sweeper()
-        try:
-            if ns.socket:
-                handler = socket_mode_handler(service.app, settings.slack_app_token.get_secret_value())
-                handler.connect()
-                print(M.SERVE_SOCKET_READY, file=sys.stderr, flush=True)
-                _wait(stop)
-                handler.close()
-            else:
-                server = make_http_server(service.app, ns.host, settings.port if ns.port is None else ns.port,
-                                          traffic=service.traffic)
-                server.start_background()
-                print(M.SERVE_HTTP_READY.format(host=ns.host, port=server.server_address[1]), file=sys.stderr,
-                      flush=True)
-                _wait(stop)
-                server.shutdown()
-                server.server_close()
-        finally:
-            print(M.SERVE_STOPPING, file=sys.stderr, flush=True)
-            service.close()
+        return _serve(ns, settings, pipe, port, stop)
+
+
+def listen_port(ns: argparse.Namespace, settings: Any) -> int | None:
+    """HTTP mode: --port, else FLEETOPS_PORT (default 3000). Socket Mode needs no port: health, readiness and
+    metrics are served only when one is asked for (--port or FLEETOPS_PORT, as the manifests set it)."""
+    if ns.port is not None:
+        return int(ns.port)
+    if ns.socket and "port" not in settings.model_fields_set:
+        return None
+    return int(settings.port)
+
+
+def _serve(ns: argparse.Namespace, settings: Any, pipe: Any, port: int | None, stop: threading.Event) -> int:
+    from bot import metrics
+    from bot.lease import acquire_writer
+    from bot.slack import SlackSetupError, build_slack_app, make_http_server, socket_mode_handler
+
+    say(fleet_line(pipe.fleet))
+    # The settings hold the token now; left in the environment, slack_bolt would read it too and warn that
+    # it is unused beside the client we give it.
+    os.environ.pop("SLACK_BOT_TOKEN", None)
+    try:
+        service = build_slack_app(settings, pipe, workers=ns.workers)
+    except SlackSetupError as e:
+        say(M.SERVE_AUTH_FAILED.format(error=e, url=settings.slack_api_url))
+        return 1
+    instrument(pipe)
+    # after the Slack notifier is attached: reconciled requests get their cards updated
+    writer = acquire_writer(pipe.fleet, ns.db or settings.database, on_acquired=pipe.changes.recover)
+    gate_execution(pipe.changes, writer)
+    threading.Thread(target=_sweep_approved, args=(pipe.changes, writer, stop), name="fleetops-writer-sweep",
+                     daemon=True).start()
+    metrics.observe_writer(writer.active)
+    say((C.SERVE_WRITER_ACTIVE if writer.active else C.SERVE_WRITER_STANDBY).format(how=writer.describe()))
+    readiness = _readiness(pipe, writer).start()
+    service.start_sweeper()
+    server = None
+    if port is not None:
+        server = make_http_server(None if ns.socket else service.app, ns.host, port, traffic=service.traffic,
+                                  ready=readiness)
+        server.start_background()
+    handler = None
+    try:
+        if ns.socket:
+            handler = socket_mode_handler(service.app, settings.slack_app_token.get_secret_value())
+            handler.connect()
+            probes = server.url.rsplit("/slack/events", 1)[0] if server else C.SERVE_NO_PROBES
+            say(C.SERVE_SOCKET_NEXT.format(url=probes))
+        else:
+            assert server is not None
+            say(C.SERVE_HTTP_NEXT.format(url=server.url))
+        _wait(stop)
+    finally:
+        say(M.SERVE_STOPPING)
+        if handler is not None:
+            handler.close()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        readiness.close()
+        writer.close()
+        service.close()
     return 0
+
+
+def fleet_line(fleet: Any) -> str:
+    if getattr(fleet, "embedded", None) is not None:
+        return C.SERVE_FLEET_DEMO
+    return C.SERVE_FLEET_HUB.format(hub=fleet.hub.cluster, endpoint=fleet.hub.endpoint)
+
+
+def gate_execution(changes: Any, writer: Any) -> None:
+    """Only the writer executes: ``changes.execute`` (called by ``approve`` on quorum and by ``recover``)
+    leaves the request ``approved`` on a standby copy; the writer runs it (its sweep, or ``recover`` when this
+    copy takes over). Each execution is timed for the metrics.
+
+    Interim wiring until the change service asks ``writer.may_execute()`` itself (see the ops report)."""
+    from bot import metrics
+
+    execute = changes.execute
+
+    def gated(change_id: str, actor: str | None = None):
+        if not writer.may_execute():
+            change = changes.get(change_id)
+            if str(change.state) != "approved" or change.reason:
+                return change
+            return changes._waiting(change, actor, C.STANDBY_NOT_EXECUTED.format(how=writer.describe()))
+        started = time.monotonic()
+        before = changes.get(change_id)
+        after = execute(change_id, actor)
+        if before.state != after.state and str(after.state) in ("succeeded", "failed", "attention"):
+            metrics.observe_execution(after.tool, str(after.state), time.monotonic() - started)
+        return after
+
+    changes.execute = gated
+
+
+def _sweep_approved(changes: Any, writer: Any, stop: threading.Event, every: float = 15.0) -> None:
+    """On the writer: run what a standby copy approved (and what waited for the fleet). ``execute`` claims
+    each request once, so a request being run elsewhere in this process is left alone."""
+    from audit.models import ChangeState
+
+    while not stop.wait(every):
+        if not writer.may_execute():
+            continue
+        try:
+            for change in changes.store.changes.list(status=ChangeState.APPROVED, limit=None):
+                changes.execute(change.id)
+        except Exception:
+            logging.getLogger(__name__).exception("running approved changes failed")
+
+
+def instrument(pipe: Any) -> None:
+    """Count what the metrics can see from here: audit appends, Kubernetes API calls, interpretations,
+    change requests by state."""
+    from audit.models import ChangeState
+    from bot import metrics
+    from tools.fleet.kube import observe_calls
+
+    pipe.store.audit.add_listener(metrics.observe_audit_appends)
+    observe_calls(metrics.observe_kube_call)
+    open_states = [s.value for s in (ChangeState.PENDING, ChangeState.APPROVED, ChangeState.EXECUTING,
+                                     ChangeState.STALE)]
+    metrics.watch_changes(lambda: {s: len(pipe.store.changes.list(status=s, limit=None)) for s in open_states},
+                          open_states)
+    interpret = pipe.interpreter.interpret
+
+    def counted(text: str, ctx: Any) -> Any:
+        try:
+            result = interpret(text, ctx)
+        except Exception:
+            metrics.observe_interpretation("error")
+            raise
+        name = type(result).__name__
+        metrics.observe_interpretation({"ToolCall": "tool_call", "Clarify": "clarify", "Refuse": "refuse"}
+                                       .get(name, name.lower()))
+        return result
+
+    pipe.interpreter.interpret = counted
+    threading.Thread(target=_verify_audit, args=(pipe.store,), name="fleetops-audit-verify", daemon=True).start()
+
+
+def _verify_audit(store: Any, every: float = 3600.0) -> None:
+    from bot import metrics
+
+    while True:
+        try:
+            result = store.audit.verify()
+            metrics.observe_audit_verify(bool(result.ok), int(getattr(result, "checked", 0) or 0), time.time())
+        except Exception:
+            metrics.observe_audit_verify(False, 0, time.time())
+        time.sleep(every)
+
+
+def _readiness(pipe: Any, writer: Any):
+    from bot import metrics
+    from bot.health import Readiness
+    from tools.fleet.conventions import REVISIONS_NAMESPACE
+
+    def hub() -> str | None:
+        pipe.fleet.hub.get("Namespace", REVISIONS_NAMESPACE)  # any answer: reachable and authorized
+        return None
+
+    def database() -> str | None:
+        with pipe.store.atomic():  # takes the write lock: the file is writable and not stuck
+            pass
+        return None
+
+    def role() -> str | None:
+        metrics.observe_writer(writer.active)
+        return None
+
+    return Readiness({"hub": hub, "database": database, "slack": lambda: None, "writer": role})
 
 
 def _wait(stop: threading.Event) -> None:

@@ -20,7 +20,8 @@ REFUSALS = {
     "infra": "I don't delete or change clusters, namespaces, nodes or the fleet itself; I only manage "
              "model deployments.",
     "mass_delete": "I remove one deployment at a time: tell me which one (and optionally from which clusters).",
-    "unsupported_cancel": "Cancel a change request with the button on its card.",
+    "unsupported_cancel": ("Only the requester can cancel a change request: with the Reject button on its card in "
+                           "Slack, or `/cancel ID` in `fleetops chat`."),
     "off_topic": "That's outside what I do: I manage model deployments on the fleet (clusters, deployments, "
                  "placements, change requests and the audit log).",
     "small_talk": "Hi! I manage model deployments on the fleet. Try 'list clusters in europe', "
@@ -51,6 +52,7 @@ UNDECIDED = ("I'm not sure what you'd like me to do. I can list clusters or depl
              "where a model could run, deploy, roll back or remove a deployment, and show change requests "
              "or the audit log. What would you like?")
 YES_TO_WHAT = "Yes to what? Tell me what you'd like me to do."
+NO_TO_WHAT = "OK, nothing is waiting on your answer, so nothing happens. What would you like to do?"
 CANCELLED = "OK, I won't do that. What would you like instead?"
 WHICH_MODEL = "Which model should I deploy{where} (for example {examples})?"
 WHICH_MODEL_UPDATE = "Which model should {name} run?"

@@ -97,7 +97,7 @@ def _audit(ent: Entities, vocab: Vocabulary, who: str | None) -> Decision:
 def fallback(ent: Entities, vocab: Vocabulary) -> Decision:
     s = ent.skel
     if is_affirmation(ent.text.low) or is_negation(ent.text.low):
-        return Decision.ask(msg.YES_TO_WHAT, undecided=True)
+        return Decision.ask(msg.NO_TO_WHAT if is_negation(ent.text.low) else msg.YES_TO_WHAT, undecided=True)
     filters = {k: v for k, v in q.filters(s, ent).items() if v}
     if filters:
         return Decision.call(T.LIST_CLUSTERS, filters)

@@ -2,8 +2,16 @@
 
 HTTP: ``http.server.ThreadingHTTPServer`` (one thread per connection) that hands the raw body and
 headers of every ``POST /slack/events`` to ``app.dispatch(BoltRequest(...))`` and writes Bolt's response
-back; ``GET /healthz`` answers ``ok`` for load balancers. slack_bolt's own development server is
-single-threaded (one slow request would delay every other ack), hence this one.
+back. slack_bolt's own development server is single-threaded (one slow request would delay every other ack),
+hence this one. The same port serves the operator's endpoints (issue 16):
+
+* ``GET /healthz``: ``ok`` while the process serves (liveness);
+* ``GET /readyz``: 200 or 503 with one line per check (hub reachable, database writable, Slack auth ok or
+  demo), from the ``ready`` callable (``bot.health.Readiness``);
+* ``GET /metrics``: Prometheus text format (``bot.metrics``); every Slack request is counted by kind with the
+  time from its body read to its answer written.
+
+With ``app=None`` (Socket Mode, where Slack needs no port) only these GET endpoints are served.
 
 The front is bounded and timed (issue 12: a ``Content-Length: -1`` streamed 1.2 GB into memory before
 the signature was checked, 3,000 stalled connections held 3,000 threads):
@@ -48,11 +56,14 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot import metrics
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -182,12 +193,17 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.partition("?")[0]
         if path == "/healthz":
             self._send(200, {"content-type": ["text/plain"]}, "ok")
+        elif path == "/readyz":
+            ok, text = self.server.ready() if self.server.ready else (True, "no readiness checks configured")
+            self._send(200 if ok else 503, {"content-type": ["text/plain"]}, text + "\n")
+        elif path == "/metrics":
+            self._send(200, {"content-type": [metrics.CONTENT_TYPE]}, metrics.render().decode("utf-8"))
         else:
             self._refuse(404, "")
 
     def do_POST(self) -> None:
         path, _, query = self.path.partition("?")
-        if path != self.server.path:
+        if self.server.app is None or path != self.server.path:
             self._refuse(404, "")
             return
         length, status = self._content_length()
@@ -212,14 +228,16 @@ class _Handler(BaseHTTPRequestHandler):
         headers: dict[str, str | Sequence[str]] = {}
         for k, v in self.headers.items():
             headers[k.lower()] = [*headers.get(k.lower(), ()), v]
+        started = time.perf_counter()
+        text = body.decode("utf-8", errors="replace")
         with self.server.traffic:
             try:
-                resp: BoltResponse = self.server.app.dispatch(
-                    BoltRequest(body=body.decode("utf-8", errors="replace"), query=query, headers=headers))
+                resp: BoltResponse = self.server.app.dispatch(BoltRequest(body=text, query=query, headers=headers))
             except Exception:
                 log.exception("dispatching a Slack request failed")
                 resp = BoltResponse(status=500, body="")
             self._send(resp.status, resp.headers, resp.body)
+        metrics.observe_request(request_kind(text), time.perf_counter() - started)
 
     def _content_length(self) -> tuple[int, int]:
         """(length, 0) or (0, the status refusing the request) — decided before reading any body."""
@@ -266,20 +284,36 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+def request_kind(body: str) -> str:
+    """What a Slack request is, for the metrics: command, interactive, event, url_verification or other."""
+    if body.startswith("{"):
+        try:
+            kind = json.loads(body).get("type")
+        except (ValueError, AttributeError):
+            return "other"
+        return {"event_callback": "event", "url_verification": "url_verification"}.get(kind, "other")
+    form = parse_qs(body[:4096])
+    if "payload" in form:
+        return "interactive"
+    return "command" if "command" in form else "other"
+
+
 class SlackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = BACKLOG
 
-    def __init__(self, app: App, host: str = "0.0.0.0", port: int = 3000, path: str = EVENTS_PATH,
+    def __init__(self, app: App | None, host: str = "0.0.0.0", port: int = 3000, path: str = EVENTS_PATH,
                  traffic: Traffic | None = None, *, signing_secret: str | None = None,
                  max_body: int = MAX_BODY, max_connections: int = MAX_CONNECTIONS, accept_wait: float = ACCEPT_WAIT,
-                 read_timeout: float = READ_TIMEOUT, request_deadline: float = REQUEST_DEADLINE):
+                 read_timeout: float = READ_TIMEOUT, request_deadline: float = REQUEST_DEADLINE,
+                 ready: Callable[[], tuple[bool, str]] | None = None):
         secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", None)
-        if not secret:
+        if app is not None and not secret:
             raise ValueError("the HTTP server needs the Slack signing secret (SLACK_SIGNING_SECRET) to check "
                              "requests before any work")
-        self.app, self.path, self.signing_secret = app, path, str(secret)
+        self.app, self.path, self.signing_secret = app, path, str(secret or "")
+        self.ready = ready
         self.traffic = traffic or Traffic()
         self.max_body, self.read_timeout, self.request_deadline = max_body, read_timeout, request_deadline
         self.max_connections, self.accept_wait = max_connections, accept_wait
@@ -353,13 +387,28 @@ class SlackHTTPServer(ThreadingHTTPServer):
         return t
 
 
-def make_http_server(app: App, host: str = "0.0.0.0", port: int = 3000, path: str = EVENTS_PATH,
+def make_http_server(app: App | None, host: str = "0.0.0.0", port: int = 3000, path: str = EVENTS_PATH,
                      traffic: Traffic | None = None, **limits: Any) -> SlackHTTPServer:
     """The HTTP server for ``app`` (port 0 picks a free port; see ``server.url``). Pass the service's
     ``traffic`` so its background work yields to acks (``SlackService.traffic``). ``limits``:
     ``signing_secret`` (default: the app's), ``max_body``, ``max_connections``, ``accept_wait``,
-    ``read_timeout``, ``request_deadline`` (see the module docstring)."""
+    ``read_timeout``, ``request_deadline`` (see the module docstring); ``ready``: the ``/readyz`` check.
+    ``app=None``: only the GET endpoints (Socket Mode)."""
     return SlackHTTPServer(app, host, port, path, traffic, **limits)
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (in use, no permission), checked before anything starts."""
+    if port == 0:
+        return None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no problem
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            return e.strerror or str(e)
+    return None
 
 
 def socket_mode_handler(app: App, app_token: str) -> Any:

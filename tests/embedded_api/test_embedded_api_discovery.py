@@ -44,7 +44,8 @@ def test_version_and_group_discovery(fleet):
     assert placement["preferredVersion"]["version"] == "v1beta1"
     assert {v["version"] for v in placement["versions"]} == {"v1", "v1alpha1", "v1beta1"}
     _, member_groups = _get(fleet.server.cluster_url(MEMBERS[0]) + "/apis")
-    assert [g["name"] for g in member_groups["groups"]] == ["autoscaling", "kaito.sh"]  # HPAs land on members
+    # HPAs land on members; every cluster serves Leases (fleetops' one-writer lease, bot/lease.py)
+    assert [g["name"] for g in member_groups["groups"]] == ["autoscaling", "coordination.k8s.io", "kaito.sh"]
     _, resources = _get(fleet.server.cluster_url(HUB) + "/apis/kaito.sh/v1beta1")
     by_name = {r["name"]: r for r in resources["resources"]}
     assert by_name["workspaces"]["namespaced"] is True and by_name["workspaces"]["kind"] == "Workspace"

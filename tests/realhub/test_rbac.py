@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.lease import LeaseWriter
 from tools import runner
 from tools.args import AutoscaleArgs, CordonClusterArgs, DeployArgs, RollbackArgs, UncordonClusterArgs, UndeployArgs
 from tools.executor import Executor
@@ -89,6 +90,8 @@ def test_every_call_of_a_full_scenario_is_granted_and_every_granted_verb_is_used
     _run(fleet, "rollback", RollbackArgs(deployment="phi4-chat"))
     _run(fleet, "undeploy", UndeployArgs(deployment="gemma-staging", clusters=["aks-northeurope-staging-1"]))
     _run(fleet, "undeploy", UndeployArgs(deployment="mistral-eu"))  # deletes placement and namespace
+    writer = LeaseWriter(fleet, "rbac-check", duration=30)  # the one-writer Lease: create, get, update (renew)
+    assert writer.step() and writer.step()
     emb.wait_idle()
 
     docs = _docs()

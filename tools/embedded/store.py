@@ -354,7 +354,9 @@ SECRET = ResourceType("", "secrets", "Secret", True, ("v1",), singular="secret")
 HPA = ResourceType("autoscaling", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ("v2",),
                    singular="horizontalpodautoscaler", short_names=("hpa",), categories=("all",),
                    status_subresource=True, schemas={"v2": HPA_V2_SCHEMA})
-BUILTIN_TYPES = (NAMESPACE, NODE, CONFIGMAP, SECRET, HPA)
+# the one-writer lease of fleetops (bot/lease.py), as coordination.k8s.io/v1 serves it on every cluster
+LEASE = ResourceType("coordination.k8s.io", "leases", "Lease", True, ("v1",), singular="lease")
+BUILTIN_TYPES = (NAMESPACE, NODE, CONFIGMAP, SECRET, HPA, LEASE)
 
 _TYPES_BY_GP: dict[tuple[str, str], ResourceType] = {(t.group, t.plural): t for t in BUILTIN_TYPES}
 

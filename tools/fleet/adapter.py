@@ -19,7 +19,7 @@ from tools.catalog import Catalog, default_catalog
 from tools.fleet import conventions as cv
 from tools.fleet import inventory as inv
 from tools.fleet import rollout
-from tools.fleet.errors import FleetError, FleetUnreachable, FleetWriteTimeout
+from tools.fleet.errors import FleetError, FleetNotFound, FleetUnreachable, FleetWriteTimeout
 from tools.fleet.kube import Kube, KubeConfig, retry_conflicts
 from tools.fleet.models import Cluster, ClusterDeploymentState, Deployment, FleetSnapshot, ObjectRef, Revision
 
@@ -216,6 +216,24 @@ class Fleet:
                 self.hub.merge_patch("ConfigMap", name, {"data": {str(revision.revision): payload}},
                                      cv.REVISIONS_NAMESPACE)
         retry_conflicts(write)
+
+    # --- the one-writer lease (bot/lease.py decides; these are its only hub calls) ------------------------
+    def read_lease(self, name: str, namespace: str) -> dict | None:
+        """The ``coordination.k8s.io/v1`` Lease, or None."""
+        return self.hub.get("Lease", name, namespace)
+
+    def write_lease(self, lease: dict) -> dict:
+        """Create the Lease (no resourceVersion) or replace it (its resourceVersion must still be current,
+        else ``FleetConflict``: another copy wrote it first). Creates its namespace when the hub has none."""
+        if (lease.get("metadata") or {}).get("resourceVersion"):
+            return self.hub.replace(lease)
+        try:
+            return self.hub.create(lease)
+        except FleetNotFound:
+            ns = lease["metadata"]["namespace"]
+            self.apply({"apiVersion": "v1", "kind": "Namespace",
+                        "metadata": {"name": ns, "labels": {cv.MANAGED_BY_LABEL: cv.MANAGED_BY_VALUE}}})
+            return self.hub.create(lease)
 
     # --- rollout ---------------------------------------------------------------------------------
     def member_state(self, cluster: str, deployment: str, kind: str, name: str) -> ClusterDeploymentState:

@@ -108,6 +108,7 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "Workspace": (f"{KAITO_GROUP}/{KAITO_VERSION}", "workspaces", True),
     "InferenceSet": (f"{KAITO_GROUP}/{KAITO_VERSION}", "inferencesets", True),
     "HorizontalPodAutoscaler": ("autoscaling/v2", "horizontalpodautoscalers", True),
+    "Lease": ("coordination.k8s.io/v1", "leases", True),  # the one-writer lease (bot/lease.py)
 }
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

@@ -40,6 +40,24 @@ MERGE = "application/merge-patch+json"
 # The one reference type (plans and the adapter share it); ``Ref`` is its short name here.
 Ref = ObjectRef
 
+# Called after every API call with (cluster, HTTP method, status; 0 when the server could not be reached):
+# bot.metrics counts calls and errors through it (tools cannot import bot).
+_call_observers: list[Callable[[str, str, int], None]] = []
+
+
+def observe_calls(observer: Callable[[str, str, int], None]) -> None:
+    """Add an observer of every call (see ``_call_observers``); idempotent for the same function."""
+    if observer not in _call_observers:
+        _call_observers.append(observer)
+
+
+def _observed(cluster: str, method: str, status: int) -> None:
+    for observer in list(_call_observers):
+        try:
+            observer(cluster, method, status)
+        except Exception:
+            pass
+
 
 def path_for(kind: str, namespace: str | None = None, name: str | None = None, subresource: str | None = None) -> str:
     api_version, plural, namespaced = KINDS[kind]
@@ -121,7 +139,9 @@ class Kube:
         except ApiException as e:  # pragma: no cover - call_api returns; kept for older clients
             status, data = e.status, (e.body or b"")
         except (urllib3.exceptions.HTTPError, OSError) as e:
+            _observed(self.cluster, method, 0)
             raise FleetUnreachable(self.cluster, self.endpoint, f" ({type(e).__name__})") from None
+        _observed(self.cluster, method, status)
         if self.recorder is not None:
             for group, resource, verb, namespace in _authorization(method, path, status):
                 self.recorder((self.cluster, group, resource, verb, namespace))
@@ -195,6 +215,13 @@ class Kube:
     def create(self, obj: dict) -> dict:
         ref = Ref.of(obj)
         return self._call("POST", path_for(ref.kind, ref.namespace), body=obj,
+                          query={"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict"},
+                          what=(ref.kind, ref.name)) or {}
+
+    def replace(self, obj: dict) -> dict:
+        """PUT the whole object; its ``metadata.resourceVersion`` makes a concurrent write a ``FleetConflict``."""
+        ref = Ref.of(obj)
+        return self._call("PUT", path_for(ref.kind, ref.namespace, ref.name), body=obj,
                           query={"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict"},
                           what=(ref.kind, ref.name)) or {}
 
