@@ -89,7 +89,9 @@ def listen_port(ns: argparse.Namespace, settings: Any) -> int | None:
 def _serve(ns: argparse.Namespace, settings: Any, pipe: Any, port: int | None, stop: threading.Event) -> int:
     from bot import metrics
     from bot.lease import acquire_writer
+    from bot.incidents.watch import start_watch
     from bot.slack import SlackSetupError, build_slack_app, make_http_server, socket_mode_handler
+    from bot.slack.incidents import SlackIncidentNotifier
 
     say(fleet_line(pipe.fleet))
     # The settings hold the token now; left in the environment, slack_bolt would read it too and warn that
@@ -110,6 +112,11 @@ def _serve(ns: argparse.Namespace, settings: Any, pipe: Any, port: int | None, s
     say((C.SERVE_WRITER_ACTIVE if writer.active else C.SERVE_WRITER_STANDBY).format(how=writer.describe()))
     readiness = _readiness(pipe, writer).start()
     service.start_sweeper()
+    # The health watch: incidents are claimed in the database, so two copies never post one twice.
+    watch = start_watch(pipe, SlackIncidentNotifier.for_pipeline(service.client, settings.alerts_channel, pipe),
+                        every=settings.watch_interval, after=settings.incident_after)
+    say(C.SERVE_ALERTS_TO.format(channel=settings.alerts_channel) if settings.alerts_channel
+        else C.SERVE_ALERTS_NOWHERE)
     server = None
     if port is not None:
         server = make_http_server(None if ns.socket else service.app, ns.host, port, traffic=service.traffic,
@@ -133,6 +140,7 @@ def _serve(ns: argparse.Namespace, settings: Any, pipe: Any, port: int | None, s
         if server is not None:
             server.shutdown()
             server.server_close()
+        watch.stop()
         readiness.close()
         writer.close()
         service.close()

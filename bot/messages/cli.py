@@ -57,6 +57,9 @@ SERVE_PORT_BUSY = ("fleetops serve: cannot listen on {host}:{port} ({error}); st
 SERVE_FLEET_DEMO = "fleetops serve: fleet: the embedded demo fleet (no KUBECONFIG set; changes are not real)"
 SERVE_FLEET_HUB = "fleetops serve: fleet: hub {hub} at {endpoint}"
 SERVE_WRITER_ACTIVE = "fleetops serve: this copy executes changes ({how})"
+SERVE_ALERTS_TO = "fleetops serve: health watch on; incidents are posted to {channel}"
+SERVE_ALERTS_NOWHERE = ("fleetops serve: health watch on; incidents are recorded, not posted "
+                        "(set FLEETOPS_ALERTS_CHANNEL to a channel id to post them)")
 SERVE_WRITER_STANDBY = ("fleetops serve: standby: another copy executes changes ({how}); this one answers "
                         "read-only requests, records approvals and takes over when the other stops")
 SERVE_HTTP_NEXT = ("fleetops serve: listening on {url} (health /healthz, readiness /readyz, metrics /metrics; "

@@ -63,7 +63,7 @@ class SlackIncidentNotifier:
     def __init__(self, client: Any, channel: str | None, incidents: IncidentStore):
         self.client, self.channel, self.incidents = client, channel, incidents
         if not channel:
-            log.warning("no alerts channel (FLEETOPS_ALERTS_CHANNEL): incidents are recorded but not posted")
+            log.info("no alerts channel (FLEETOPS_ALERTS_CHANNEL): incidents are recorded but not posted")
 
     @classmethod
     def for_pipeline(cls, client: Any, channel: str | None, pipeline: Any) -> SlackIncidentNotifier:
