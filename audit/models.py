@@ -16,6 +16,7 @@ EVENTS: tuple[str, ...] = (
     "plan",            # a tool's Plan (or a read-only result)
     "decision",        # policy.decide's Decision
     "approval",        # an approval was counted
+    "approval_refused",  # an approval click that was not counted (self-approval, not an approver, ...), and why
     "rejection",       # a change request was rejected (with the reason)
     "expiry",          # a change request expired unapproved
     "cancel",          # a change request was cancelled
@@ -27,7 +28,7 @@ EVENTS: tuple[str, ...] = (
     "incident",        # the health watch opened, closed or muted an incident
 )
 Event = Literal[
-    "request", "interpretation", "plan", "decision", "approval", "rejection", "expiry", "cancel",
+    "request", "interpretation", "plan", "decision", "approval", "approval_refused", "rejection", "expiry", "cancel",
     "stale", "execution_step", "outcome", "error", "reconcile", "incident",
 ]
 

@@ -64,7 +64,7 @@ class ChangeService(Execution):
             change = found
             if self.workspace is not None and workspace is not None and not self.workspace.accepts(workspace):
                 why = M.WRONG_WORKSPACE.format(got=workspace, want=self.workspace, id=change.id)
-                self._audit("approval", change, actor=actor.id, message=why,
+                self._audit("approval_refused", change, actor=actor.id, message=why,
                             result={"counted": False, "workspace": str(workspace)})
                 return Refusal(Why.WRONG_WORKSPACE, why, change)
             if change.state != S.PENDING:
@@ -78,11 +78,11 @@ class ChangeService(Execution):
             decision = self._decision_now(change)
             if decision.kind == "deny":
                 why = M.POLICY_NOW_DENIES.format(id=change.id, reason=decision.reason)
-                self._audit("approval", change, actor=actor.id, result={"counted": False}, message=why)
+                self._audit("approval_refused", change, actor=actor.id, result={"counted": False}, message=why)
                 return Refusal(Why.POLICY, why, change)
             ok, why = decision.can_approve(actor, change.requester, change.approvals)
             if not ok:
-                self._audit("approval", change, actor=actor.id, result={"counted": False}, message=why)
+                self._audit("approval_refused", change, actor=actor.id, result={"counted": False}, message=why)
                 return Refusal(Why.NOT_ALLOWED, why, change)
             res = self.store.changes.add_approval(
                 change.id, actor.id, change.plan_hash, actor_name=actor.name, usergroups=sorted(actor.usergroups),
@@ -147,7 +147,7 @@ class ChangeService(Execution):
     # --- helpers (inside a transaction) ------------------------------------------------------------------
     def _not_counted(self, why: Why, text: str, change: ChangeRequest, actor: Actor) -> Refusal:
         """Every approval click leaves a trace: one not counted is recorded with the reason."""
-        self._audit("approval", change, actor=actor.id, message=text, result={"counted": False, "why": why.value})
+        self._audit("approval_refused", change, actor=actor.id, message=text, result={"counted": False, "why": why.value})
         return Refusal(why, text, change)
 
     def _decision_now(self, change: ChangeRequest) -> Decision:

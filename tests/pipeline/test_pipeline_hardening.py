@@ -135,7 +135,7 @@ def test_the_policy_is_read_again_when_the_click_counts(make_pipeline):
     r = pipe.changes.approve(change.id, BOB)
     assert pipe.changes.get(change.id).state == "pending"
     assert refused(r).why in (Why.POLICY, Why.NOT_ALLOWED)
-    (ev,) = [e for e in events(pipe.store, change.id, "approval")]
+    (ev,) = [e for e in events(pipe.store, change.id, "approval_refused")]
     assert ev.result["counted"] is False
 
 
@@ -198,7 +198,7 @@ def test_a_click_from_another_workspace_is_refused_and_audited(make_pipeline):
     r = pipe.changes.approve(change.id, BOB, workspace=Workspace(team_id="T0OTHER"))
     assert refused(r).why == Why.WRONG_WORKSPACE
     assert pipe.changes.get(change.id).state == "pending"
-    (ev,) = events(pipe.store, change.id, "approval")
+    (ev,) = events(pipe.store, change.id, "approval_refused")
     assert ev.result["counted"] is False and ev.result["workspace"] == "T0OTHER"
     assert pipe.changes.approve(change.id, BOB, workspace=Workspace(team_id="T0TEAM")).state == "succeeded"
 

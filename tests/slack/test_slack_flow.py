@@ -67,8 +67,9 @@ def test_command_card_approvals_execution_and_audit(fake, tmp_path):
         assert executions(env) == 1
         assert len(env.store.audit.list(change_id="1", event="outcome")) == 1
         approvals = env.store.audit.list(change_id="1", event="approval")
-        assert sorted((e.actor, e.result["counted"]) for e in approvals) == [
-            ("U0ALICE", False), ("U0BOB", True), ("U0CAROL", True)]
+        assert sorted((e.actor, e.result["counted"]) for e in approvals) == [("U0BOB", True), ("U0CAROL", True)]
+        refused = env.store.audit.list(change_id="1", event="approval_refused")  # the requester's own click
+        assert [(e.actor, e.result["counted"]) for e in refused] == [("U0ALICE", False)]
         request = env.store.audit.list(event="request", actor="U0ALICE")
         assert request and request[-1].args["source"] == "slack-command"
         assert env.store.audit.verify().ok

@@ -36,7 +36,7 @@ def test_a_click_from_another_workspace_is_refused_and_audited(fake, tmp_path):
         told = fake.wait_for("chat.postEphemeral", lambda c: c.body.get("user") == "U0BOB")
         assert "another Slack workspace" in told[0].body["text"]
         assert env.store.changes.get("1").state == "pending"
-        (ev,) = env.store.audit.list(change_id="1", event="approval")
+        (ev,) = env.store.audit.list(change_id="1", event="approval_refused")
         assert ev.result["counted"] is False and ev.result["workspace"] == "T0OTHER"
         assert _click_from(env, "T0TEAM").status == 200
         env.idle()
