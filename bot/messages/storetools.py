@@ -10,3 +10,5 @@ note: {reason}
 {diff}"""
 AUDIT_ROW = "{id:>6} {ts} {event:<15} {actor:<10} {tool:<15} change {change:<4} {message}"
 NO_EVENTS = "No audit events match."
+AUDIT_MORE = ("(the newest {n} events shown; more match: narrow with --since, --actor, --deployment or --action, "
+              "or raise --limit up to 1000)")
