@@ -147,8 +147,9 @@ class Pipeline:
     def _context(self, req: Request) -> Any:
         from bot.interpreter import Context  # the interpreter's own context type
 
-        vocab = self._vocabulary() if self._vocabulary else None
-        return Context(who=req.actor.id, vocabulary=vocab, history=list(req.history))
+        if self._vocabulary is None:  # no fleet facts: the interpreter's catalog-only vocabulary
+            return Context(who=req.actor.id, history=list(req.history))
+        return Context(who=req.actor.id, vocabulary=self._vocabulary(), history=list(req.history))
 
     # --- read-only tools ----------------------------------------------------------------------------
     def read(self, tool: str, args: Args) -> Any:

@@ -88,8 +88,8 @@ def listen_port(ns: argparse.Namespace, settings: Any) -> int | None:
 
 def _serve(ns: argparse.Namespace, settings: Any, pipe: Any, port: int | None, stop: threading.Event) -> int:
     from bot import metrics
-    from bot.lease import acquire_writer
     from bot.incidents.watch import start_watch
+    from bot.lease import acquire_writer
     from bot.slack import SlackSetupError, build_slack_app, make_http_server, socket_mode_handler
     from bot.slack.incidents import SlackIncidentNotifier
 

@@ -8,7 +8,8 @@ beyond 4,000).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from bot.slack import messages as M
 

@@ -147,7 +147,7 @@ class SlackBot:
 
     def _audit(self, flags: dict[str, str]) -> dict[str, Any]:
         try:
-            args = SearchAuditArgs(**flags)
+            args = SearchAuditArgs.model_validate(flags)
             result = self.pipeline.read("search_audit", args)
         except ValidationError as e:
             return error_message(M.AUDIT_BAD_VALUE.format(detail=registry.explain(e)))

@@ -6,8 +6,8 @@ from typing import Any
 
 from audit.models import ChangeRequest
 from bot.slack import blocks as B
-from bot.slack.cards import home_row_buttons, status_text, who
 from bot.slack import messages as M
+from bot.slack.cards import home_row_buttons, status_text, who
 
 REJECT_CALLBACK = "fleet_reject_reason"
 REASON_BLOCK = "reason"

@@ -18,11 +18,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from audit.models import ChangeRequest, ChangeState
 from bot.changes import ChangeQueries
 from bot.slack import blocks as B
+from bot.slack import messages as M
 from bot.slack.cards import CLOSED_NOTICE_STATES, change_card, who
 from bot.slack.progress import ProgressBoard
 from bot.slack.updater import CardUpdater, Target
 from tools.executor import ProgressEvent
-from bot.slack import messages as M
 
 log = logging.getLogger(__name__)
 _CONVERSATION = re.compile(r"^[CDGU][A-Z0-9]{2,}$")
@@ -54,14 +54,14 @@ class SlackNotifier:
         try:
             self._touch(change.id)
             self._notice(self.changes.get(change.id))
-        except Exception:  # noqa: BLE001 - never break the pipeline over a Slack message
+        except Exception:
             log.exception("updating the card of change %s failed", change.id)
 
     def progress(self, change: ChangeRequest, event: ProgressEvent) -> None:
         try:
             self.board.record(change.id, event)
             self._touch(change.id)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("recording progress of change %s failed", change.id)
 
     # --- cards -------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import json
 import logging
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class CardUpdater:
                 return
             try:
                 self._edit(key)
-            except Exception:  # noqa: BLE001 - the updater must keep running
+            except Exception:
                 log.exception("updating card %s failed", key)
             finally:
                 with self._cond:
