@@ -18,6 +18,10 @@ from tools.plan import Plan
 Planner = Callable[[str, Any], Plan]
 
 
+def _no_gate() -> str | None:
+    return None
+
+
 def _nothing() -> None:
     pass
 
@@ -31,6 +35,8 @@ class ServiceBase(ChangeQueries):
         self.clock = clock
         self.workspace: Workspace | None = None  # the Slack install's (set by the Slack front end)
         self.wake: Callable[[], None] = _nothing  # called after locks were released (the retry scheduler's poke)
+        # Whether this copy may execute now: None, or why not (a standby copy: another one holds the writer lease).
+        self.gate: Callable[[], str | None] = _no_gate
 
     @contextmanager
     def _tx(self) -> Iterator[list[ChangeRequest]]:

@@ -63,6 +63,9 @@ class Execution(ServiceBase):
         change = self.get(change_id)
         if change.state != S.APPROVED:
             return change
+        standby = self.gate()
+        if standby is not None:  # another copy is the writer: the approval stands, the writer runs it
+            return change if change.reason == standby else self._waiting(change, actor, standby)
         plan = Plan.model_validate(change.plan)
         held = self.store.locks.holder(lock_keys(plan))
         if held is not None and held.change_id != change.id:  # no fleet reads while another change runs

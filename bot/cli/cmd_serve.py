@@ -154,21 +154,15 @@ def fleet_line(fleet: Any) -> str:
 
 
 def gate_execution(changes: Any, writer: Any) -> None:
-    """Only the writer executes: ``changes.execute`` (called by ``approve`` on quorum and by ``recover``)
-    leaves the request ``approved`` on a standby copy; the writer runs it (its sweep, or ``recover`` when this
-    copy takes over). Each execution is timed for the metrics.
-
-    Interim wiring until the change service asks ``writer.may_execute()`` itself (see the ops report)."""
+    """Only the writer executes: the change service asks ``gate`` before it runs anything, so on a standby copy
+    an approved request stays ``approved`` (saying why); the writer runs it (its sweep, or ``recover`` when this
+    copy takes over). Each execution is timed for the metrics."""
     from bot import metrics
 
+    changes.gate = lambda: None if writer.may_execute() else C.STANDBY_NOT_EXECUTED.format(how=writer.describe())
     execute = changes.execute
 
-    def gated(change_id: str, actor: str | None = None):
-        if not writer.may_execute():
-            change = changes.get(change_id)
-            if str(change.state) != "approved" or change.reason:
-                return change
-            return changes._waiting(change, actor, C.STANDBY_NOT_EXECUTED.format(how=writer.describe()))
+    def timed(change_id: str, actor: str | None = None):
         started = time.monotonic()
         before = changes.get(change_id)
         after = execute(change_id, actor)
@@ -176,7 +170,7 @@ def gate_execution(changes: Any, writer: Any) -> None:
             metrics.observe_execution(after.tool, str(after.state), time.monotonic() - started)
         return after
 
-    changes.execute = gated
+    changes.execute = timed
 
 
 def _sweep_approved(changes: Any, writer: Any, stop: threading.Event, every: float = 15.0) -> None:
