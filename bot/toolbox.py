@@ -54,6 +54,15 @@ def run(name: str, args: Args | Mapping[str, Any] | None, ctx: ToolContext) -> A
     return TOOLS.run(name, args, ctx)
 
 
+def name_of(model: type[Args]) -> str:
+    """The name of the tool that takes ``model`` as its arguments (front ends name a tool by what it takes,
+    never by spelling its name); ``UnknownTool`` when no tool does."""
+    for tool in TOOLS.values():
+        if tool.args is model:
+            return tool.name
+    raise UnknownTool(model.__name__, tuple(TOOLS))
+
+
 def read_only() -> tuple[str, ...]:
     return READ_ONLY
 

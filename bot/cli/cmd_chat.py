@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from audit.models import ChangeRequest, ChangeState
+from bot import toolbox
 from bot.changes import Result, answer
 from bot.identity import Actor
 from bot.messages import chat as M
@@ -144,7 +145,7 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
             if tok.startswith("--"):
                 opts[tok[2:].replace("-", "_")] = next(it, None)
         try:
-            print(pipe.read("search_audit", SearchAuditArgs(**opts)).render(), file=out)
+            print(pipe.read(toolbox.name_of(SearchAuditArgs), SearchAuditArgs.model_validate(opts)).render(), file=out)
         except Exception as e:
             print(M.PREFIX_ERROR + audit_filter_error(e), file=out)
     else:

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from audit.errors import AuditError
 from audit.jobs import Job
 from audit.redact import mask_text
+from bot import toolbox
 from bot.pipeline import Pipeline, Reply, Request
 from bot.slack import blocks as B
 from bot.slack import messages as M
@@ -148,7 +149,7 @@ class SlackBot:
     def _audit(self, flags: dict[str, str]) -> dict[str, Any]:
         try:
             args = SearchAuditArgs.model_validate(flags)
-            result = self.pipeline.read("search_audit", args)
+            result = self.pipeline.read(toolbox.name_of(SearchAuditArgs), args)
         except ValidationError as e:
             return error_message(M.AUDIT_BAD_VALUE.format(detail=registry.explain(e)))
         except (AuditError, ValueError) as e:

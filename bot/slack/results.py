@@ -12,7 +12,10 @@ from audit.models import ChangeRequest
 from bot.slack import blocks as B
 from bot.slack import messages as M
 from bot.slack.cards import change_card, who
+from tools.list_clusters import ListClustersResult
+from tools.list_deployments import ListDeploymentsResult
 from tools.messages import tools as TM
+from tools.placement_result import Placement
 from tools.plan_text import Question, question_of
 from tools.render import filters_text, money, table
 
@@ -163,18 +166,19 @@ def text_result_message(tool: str, text: str) -> dict[str, Any]:
 def result_message(tool: str | None, result: Any, text: str) -> dict[str, Any]:
     """The message for a read-only tool's result (falls back to its plain-text rendering)."""
     try:
-        if tool == "list_clusters" and hasattr(result, "clusters"):
+        # chosen by what the result is, not by the tool's name
+        if isinstance(result, ListClustersResult):
             return clusters_message(result)
-        if tool == "list_deployments" and hasattr(result, "deployments"):
+        if isinstance(result, ListDeploymentsResult):
             return deployments_message(result)
-        if tool == "plan_placement" and hasattr(result, "chosen"):
+        if isinstance(result, Placement):
             return placement_message(result)
         payload = result.to_json() if hasattr(result, "to_json") else None
-        if tool == "list_changes" and isinstance(payload, dict):
-            return changes_message(payload.get("changes") or [])
-        if tool == "search_audit" and isinstance(payload, dict):
-            return audit_message(payload.get("events") or [])
-        if tool == "get_change" and isinstance(payload, dict) and payload.get("change"):
+        if isinstance(payload, dict) and isinstance(payload.get("changes"), list):
+            return changes_message(payload["changes"])
+        if isinstance(payload, dict) and isinstance(payload.get("events"), list):
+            return audit_message(payload["events"])
+        if isinstance(payload, dict) and payload.get("change"):
             return change_card(ChangeRequest.model_validate(payload["change"]))
     except (AttributeError, KeyError, TypeError, ValidationError):
         pass  # an unexpected shape: the plain text below always works

@@ -32,7 +32,6 @@ TOOL_PACKAGES = {"tools": ROOT / "tools", "bot.storetools": ROOT / "bot" / "stor
 # expect) are test data. The front-end entries go when their owners switch to the registry (Slack results
 # dispatch on result types, the audit shortcuts name the tool through its module's TOOL).
 PENDING = {
-    "bot/slack/bot.py", "bot/slack/results.py", "bot/cli/cmd_chat.py",
     "prompts/examples.yaml",  # example requests and audit actions, not a list of tools
 }
 # Words a person types that are also tool names, in the offline interpreter's word tables (the typo fixer's
