@@ -49,3 +49,12 @@ NO_REASON = "no reason given"
 NOT_PENDING_WHY = "Change {id} is {state} ({reason}); it cannot be approved, rejected or cancelled now."
 NOTHING_LEFT = "nothing left to do: {summary}"
 CHANGE_APPROVED_BY_POLICY = "approved by policy: {reason}"
+
+# resolving a change in attention (issue 11)
+RESOLVE_ACTIONS = "'{action}' is not a way to resolve a change: say finish, undo or reviewed."
+NOT_IN_ATTENTION = "Change {id} is {state}, not in attention; there is nothing to resolve."
+CANNOT_RESOLVE = ("Only the requester of change {id}, or someone who could approve it, may resolve it (the same "
+                  "policy as the change itself).")
+RESOLVING = "{who} resolves it: {action}"
+RESOLVE_ERROR = "resolving stopped: {error}; it is still in attention"
+RECOVERED = "after a restart: {message}"

@@ -217,6 +217,14 @@ class Fleet:
                                      cv.REVISIONS_NAMESPACE)
         retry_conflicts(write)
 
+    def forget_revision(self, deployment: str, revision: int) -> None:
+        """Drop one revision record (a change's intent that was never carried out, or was undone)."""
+        name = cv.revisions_configmap_name(deployment)
+        if self.hub.get("ConfigMap", name, cv.REVISIONS_NAMESPACE) is None:
+            return
+        retry_conflicts(lambda: self.hub.merge_patch("ConfigMap", name, {"data": {str(revision): None}},
+                                                     cv.REVISIONS_NAMESPACE))
+
     # --- rollout ---------------------------------------------------------------------------------
     def member_state(self, cluster: str, deployment: str, kind: str, name: str) -> ClusterDeploymentState:
         """State of one KAITO object on one member (Unknown without a context for that member)."""
