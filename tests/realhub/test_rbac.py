@@ -10,9 +10,7 @@ import pytest
 import yaml
 
 from tools import runner
-from tools.args import (
-    AutoscaleArgs, CordonClusterArgs, DeployArgs, RollbackArgs, UncordonClusterArgs, UndeployArgs,
-)
+from tools.args import AutoscaleArgs, CordonClusterArgs, DeployArgs, RollbackArgs, UncordonClusterArgs, UndeployArgs
 from tools.executor import Executor
 from tools.fleet import conventions as cv
 

@@ -192,7 +192,7 @@ class Fleet:
         """Delete (idempotent). A Namespace may stay Terminating a while after this returns."""
         return bool(_retry_timeouts(lambda: self.hub.delete(ref.kind, ref.name, ref.namespace)))
 
-    def merge_patch(self, ref: Ref, patch: dict) -> dict:
+    def merge_patch(self, ref: ObjectRef, patch: dict) -> dict:
         """JSON merge patch of one hub object (``null`` removes a key; a list is replaced whole)."""
         return self.hub.merge_patch(ref.kind, ref.name, patch, ref.namespace)
 

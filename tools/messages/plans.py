@@ -153,3 +153,6 @@ RESOLVE_UNDONE = "undone on request of {who}"
 RESOLVE_REVIEWED = "marked reviewed by {who}; the hub is left as it is: {hub}"
 # a wait that timed out: what it waited for; the executor then undoes it or says what it left and the way back
 EXEC_TIMEOUT_WAITED = "{name} was not ready after {duration} on {clusters} ({states})"
+REMOVING_NO_UPDATE = ("Deployment {name} is being removed (its namespace is Terminating), so it cannot be changed. "
+                      "To run it again, deploy it with a model (model=...): the new deployment waits until the old "
+                      "namespace is gone and continues its revision history.")
