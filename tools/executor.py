@@ -17,11 +17,11 @@ re-runs a plan after a crash converges; the pipeline still never re-runs silentl
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
-from typing import Callable, Literal
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal
 
-from pydantic import BaseModel, Field
-
+from tools import recovery
 from tools.catalog import Catalog
 from tools.errors import ToolError
 from tools.fleet import conventions as cv
@@ -29,7 +29,9 @@ from tools.fleet.adapter import Fleet
 from tools.fleet.errors import FleetError
 from tools.fleet.models import ClusterDeploymentState, ObjectRef
 from tools.messages import plans as M
+from tools.outcome import Listener, Outcome, ProgressEvent
 from tools.plan import Plan, Step
+from tools.recovery import Action
 
 
 class StalePlan(ToolError):
@@ -82,28 +84,6 @@ def _duration(seconds: float) -> str:
     return f"{s / 3600:.1f}h"
 
 
-class ProgressEvent(BaseModel):
-    kind: Literal["step", "cluster", "undo", "done", "failed"]
-    message: str
-    cluster: str | None = None
-    state: str | None = None
-    reason: str | None = None
-    step: int | None = None
-    ts: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="milliseconds"))
-
-
-class Outcome(BaseModel):
-    """``attention``: only after a crash or a resolve (``tools.recovery``): a person must decide."""
-
-    status: Literal["succeeded", "failed", "noop", "attention"]
-    message: str
-    deployment: str
-    revision: int | None = None
-    clusters: dict[str, ClusterDeploymentState] = Field(default_factory=dict)
-    undone: bool = False
-
-
-Listener = Callable[[ProgressEvent], None]
 
 # execution-time values a ``patch`` step may hold as whole string values (e.g. cordon annotations)
 STAMP_REQUESTER = "$(requester)"
@@ -188,7 +168,7 @@ class Executor:
     @staticmethod
     def stamps(change_id: str | None, requester: str | None) -> dict[str, str]:
         return {STAMP_REQUESTER: requester or M.EXEC_UNKNOWN_REQUESTER, STAMP_CHANGE: change_id or "",
-                STAMP_NOW: datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                STAMP_NOW: datetime.now(UTC).isoformat(timespec="seconds")}
 
     def carry_out(self, plan: Plan, emit: Listener, change_id: str | None, stamps: dict[str, str],
                   start: int = 0) -> Outcome:
@@ -283,7 +263,7 @@ class Executor:
         if plan.revision is None:
             return
         rev = plan.revision.model_copy(deep=True)
-        rev.applied_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        rev.applied_at = datetime.now(UTC).isoformat(timespec="seconds")
         rev.change_id = change_id
         rev.manifests = plan.manifests
         rev.status = status
@@ -441,23 +421,25 @@ class Executor:
     # --- after a crash (``tools.recovery``) ----------------------------------------------------------
     def reconcile(self, plan: Plan) -> tuple[Literal["succeeded", "failed", "attention"], str]:
         """Where did an interrupted execution get to? Never applies anything (``recover`` acts)."""
-        from tools import recovery
-
-        return recovery.where(self, plan, None)[:2]
+        status, why, _todo = recovery.where(self, plan, None)
+        return status, why
 
     def recover(self, plan: Plan, change_id: str | None, on_event: Listener | None = None) -> Outcome:
         """End an interrupted execution in a true state: finished, rolled back, or attention (what is on the
         hub, per cluster). See ``tools.recovery``."""
-        from tools import recovery
-
         return recovery.recover(self, plan, change_id, on_event or (lambda e: None))
 
-    def resolve(self, plan: Plan, change_id: str | None, action: Literal["finish", "undo", "reviewed"],
+    def resolve(self, plan: Plan, change_id: str | None, action: Action,
                 on_event: Listener | None = None, who: str = "") -> Outcome:
         """A person's decision on a change in attention (``tools.recovery.resolve``)."""
-        from tools import recovery
-
         return recovery.resolve(self, plan, change_id, action, on_event or (lambda e: None), who)
+
+    def mark_failed(self, plan: Plan, change_id: str | None, note: str) -> None:
+        self._record(plan, change_id, note=note, status="failed")
+
+    def matches(self, manifest: dict) -> bool:
+        """The hub holds ``manifest`` (what the plan applies), defaults aside."""
+        return self._matches(manifest)
 
     def _matches(self, manifest: dict) -> bool:
         live = self.fleet.get(ObjectRef.of(manifest))
@@ -480,7 +462,7 @@ def _subset(want: object, have: object) -> bool:
     if isinstance(want, dict):
         return isinstance(have, dict) and all(k in have and _subset(v, have[k]) for k, v in want.items())
     if isinstance(want, list):
-        return isinstance(have, list) and len(want) == len(have) and all(_subset(a, b) for a, b in zip(want, have))
+        return isinstance(have, list) and len(want) == len(have) and all(_subset(a, b) for a, b in zip(want, have, strict=True))
     return want == have
 
 

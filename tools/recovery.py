@@ -20,18 +20,40 @@ Nothing here waits for a rollout to progress: what recovery decides, it decides 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from tools.fleet import conventions as cv
 from tools.fleet.models import ClusterDeploymentState, ObjectRef, Revision
 from tools.messages import plans as M
+from tools.outcome import Listener, Outcome, ProgressEvent
 from tools.plan import Plan, Step
 
 if TYPE_CHECKING:
-    from tools.executor import Executor, Listener, Outcome
+    from tools.fleet.adapter import Fleet
 
 Status = Literal["succeeded", "failed", "attention"]
 Action = Literal["finish", "undo", "reviewed"]
+
+
+class Executor(Protocol):
+    """What recovery uses of ``tools.executor.Executor`` (which calls into this module)."""
+
+    fleet: Fleet
+
+    def prepare(self, plan: Plan) -> None: ...
+    def stamps(self, change_id: str | None, requester: str | None) -> dict[str, str]: ...
+    def carry_out(self, plan: Plan, emit: Listener, change_id: str | None, stamps: dict[str, str],
+                  start: int = 0) -> Outcome: ...
+    def failed(self, plan: Plan, change_id: str | None, detail: str, undone: bool,
+               states: dict[str, ClusterDeploymentState], emit: Listener) -> Outcome: ...
+    def undo_steps(self, plan: Plan) -> list[Step]: ...
+    def run_undo(self, plan: Plan, emit: Listener, stamps: dict[str, str]) -> tuple[bool, str]: ...
+    def write_intent(self, plan: Plan, change_id: str | None) -> None: ...
+    def forget_intent(self, plan: Plan, change_id: str | None) -> None: ...
+    def mark_failed(self, plan: Plan, change_id: str | None, note: str) -> None: ...
+    def way_back(self, plan: Plan) -> str: ...
+    def stale_changes(self, plan: Plan) -> dict[str, tuple[str | None, str | None]]: ...
+    def matches(self, manifest: dict) -> bool: ...
 
 
 def _record(ex: Executor, plan: Plan) -> Revision | None:
@@ -60,7 +82,7 @@ def removed(ex: Executor, plan: Plan) -> list[ObjectRef]:
 
 def _pre_switch_complete(ex: Executor, plan: Plan, upto: int) -> bool:
     """Every apply before the first wait is on the hub as the plan says (the new side is fully there)."""
-    return all(ex._matches(st.manifest) for st in plan.steps[:upto] if st.kind == "apply" and st.manifest)
+    return all(ex.matches(st.manifest) for st in plan.steps[:upto] if st.kind == "apply" and st.manifest)
 
 
 def _wait_step(plan: Plan) -> Step | None:
@@ -115,8 +137,6 @@ def where(ex: Executor, plan: Plan, change_id: str | None
 
 def recover(ex: Executor, plan: Plan, change_id: str | None, emit: Listener) -> Outcome:
     """End an interrupted execution in a true state (module docstring)."""
-    from tools.executor import Outcome, ProgressEvent
-
     ex.prepare(plan)
     stamps = ex.stamps(change_id, None)
     status, why, todo = where(ex, plan, change_id)
@@ -152,8 +172,6 @@ def resolve(ex: Executor, plan: Plan, change_id: str | None, action: Action, emi
       old side is gone (then it is a rollback, with its own plan);
     * ``reviewed``: leave the hub as it is; the change ends ``failed`` with what is on the hub, its record
       marked failed (never claimed as carried out)."""
-    from tools.executor import Outcome
-
     ex.prepare(plan)
     stamps = ex.stamps(change_id, who or None)
     if action == "finish":
@@ -172,13 +190,11 @@ def resolve(ex: Executor, plan: Plan, change_id: str | None, action: Action, emi
     hub = on_hub(ex, plan, _states(ex, plan, wait) if wait else None)
     note = M.RESOLVE_REVIEWED.format(who=who, hub=hub)
     if plan.revision is not None and _record(ex, plan) is not None:
-        ex._record(plan, change_id, note=note, status="failed")
+        ex.mark_failed(plan, change_id, note)
     return Outcome(status="failed", message=note, deployment=plan.deployment)
 
 
 def _attention(ex: Executor, plan: Plan, change_id: str | None, why: str) -> Outcome:
-    from tools.executor import Outcome
-
     return Outcome(status="attention", message=_with_resolve(f"{why} {on_hub(ex, plan)}", change_id),
                    deployment=plan.deployment)
 
