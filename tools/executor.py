@@ -1,18 +1,25 @@
 """Executor: apply exactly a Plan, follow the rollout, report per-cluster progress.
 
-``Executor.apply(plan)`` first checks that the live fleet still matches the plan's base (else
-``StalePlan``; nothing is written), then runs the plan's steps in order — hub applies and deletes, and
-waits on the members until the KAITO object is ready (or gone) everywhere it should be. If a wait fails
-or times out, the plan's undo steps run (a blue/green drops its new side; the old one keeps serving).
-When the hub changed and was not undone, the revision record is written (with its outcome).
+``Executor.apply(plan)`` first waits (with progress, bounded) for a Terminating namespace a new deployment
+needs, checks that the live fleet still matches the plan's base (else ``StalePlan``; nothing is written),
+then persists the intent — the revision record, ``in_progress``, with the change id and the plan's
+manifests — and only then runs the plan's steps in order: hub applies and deletes, and waits on the
+members until the KAITO object is ready (or gone) everywhere it should be. The record is completed after
+the last step.
+
+A step that fails before the switch-over (the first wait for the new side) is undone by default: the plan's
+undo steps (a blue/green drops its new side; the old one keeps serving), or for a new deployment the
+removal of everything it created (``undo_steps``); the intent record is dropped. Otherwise the failure is
+stated: what is on the hub now, and the command that goes back (``way_back``); the record is marked
+``failed``. A cleanup is part of its change: it never needs approvals of its own.
 
 ``patch`` steps carry execution-time placeholders (``STAMPS``) that the executor fills in when it runs
 them: who asked (``requester``, which the caller passes to ``apply``), when, and the change id. They
 are placeholders in the plan so that its hash does not depend on who approves it or when it runs.
 
-Every step is idempotent (server-side apply, delete of an absent object is fine), so a caller that
-re-runs a plan after a crash converges; the pipeline still never re-runs silently (it reconciles first:
-``Executor.reconcile``).
+Every step is idempotent (server-side apply, delete of an absent object is fine). After a crash the
+pipeline never re-runs a plan blindly: ``recover`` (``tools.recovery``) looks at the record and the hub and
+finishes, undoes, or leaves the change in attention for a person (``resolve``).
 """
 from __future__ import annotations
 
@@ -197,7 +204,7 @@ class Executor:
         if undone:
             self.forget_intent(plan, change_id)
             detail = f"{detail}. {M.EXEC_UNDONE.format(deployment=plan.deployment)}"
-        else:
+        elif plan.revision is not None:  # a deployment change: what it left, where, and the way back
             hub = self.fleet.hub_summary(plan.deployment)
             if hub not in detail:
                 detail = f"{detail}. {hub}"
