@@ -25,7 +25,7 @@ from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
 from tools.errors import InvalidRequest, UnknownName
 from tools.fleet import conventions as cv
-from tools.fleet.models import Deployment, FleetSnapshot
+from tools.fleet.models import Deployment, FleetSnapshot, ObjectRef
 from tools.manifests import default_name
 from tools.messages import plans as M
 from tools.placement import plan_placement
@@ -150,6 +150,13 @@ def plan(args: DeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
     if len(name) > MAX_NAME:
         raise InvalidRequest(M.NAME_TOO_LONG.format(max=MAX_NAME, name=name, n=len(name)))
     current = snap.deployment(name)
+    history = None
+    if current is not None and current.removing and args.model is not None:
+        # its namespace is Terminating (an undeploy in progress): a new deployment, created once it is gone
+        # (the executor waits for it, with progress); its revision numbers continue the recorded history
+        history, current = _retired(current), None
+    elif current is not None and current.removing:
+        raise InvalidRequest(M.REMOVING_NO_UPDATE.format(name=name))
     if current is None and args.model is None:
         raise UnknownName.among("deployment", name, [d.name for d in snap.deployments])
     if current is not None and args.name is None:
@@ -162,11 +169,21 @@ def plan(args: DeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
     target = target_for(wanted, current, snap, catalog)
     target.team = args.team if current is None else None
     live = live or {}
-    p = change.build("deploy", args.given(), name, current, target, snap, catalog,
+    p = change.build("deploy", args.given(), name, current or history, target, snap, catalog,
                      live.get("kaito"), live.get("override"))
     p.left_out = dict(target.left_out)
     p.intent = _intent(args, name, current, target, catalog)
     return p.seal()
+
+
+def _retired(dep: Deployment) -> Deployment:
+    """A deployment being removed, as the history a new one continues: no clusters, no objects, its namespace
+    and placement to be absent when the new one is created."""
+    cm = f"ConfigMap/{cv.REVISIONS_NAMESPACE}/{cv.revisions_configmap_name(dep.name)}"
+    return dep.model_copy(update={
+        "clusters": [], "kaito_name": None, "states": [], "removing": False, "other_kaito": [],
+        "resource_versions": {f"Namespace/{dep.name}": None, f"ClusterResourcePlacement/{dep.name}": None,
+                              cm: dep.resource_versions.get(cm)}})
 
 
 def _with_added(args: DeployArgs, current: Deployment | None, snap: FleetSnapshot, name: str) -> DeployArgs:
@@ -205,6 +222,11 @@ def _intent(args: DeployArgs, name: str, current: Deployment | None, target: cha
 def handle(ctx: ToolContext, args: DeployArgs) -> Plan:
     """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
     snap, live = live_inputs(ctx, args.name)
+    name = args.name or (default_name(args.model) if args.model else None)
+    if name and snap.deployment(name) is None and ctx.fleet is not None:
+        ns = ctx.fleet.get(ObjectRef("Namespace", name))  # a namespace fleetops did not create: refuse now
+        if ns is not None and cv.DEPLOYMENT_LABEL not in ((ns.get("metadata") or {}).get("labels") or {}):
+            raise InvalidRequest(M.NS_NOT_MANAGED.format(name=name))
     return plan(args, snap, ctx.catalog, live=live)
 
 

@@ -1,10 +1,17 @@
 """Executor: apply exactly a Plan, follow the rollout, report per-cluster progress.
 
-``Executor.apply(plan)`` first checks that the live fleet still matches the plan's base (else
-``StalePlan``; nothing is written), then runs the plan's steps in order — hub applies and deletes, and
-waits on the members until the KAITO object is ready (or gone) everywhere it should be. If a wait fails
-or times out, the plan's undo steps run (a blue/green drops its new side; the old one keeps serving).
-When the hub changed and was not undone, the revision record is written (with its outcome).
+``Executor.apply(plan)`` first waits (with progress, bounded) for a Terminating namespace a new deployment
+needs, checks that the live fleet still matches the plan's base (else ``StalePlan``; nothing is written),
+then persists the intent — the revision record, ``in_progress``, with the change id and the plan's
+manifests — and only then runs the plan's steps in order: hub applies and deletes, and waits on the
+members until the KAITO object is ready (or gone) everywhere it should be. The record is completed after
+the last step.
+
+A step that fails before the switch-over (the first wait for the new side) is undone by default: the plan's
+undo steps (a blue/green drops its new side; the old one keeps serving), or for a new deployment the
+removal of everything it created (``undo_steps``); the intent record is dropped. Otherwise the failure is
+stated: what is on the hub now, and the command that goes back (``way_back``); the record is marked
+``failed``. A cleanup is part of its change: it never needs approvals of its own.
 
 ``patch`` steps carry execution-time placeholders (``STAMPS``) that the executor fills in when it runs
 them: who asked (``requester``, which the caller passes to ``apply``), when, and the change id. They
@@ -13,18 +20,18 @@ are placeholders in the plan so that its hash does not depend on who approves it
 A plan made of ``parts`` (``drain_cluster``) runs part after part (``_apply_parts``); see there for what
 happens when one fails.
 
-Every step is idempotent (server-side apply, delete of an absent object is fine), so a caller that
-re-runs a plan after a crash converges; the pipeline still never re-runs silently (it reconciles first:
-``Executor.reconcile``).
+Every step is idempotent (server-side apply, delete of an absent object is fine). After a crash the
+pipeline never re-runs a plan blindly: ``recover`` (``tools.recovery``) looks at the record and the hub and
+finishes, undoes, or leaves the change in attention for a person (``resolve``).
 """
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
-from typing import Callable, Literal
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal
 
-from pydantic import BaseModel, Field
-
+from tools import recovery
 from tools.catalog import Catalog
 from tools.errors import ToolError
 from tools.fleet import conventions as cv
@@ -32,7 +39,9 @@ from tools.fleet.adapter import Fleet
 from tools.fleet.errors import FleetError
 from tools.fleet.models import ClusterDeploymentState, ObjectRef
 from tools.messages import plans as M
+from tools.outcome import Listener, Outcome, ProgressEvent
 from tools.plan import Plan, Step
+from tools.recovery import Action
 
 
 class StalePlan(ToolError):
@@ -85,29 +94,6 @@ def _duration(seconds: float) -> str:
     return f"{s / 3600:.1f}h"
 
 
-class ProgressEvent(BaseModel):
-    kind: Literal["step", "cluster", "undo", "done", "failed"]
-    message: str
-    deployment: str | None = None  # set in the events of a plan's part that changes one deployment
-    cluster: str | None = None
-    state: str | None = None
-    reason: str | None = None
-    step: int | None = None
-    ts: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="milliseconds"))
-
-
-class Outcome(BaseModel):
-    status: Literal["succeeded", "failed", "noop", "skipped"]  # skipped: a part not run (``_apply_parts``)
-    message: str
-    deployment: str
-    revision: int | None = None
-    clusters: dict[str, ClusterDeploymentState] = Field(default_factory=dict)
-    undone: bool = False
-    parts: list[Outcome] = Field(default_factory=list)  # a plan made of parts: one outcome per part, in order
-
-
-Listener = Callable[[ProgressEvent], None]
-Outcome.model_rebuild()
 
 # execution-time values a ``patch`` step may hold as whole string values (e.g. cordon annotations)
 STAMP_REQUESTER = "$(requester)"
@@ -132,8 +118,9 @@ class Executor:
     ``progress_every``: while waiting, a line per unfinished cluster at this cadence (seconds)."""
 
     def __init__(self, fleet: Fleet, timeout: float | None = None, poll: float = 1.0,
-                 progress_every: float = 30.0):
+                 progress_every: float = 30.0, namespace_wait: float = 600.0):
         self.fleet, self.timeout, self.poll, self.progress_every = fleet, timeout, poll, progress_every
+        self.namespace_wait = namespace_wait  # how long a create waits for a Terminating namespace to go
         self._limit = timeout or 1800.0  # the current plan's wait limit
         self._deployment = ""
 
@@ -166,42 +153,48 @@ class Executor:
     def apply(self, plan: Plan, on_event: Listener | None = None, change_id: str | None = None,
               check: bool = True, requester: str | None = None) -> Outcome:
         """``requester``: who asked for the change (the bot passes the change request's requester);
-        it fills ``STAMP_REQUESTER`` in ``patch`` steps."""
+        it fills ``STAMP_REQUESTER`` in ``patch`` steps.
+
+        Persist before acting: the revision record is written ``in_progress`` (with the change id and the
+        plan's manifests) before the first hub write, and completed (or marked failed, or dropped when the
+        change was undone) after the last, so a crash at any point leaves what recovery needs."""
         emit = on_event or (lambda e: None)
-        stamps = {STAMP_REQUESTER: requester or M.EXEC_UNKNOWN_REQUESTER, STAMP_CHANGE: change_id or "",
-                  STAMP_NOW: datetime.now(timezone.utc).isoformat(timespec="seconds")}
         if plan.hash and plan.compute_hash() != plan.hash:
             raise ToolError(M.PLAN_ALTERED)
         if check:
+            self._await_namespace(plan, emit)
             self.check_fresh(plan)
         if plan.parts:
             return self._apply_parts(plan, emit, change_id, check, requester)
         if plan.strategy == "noop":
             return Outcome(status="noop", message=plan.summary, deployment=plan.deployment)
+        self.prepare(plan)
+        self.write_intent(plan, change_id)
+        return self.carry_out(plan, emit, change_id, self.stamps(change_id, requester))
+
+    def prepare(self, plan: Plan) -> None:
         model = plan.revision.model if plan.revision else None
         self._limit = self.timeout or default_timeout(model, self.fleet.catalog)
         self._deployment = plan.deployment
+
+    @staticmethod
+    def stamps(change_id: str | None, requester: str | None) -> dict[str, str]:
+        return {STAMP_REQUESTER: requester or M.EXEC_UNKNOWN_REQUESTER, STAMP_CHANGE: change_id or "",
+                STAMP_NOW: datetime.now(UTC).isoformat(timespec="seconds")}
+
+    def carry_out(self, plan: Plan, emit: Listener, change_id: str | None, stamps: dict[str, str],
+                  start: int = 0) -> Outcome:
+        """Run ``plan.steps[start:]``; on a failed step before the switch-over, undo (``undo_steps``)."""
         states: dict[str, ClusterDeploymentState] = {}
-        # undo is safe only until the switch-over (the first step after waiting for the new side)
-        waits = [i for i, st in enumerate(plan.steps) if st.kind == "wait_ready"]
-        undo_until = waits[0] if waits else len(plan.steps)
-        for i, step in enumerate(plan.steps):
+        for i, step in enumerate(plan.steps[start:], start):
             ok, detail = self._safe_run(step, i, emit, states, stamps)
             if not ok:
                 undone = False
-                if plan.undo and i <= undo_until:
-                    emit(ProgressEvent(kind="undo", message=M.EXEC_UNDO))
-                    problems = [d for j, u in enumerate(plan.undo)
-                                for ok_u, d in [self._safe_run(u, j, emit, {}, stamps)] if not ok_u]
-                    undone = not problems
+                if i <= switch_index(plan) and self.undo_steps(plan):
+                    undone, problems = self.run_undo(plan, emit, stamps)
                     if problems:
-                        detail = f"{detail}; {M.EXEC_UNDO_FAILED.format(problems='; '.join(problems))}"
-                if not undone:
-                    self._record(plan, change_id, note=f"failed: {detail}")
-                emit(ProgressEvent(kind="failed", message=detail))
-                return Outcome(status="failed", message=detail, deployment=plan.deployment,
-                               revision=None if undone else (plan.revision.revision if plan.revision else None),
-                               clusters=states, undone=undone)
+                        detail = f"{detail}; {M.EXEC_UNDO_FAILED.format(problems=problems)}"
+                return self.failed(plan, change_id, detail, undone, states, emit)
         self._record(plan, change_id)
         rev = plan.revision.revision if plan.revision else None
         msg = M.EXEC_DONE.format(deployment=plan.deployment, revision=rev) if plan.revision \
@@ -249,16 +242,103 @@ class Executor:
         return Outcome(status="failed" if failed else "succeeded", message=msg, deployment=plan.deployment,
                        parts=outcomes)
 
-    def _record(self, plan: Plan, change_id: str | None, note: str | None = None) -> None:
+    def failed(self, plan: Plan, change_id: str | None, detail: str, undone: bool,
+               states: dict[str, ClusterDeploymentState], emit: Listener) -> Outcome:
+        """The outcome of a failed change: undone (its intent record dropped: nothing of it is left), or
+        stated: what it left on the hub, where, and the command that rolls it back."""
+        if undone:
+            self.forget_intent(plan, change_id)
+            detail = f"{detail}. {M.EXEC_UNDONE.format(deployment=plan.deployment)}"
+        elif plan.revision is not None:  # a deployment change: what it left, where, and the way back
+            hub = self.fleet.hub_summary(plan.deployment)
+            if hub not in detail:
+                detail = f"{detail}. {hub}"
+            detail = f"{detail} {self.way_back(plan)}"
+            self._record(plan, change_id, note=detail, status="failed")
+        emit(ProgressEvent(kind="failed", message=detail))
+        return Outcome(status="failed", message=detail, deployment=plan.deployment,
+                       revision=None if undone else (plan.revision.revision if plan.revision else None),
+                       clusters=states, undone=undone)
+
+    @staticmethod
+    def way_back(plan: Plan) -> str:
+        """The one command that takes a change that was left half done back (text + command)."""
+        if plan.strategy == "create":
+            return M.EXEC_WAY_BACK_CREATE.format(deployment=plan.deployment)
+        if plan.strategy == "remove":
+            return M.EXEC_WAY_BACK_REMOVE.format(deployment=plan.deployment)
+        return M.EXEC_WAY_BACK.format(deployment=plan.deployment)
+
+    # --- undo ---------------------------------------------------------------------------------------
+    def undo_steps(self, plan: Plan) -> list[Step]:
+        """What takes a failed change back: the plan's own undo steps; for a new deployment, removing
+        everything it created (placement first, so KubeFleet withdraws it from the members, then the
+        namespace with its contents)."""
+        if plan.undo:
+            return plan.undo
+        if plan.strategy != "create":
+            return []
+        wait = next((st for st in plan.steps if st.kind == "wait_ready" and st.ref), None)
+        created = {ObjectRef.of(m) for m in plan.manifests}
+        crp = next((r for r in created if r.kind == "ClusterResourcePlacement"), None)
+        ns = next((r for r in created if r.kind == "Namespace"), None)
+        steps = [Step(kind="delete", ref=crp)] if crp else []
+        if wait:
+            steps.append(Step(kind="wait_absent", ref=wait.ref, clusters=wait.clusters, note=M.STEP_WAIT_GONE))
+        if ns:
+            steps.append(Step(kind="delete", ref=ns))
+        return steps
+
+    def run_undo(self, plan: Plan, emit: Listener, stamps: dict[str, str]) -> tuple[bool, str]:
+        """(undone, the problems when not)."""
+        emit(ProgressEvent(kind="undo", message=M.EXEC_UNDO if plan.strategy != "create"
+                           else M.EXEC_UNDO_CREATE.format(deployment=plan.deployment)))
+        problems = [d for j, u in enumerate(self.undo_steps(plan))
+                    for ok_u, d in [self._safe_run(u, j, emit, {}, stamps)] if not ok_u]
+        return not problems, "; ".join(problems)
+
+    # --- the revision record: intent before acting, outcome after ----------------------------------
+    def write_intent(self, plan: Plan, change_id: str | None) -> None:
+        self._record(plan, change_id, status="in_progress")
+
+    def forget_intent(self, plan: Plan, change_id: str | None) -> None:
+        """Drop this change's in-progress record (the change was not carried out, or was undone)."""
+        if plan.revision is None:
+            return
+        mine = next((r for r in self.fleet.recorded_revisions(plan.deployment)
+                     if r.revision == plan.revision.revision), None)
+        if mine is not None and mine.status is not None and mine.change_id == change_id:
+            self.fleet.forget_revision(plan.deployment, plan.revision.revision)
+
+    def _record(self, plan: Plan, change_id: str | None, note: str | None = None,
+                status: Literal["in_progress", "failed"] | None = None) -> None:
         if plan.revision is None:
             return
         rev = plan.revision.model_copy(deep=True)
-        rev.applied_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        rev.applied_at = datetime.now(UTC).isoformat(timespec="seconds")
         rev.change_id = change_id
         rev.manifests = plan.manifests
+        rev.status = status
         if note:
             rev.note = f"{rev.note}; {note}" if rev.note else note
         self.fleet.record_revision(plan.deployment, rev)
+
+    def _await_namespace(self, plan: Plan, emit: Listener) -> None:
+        """A new deployment whose namespace is still Terminating (a recent undeploy): wait for it to go,
+        with progress, up to ``namespace_wait``; then the freshness check proceeds or refuses clearly."""
+        for key, base in plan.base.items():
+            if not key.startswith("Namespace/") or base is not None or plan.strategy == "remove":
+                continue
+            ref = ObjectRef("Namespace", key.split("/", 1)[1])
+            live = self.fleet.get(ref)
+            if live is None or not (live.get("metadata") or {}).get("deletionTimestamp"):
+                continue
+            emit(ProgressEvent(kind="step", message=M.EXEC_WAIT_NS_BEFORE.format(name=ref.name)))
+            limit, self._limit = self._limit, self.namespace_wait
+            try:
+                self._wait_hub_absent(ref, emit)
+            finally:
+                self._limit = limit
 
     def _safe_run(self, step: Step, i: int, emit: Listener, states: dict[str, ClusterDeploymentState],
                   stamps: dict[str, str] | None = None) -> tuple[bool, str]:
@@ -320,10 +400,9 @@ class Executor:
                                                   reason=s.message or s.reason or "failed")
         pending = {c: s for c, s in final.items() if s.state != "Ready"}
         if pending:
-            return False, M.EXEC_TIMEOUT_ON.format(
+            return False, M.EXEC_TIMEOUT_WAITED.format(
                 name=ref.name, duration=_duration(self._limit), clusters=", ".join(pending),
-                states="; ".join(f"{c}: {s.state}, {_what(s)}" for c, s in pending.items()),
-                hub=self.fleet.hub_summary(self._deployment), deployment=self._deployment)
+                states="; ".join(f"{c}: {s.state}, {_what(s)}" for c, s in pending.items()))
         return True, ""
 
     def _watch(self, check: Callable[[], dict[str, ClusterDeploymentState]], emit: Listener,
@@ -391,32 +470,45 @@ class Executor:
             interval = min(self.poll, interval * 1.5)
         return True, ""
 
-    # --- after a crash ----------------------------------------------------------------------------
+    # --- after a crash (``tools.recovery``) ----------------------------------------------------------
     def reconcile(self, plan: Plan) -> tuple[Literal["succeeded", "failed", "attention"], str]:
-        """Where did an interrupted execution get to? Never applies anything. Compares the whole plan with
-        the hub: its final manifests and deletes, the base it was made from, and every object it creates
-        (a blue/green's new side is not in the base, so the base alone cannot say nothing happened). A plan
-        made of parts: each part on its own; all the same answer gives it, else attention."""
+        """Where did an interrupted execution get to? Never applies anything (``recover`` acts). A plan made of
+        parts: each part on its own; all the same answer gives it, else attention."""
         if plan.parts:
             found = [(p.deployment or ", ".join(p.clusters), self.reconcile(p)) for p in plan.parts
                      if p.strategy != "noop"]
             kinds = {status for _, (status, _) in found}
             why = M.RECONCILE_PARTS.format(parts="; ".join(f"{label}: {status}, {w}" for label, (status, w) in found))
             return (kinds.pop() if len(kinds) == 1 else "attention"), why
-        applied = all(self._matches(m) for m in plan.manifests)
-        deleted = all(self.fleet.get(d) is None for d in plan.deletes)
-        if applied and deleted:
-            revs = self.fleet.recorded_revisions(plan.deployment)  # not KubeFleet's snapshots: ours only
-            if plan.revision is None or any(r.revision == plan.revision.revision for r in revs):
-                return "succeeded", "the fleet matches the plan's final state and its revision is recorded"
-            return "attention", "the hub matches the plan but its revision record is missing; check the rollout"
-        created = {ObjectRef.of(m) for m in plan.manifests + [st.manifest for st in plan.steps
-                                                               if st.kind == "apply" and st.manifest]}
-        created = {r for r in created if plan.base.get(r.key()) is None}  # objects the plan creates
-        untouched = not self.stale_changes(plan) and all(self.fleet.get(r) is None for r in created)
-        if untouched:
-            return "failed", "nothing of the plan reached the fleet; it can be planned and approved again"
-        return "attention", "the plan was applied only in part; inspect the deployment before doing anything else"
+        status, why, _todo = recovery.where(self, plan, None)
+        return status, why
+
+    def recover(self, plan: Plan, change_id: str | None, on_event: Listener | None = None) -> Outcome:
+        """End an interrupted execution in a true state: finished, rolled back, or attention (what is on the
+        hub, per cluster). See ``tools.recovery``."""
+        emit = on_event or (lambda e: None)
+        if plan.parts:  # each part on its own (a drain: the cordon, then one move per deployment)
+            parts = [p for p in plan.parts if p.strategy != "noop"]
+            outs = [recovery.recover(self, p, change_id, emit) for p in parts]
+            kinds = {o.status for o in outs}
+            status = kinds.pop() if len(kinds) == 1 else "attention"
+            why = M.RECONCILE_PARTS.format(parts="; ".join(
+                f"{p.deployment or ', '.join(p.clusters)}: {o.status}, {o.message}"
+                for p, o in zip(parts, outs, strict=True)))
+            return Outcome(status=status, message=why, deployment=plan.deployment, parts=outs)
+        return recovery.recover(self, plan, change_id, emit)
+
+    def resolve(self, plan: Plan, change_id: str | None, action: Action,
+                on_event: Listener | None = None, who: str = "") -> Outcome:
+        """A person's decision on a change in attention (``tools.recovery.resolve``)."""
+        return recovery.resolve(self, plan, change_id, action, on_event or (lambda e: None), who)
+
+    def mark_failed(self, plan: Plan, change_id: str | None, note: str) -> None:
+        self._record(plan, change_id, note=note, status="failed")
+
+    def matches(self, manifest: dict) -> bool:
+        """The hub holds ``manifest`` (what the plan applies), defaults aside."""
+        return self._matches(manifest)
 
     def _matches(self, manifest: dict) -> bool:
         live = self.fleet.get(ObjectRef.of(manifest))
@@ -427,12 +519,19 @@ class Executor:
         return _subset(want, live)
 
 
+def switch_index(plan: Plan) -> int:
+    """Index of the first step after which undo is no longer safe: the first wait for the new side (what
+    follows it removes the old side); the last step when the plan has no wait."""
+    waits = [i for i, st in enumerate(plan.steps) if st.kind == "wait_ready"]
+    return waits[0] if waits else len(plan.steps)
+
+
 def _subset(want: object, have: object) -> bool:
     """``want`` is contained in ``have`` (the API server adds defaults, so equality is too strict)."""
     if isinstance(want, dict):
         return isinstance(have, dict) and all(k in have and _subset(v, have[k]) for k, v in want.items())
     if isinstance(want, list):
-        return isinstance(have, list) and len(want) == len(have) and all(_subset(a, b) for a, b in zip(want, have))
+        return isinstance(have, list) and len(want) == len(have) and all(_subset(a, b) for a, b in zip(want, have, strict=True))
     return want == have
 
 

@@ -19,6 +19,8 @@ by another stays ``approved`` with the reason "waiting for change N on D"; ``wak
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import ValidationError
 
 from audit.locks import Held
@@ -92,13 +94,15 @@ class Execution(ServiceBase):
         for change in self.store.changes.find_executing():
             plan = Plan.model_validate(change.plan)
             status: str
-            try:
-                status, why = self.executor.reconcile(plan)
-            except FleetError as e:
+            try:  # ends it in a true state: finished, undone, or attention (tools.recovery)
+                out = self.executor.recover(plan, change.id, self._recorder(change))
+                status, why, outcome = out.status, out.message, out.model_dump(mode="json")
+            except (FleetError, ToolError) as e:
                 status, why = S.ATTENTION, M.RECONCILE_UNREACHABLE.format(error=e)
+                outcome = {"status": status, "message": why}
             with self._tx() as told:
                 if not self.store.changes.transition(change.id, S.EXECUTING, S(status), reason=why,
-                                                     outcome={"status": status, "message": why}, now=self.clock()):
+                                                     outcome=outcome, now=self.clock()):
                     continue
                 self.store.locks.release(change.id)
                 change = self.get(change.id)
@@ -109,6 +113,14 @@ class Execution(ServiceBase):
         for change in self.store.changes.list(status=S.APPROVED, limit=None):
             done.append(self.execute(change.id))
         return done
+
+    def _recorder(self, change: ChangeRequest) -> Callable[[ProgressEvent], None]:
+        """Audit (and show) each step recovery takes."""
+        def on_event(ev: ProgressEvent) -> None:
+            self._audit("execution_step", change, clusters=[ev.cluster] if ev.cluster else [],
+                        message=ev.message, result={"kind": ev.kind, "state": ev.state, "reason": ev.reason})
+            self.notifier.progress(change, ev)
+        return on_event
 
     # --- steps -----------------------------------------------------------------------------------------
     def _replan(self, change: ChangeRequest, plan: Plan) -> Plan:

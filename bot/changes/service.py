@@ -14,6 +14,7 @@ from typing import Any
 
 from audit.models import ChangeRequest, ChangeState
 from audit.timeutil import iso
+from bot.changes.attention import Attention
 from bot.changes.execution import Execution, facts_of
 from bot.changes.notices import reason_of
 from bot.changes.types import Refusal, Result, Why, Workspace
@@ -25,7 +26,7 @@ from tools.plan import Plan
 S = ChangeState
 
 
-class ChangeService(Execution):
+class ChangeService(Execution, Attention):  # Attention: resolve (finish/undo/reviewed)
     """``ChangeService(store, policy, planner, executor, notifier=..., clock=...)``; the read side is
     ``ChangeQueries``'."""
 

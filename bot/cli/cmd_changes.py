@@ -1,8 +1,11 @@
-"""``fleetops changes list|show``: read change requests (through the change service's read side)."""
+"""``fleetops changes list|show``: read change requests (through the change service's read side);
+``fleetops changes resolve ID finish|undo|reviewed --as USER``: resolve a change in attention (the change service's
+``resolve``, on the configured fleet and store)."""
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from audit import messages as msg
@@ -81,6 +84,22 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _resolve(args: argparse.Namespace) -> int:
+    from bot.app import running_pipeline
+    from bot.identity import Actor
+    from bot.messages import pipeline as pm
+    from bot.settings import get_settings
+
+    # recover=False: another bot process may be running changes right now; resolving one never touches others
+    with running_pipeline(get_settings(), db=args.db, recover=False) as pipe:
+        result = pipe.changes.resolve(args.id, Actor(args.user), args.action)
+        if isinstance(result, ChangeRequest):
+            print(pm.RESOLVED_LINE.format(id=result.id, state=result.state, message=result.reason or ""))
+            return 0 if result.state != "attention" else 2
+        print(result.text, file=sys.stderr)
+        return 1
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("changes", help="list and show change requests",
                               description="Read change requests (newest first) from the store.")
@@ -97,3 +116,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("--json", action="store_true")
     add_db_option(show)
     show.set_defaults(func=_show)
+    from bot.messages import pipeline as pm
+
+    res = sub.add_parser("resolve", help=pm.RESOLVE_HELP, description=pm.RESOLVE_DESCRIPTION)
+    res.add_argument("id")
+    res.add_argument("action", choices=("finish", "undo", "reviewed"))
+    res.add_argument("--as", dest="user", required=True, help=pm.RESOLVE_AS)
+    add_db_option(res)
+    res.set_defaults(func=_resolve)

@@ -1,7 +1,7 @@
 """``fleetops chat``: the whole pipeline in a terminal, on the demo fleet (or a real hub with KUBECONFIG).
 
 Type requests in plain language. Approvals are commands typed on behalf of named users:
-``/approve ID``, ``/reject ID reason``, ``/cancel ID``, ``/as USER`` (play several people), ``/changes``,
+``/approve ID``, ``/reject ID reason``, ``/cancel ID``, ``/resolve ID finish|undo|reviewed``, ``/as USER`` (play several people), ``/changes``,
 ``/audit [--actor U] [--since 24h] ...``, ``/help``, ``/quit``. Reads standard input, so it can be scripted.
 """
 from __future__ import annotations
@@ -133,6 +133,11 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
             show_action(pipe.changes.reject(cid, actor, " ".join(rest[1:])), actor.id, out)
         else:
             show_action(pipe.changes.cancel(cid, actor), actor.id, out)
+    elif cmd == "resolve":  # /resolve ID finish|undo|reviewed: a change in attention (issue 11)
+        if len(rest) < 2:
+            print(M.NEED_ID.format(cmd=cmd), file=out)
+            return True
+        show_action(pipe.changes.resolve(rest[0].lstrip("#"), actor, rest[1]), actor.id, out)
     elif cmd == "changes":
         show_reply(pipe.handle(Request(actor=actor, text="list changes", channel="terminal")), out)
     elif cmd == "audit":

@@ -59,3 +59,33 @@ CHANGE_APPROVED_BY_POLICY = "approved by policy: {reason}"
 TOOL_NOT_BUILT = ("I understood that as `{tool}`, which fleetops cannot carry out yet; nothing was changed. "
                   "Change freezes, for now, are declared in the policy file (`freezes:`; check it with "
                   "`fleetops policy check`).")
+
+# resolving a change in attention (issue 11)
+RESOLVE_ACTIONS = "'{action}' is not a way to resolve a change: say finish, undo or reviewed."
+NOT_IN_ATTENTION = "Change {id} is {state}, not in attention; there is nothing to resolve."
+CANNOT_RESOLVE = ("Only the requester of change {id}, or someone who could approve it, may resolve it (the same "
+                  "policy as the change itself).")
+RESOLVING = "{who} resolves it: {action}"
+RESOLVE_ERROR = "resolving stopped: {error}; it is still in attention"
+RECOVERED = "after a restart: {message}"
+RESOLVE_HELP = "finish, undo or mark reviewed a change in attention (interrupted; recovery could not end it alone)"
+RESOLVE_DESCRIPTION = (
+    "Resolve a change in attention: `finish` waits for its new side and completes it (the old side goes only once "
+    "the new one serves), `undo` takes it back (a new deployment removed, a blue/green's new side dropped), "
+    "`reviewed` leaves the hub as it is and closes the change as failed, saying what is there. The same policy as "
+    "the change: its requester, or someone who could approve it.")
+RESOLVE_AS = "Slack user id of the person resolving it (U...)"
+RESOLVED_LINE = "change {id}: {state} — {message}"
+
+# Slack: the buttons on the card of a change in attention
+ATTENTION_TITLE = "*Needs a person:* this change was interrupted and recovery could not end it alone. Choose:"
+BUTTON_FINISH = "Finish"
+BUTTON_UNDO = "Undo"
+BUTTON_REVIEWED = "Mark reviewed"
+CONFIRM_RESOLVE_TITLE = "{action} change {id}?"
+CONFIRM_FINISH = "Wait for the new side on every cluster, then complete the change (the old side goes only then)."
+CONFIRM_UNDO = "Take the change back: what it created is removed; the previous version keeps serving."
+CONFIRM_REVIEWED = "Leave the hub as it is and close the change as failed, with what is on the hub."
+CONFIRM_RESOLVE_YES = "Yes"
+CONFIRM_RESOLVE_NO = "Cancel"
+ATTENTION_HOW = "Or: `fleetops changes resolve {id} finish|undo|reviewed --as <your Slack id>`"

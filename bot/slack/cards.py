@@ -15,6 +15,7 @@ from audit.models import ChangeRequest, ChangeState
 from bot.policy import Decision
 from bot.slack import blocks as B
 from bot.slack import messages as M
+from bot.slack.attention import attention_blocks
 from bot.slack.progress import Progress
 from tools.plan import Plan
 from tools.plan_text import intent_line, names, verb
@@ -225,6 +226,8 @@ def change_card(change: ChangeRequest, progress: Progress | None = None) -> dict
     blocks += _progress(change, progress)
     blocks += _outcome(change)
     blocks.append(_buttons(change))
+    if change.state == ChangeState.ATTENTION:  # Finish / Undo / Mark reviewed (bot/slack/attention.py)
+        blocks += attention_blocks(change)
     text = M.CARD_FALLBACK.format(id=change.id, state=change.state, summary=B.cut(summary, 1500),
                                   status=B.escape(status_text(change)))
     return B.message(text, blocks, how=M.HOW_FULL_DIFF.format(id=change.id))

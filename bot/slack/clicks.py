@@ -18,6 +18,7 @@ from bot.messages import pipeline as PM
 from bot.pipeline import Pipeline
 from bot.slack import blocks as B
 from bot.slack import messages as M
+from bot.slack.attention import resolve_of
 from bot.slack.cards import decision_of, parse_button_value
 from bot.slack.directory import Directory
 from bot.slack.home import home_view, info_modal, metadata_of, reject_modal
@@ -121,6 +122,19 @@ class Clicks:
         if self.accept_reject(body, reason) == "failed":
             where = Where.of_meta(body, metadata_of(body.get("view") or {}))
             self.worker.submit(self.feedback, where, False, M.BUSY)
+
+    def resolve_clicked(self, body: dict[str, Any]) -> None:
+        """Finish / Undo / Mark reviewed on the card of a change in attention (bot/slack/attention.py)."""
+        where = Where.of_click(body)
+        self.worker.submit(self._resolve, where, resolve_of(body), on_error=lambda e: self._failed(where, e))
+
+    def _resolve(self, where: Where, parsed: tuple[str, str] | None) -> None:
+        if parsed is None:
+            self.feedback(where, False, M.BAD_BUTTON)
+            return
+        actor = self.directory.actor(where.user, where.user_name)
+        ok, text = answer(self.changes.resolve(parsed[0], actor, parsed[1]), actor.id)
+        self.feedback(where, ok, text)
 
     def home_opened(self, user: str) -> None:
         self.worker.submit(self.publish_home, user)

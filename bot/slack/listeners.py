@@ -19,6 +19,7 @@ from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from bot.slack import blocks as B
 from bot.slack import incidents
 from bot.slack import messages as M
+from bot.slack.attention import RESOLVE_ACTION
 from bot.slack.bot import SlackBot
 from bot.slack.cards import APPROVE, REJECT
 from bot.slack.commands import CommandError, parse_command, plain_text
@@ -111,6 +112,11 @@ def register(app: App, bot: SlackBot) -> None:
     def reject(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         _guard("reject", lambda: bot.clicks.reject_clicked(body))
+
+    @app.action(RESOLVE_ACTION)  # Finish / Undo / Mark reviewed on a change in attention
+    def resolve(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        _guard("resolve", lambda: bot.clicks.resolve_clicked(body))
 
     @app.view(REJECT_CALLBACK)
     def reject_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

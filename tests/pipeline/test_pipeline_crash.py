@@ -76,15 +76,17 @@ def test_killed_execution_is_reconciled_not_rerun(make_pipeline, own, tmp_path):
     change = pipe.changes.get(cid)
     assert [(c.id, c.state) for c in done] == [(cid, change.state)]
     assert change.state in ("succeeded", "failed", "attention") and change.reason
-    # the hub matches the plan but the rollout never finished: nothing recorded, a person must look
-    assert change.state == "attention" and "revision record is missing" in change.reason
+    # the hub matches the plan but the rollout never finished: nothing claimed, a person must look
+    assert change.state == "attention" and "still rolling out" in change.reason
+    assert f"fleetops changes resolve {cid} finish" in change.reason
     (rec,) = events(pipe.store, cid, "reconcile")
     assert rec.result == {"status": "attention", "change_state": "attention"} and rec.message == change.reason
     emb.wait_idle()
     assert len(events(pipe.store, cid, "execution_step")) == steps_before  # not run again
     assert executions_started(pipe.store, cid) == 1
     assert _hub_state(fleet) == hub_before  # nothing applied again: no write, no new snapshot
-    assert fleet.recorded_revisions(NAME) == []  # fleetops recorded no revision
+    # its intent was recorded before the first write, and is not claimed as carried out
+    assert [(r.revision, r.status) for r in fleet.recorded_revisions(NAME)] == [(1, "in_progress")]
     assert pipe.changes.recover() == []  # a second restart finds nothing to do
     assert state_history(pipe.store, cid) == ["approved", "executing", "attention"]
     assert pipe.store.audit.verify().ok

@@ -6,14 +6,18 @@ import pytest
 
 from tools import runner
 from tools.args import DeployArgs
+from tools.errors import InvalidRequest
 from tools.executor import Executor, NamespaceBeingRemoved, NamespaceNotManaged
 
 
 def test_a_namespace_fleetops_did_not_create_is_refused_with_how_to_adopt_it(lagging):
     _emb, fleet = lagging
+    args = DeployArgs(model="phi-4-mini", name="phi-9", clusters=["aks-westus3-staging-1"])
+    plan = runner.plan("deploy", args, fleet)  # planned before the namespace appeared
     fleet.hub.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "phi-9"}})
-    plan = runner.plan("deploy", DeployArgs(model="phi-4-mini", name="phi-9", clusters=["aks-westus3-staging-1"]),
-                       fleet)
+    with pytest.raises(InvalidRequest) as at_plan:  # planned now: refused at once, with how to adopt it
+        runner.plan("deploy", args, fleet)
+    assert "kubectl label namespace phi-9 fleetops.dev/deployment=phi-9" in str(at_plan.value)
     with pytest.raises(NamespaceNotManaged) as err:
         Executor(fleet, timeout=10, poll=0.05).apply(plan)
     assert "Namespace phi-9" in err.value.message
@@ -26,15 +30,43 @@ def test_a_namespace_fleetops_did_not_create_is_refused_with_how_to_adopt_it(lag
 def test_a_terminating_namespace_shows_removing_and_a_deploy_into_it_is_refused(lagging):
     emb, fleet = lagging
     hub = fleet.hub
+    plan_before = runner.plan("deploy", DeployArgs(name="mistral-eu", replicas=2), fleet)
     ws = hub.list("Workspace", "mistral-eu")[0]["metadata"]["name"]
     hub.merge_patch("Workspace", ws, {"metadata": {"finalizers": ["example.com/hold"]}}, "mistral-eu")
     hub.delete("Namespace", "mistral-eu")
     emb.wait_idle()
     assert fleet.get_deployment("mistral-eu").status == "removing"
-    plan = runner.plan("deploy", DeployArgs(name="mistral-eu", replicas=2), fleet)
-    with pytest.raises(NamespaceBeingRemoved) as err:
-        Executor(fleet, timeout=10, poll=0.05).apply(plan)
+    with pytest.raises(InvalidRequest, match="is being removed"):  # an update of it is refused at plan time
+        runner.plan("deploy", DeployArgs(name="mistral-eu", replicas=2), fleet)
+    with pytest.raises(NamespaceBeingRemoved) as err:  # a plan made before the undeploy, at execute time
+        Executor(fleet, timeout=10, poll=0.05).apply(plan_before)
     assert "Namespace mistral-eu is being removed" in err.value.message
     hub.merge_patch("Workspace", ws, {"metadata": {"finalizers": None}}, "mistral-eu")
     emb.wait_idle()
     assert hub.get("Namespace", "mistral-eu") is None
+
+
+def test_a_deploy_into_a_terminating_namespace_waits_for_it_with_progress_then_creates(lagging):
+    emb, fleet = lagging
+    hub = fleet.hub
+    dep = fleet.get_deployment("mistral-eu")
+    ws = dep.kaito_name
+    hub.merge_patch("Workspace", ws, {"metadata": {"finalizers": ["example.com/hold"]}}, "mistral-eu")
+    hub.delete("ClusterResourcePlacement", "mistral-eu")
+    hub.delete("Namespace", "mistral-eu")
+    emb.wait_idle()
+    assert fleet.get_deployment("mistral-eu").status == "removing"
+    plan = runner.plan("deploy", DeployArgs(model=dep.model, name="mistral-eu", clusters=dep.clusters), fleet)
+    assert plan.strategy == "create"
+    assert plan.revision.revision == max(r.revision for r in dep.revisions) + 1  # the history continues
+    events: list = []
+
+    def on_event(e) -> None:  # the finalizer goes once the executor says it waits (no timing involved)
+        events.append(e)
+        if "still being removed" in e.message:
+            hub.merge_patch("Workspace", ws, {"metadata": {"finalizers": None}}, "mistral-eu")
+
+    out = Executor(fleet, timeout=30, poll=0.05, progress_every=0.2).apply(plan, on_event=on_event)
+    assert any("namespace mistral-eu is still being removed" in e.message for e in events)
+    assert out.status == "succeeded", out.message
+    assert fleet.get_deployment("mistral-eu").revision == plan.revision.revision

@@ -77,7 +77,7 @@ def test_inventory_without_member_access_reports_the_hubs_view(hub_only):
     assert [(s.state, s.reason) for s in dep.states] == [("Ready", rollout.HUB_VIEW)]
 
 
-def test_waiting_reports_each_cluster_at_a_steady_cadence_and_timeout_says_what_is_on_the_hub(lagging):
+def test_waiting_reports_each_cluster_at_a_steady_cadence_and_a_timed_out_create_is_undone(lagging):
     emb, fleet = lagging
     emb.faults.never_ready(deployment="stuck")
     clusters = ["aks-westus3-staging-1", "aks-northeurope-staging-1"]
@@ -89,10 +89,12 @@ def test_waiting_reports_each_cluster_at_a_steady_cadence_and_timeout_says_what_
     for c in clusters:
         beats = [e for e in events if e.kind == "cluster" and e.cluster == c and line.match(e.message)]
         assert len(beats) >= 3, (c, [e.message for e in events if e.cluster == c])
-    assert "On the hub now:" in out.message and "Workspace stuck-r1" in out.message
-    assert "roll back with `roll back stuck`" in out.message
-    # nothing was removed: the new deployment is still on the hub, as the message says
-    assert fleet.get(ObjectRef("Workspace", "stuck-r1", "stuck")) is not None
+    assert "stuck-r1 was not ready after 2s on aks-northeurope-staging-1, aks-westus3-staging-1" in out.message
+    # a new deployment that failed is undone by default, and the message says so
+    assert out.undone and "Undone: nothing of this change is left on the hub" in out.message
+    assert fleet.get(ObjectRef("Namespace", "stuck")) is None
+    assert fleet.get(ObjectRef("ClusterResourcePlacement", "stuck")) is None
+    assert fleet.recorded_revisions("stuck") == []  # its intent record is dropped with it
 
 
 def test_default_timeout_scales_with_model_size(catalog):

@@ -186,8 +186,8 @@ def test_reconcile_tells_untouched_partial_and_complete_apart_without_writing(ow
     plan = runner.plan("deploy", DeployArgs(model="phi-4", name="recon", clusters=["aks-westus3-prod-1"]), fleet)
     assert ex.reconcile(plan)[0] == "failed"  # nothing reached the fleet
     fleet.apply(plan.steps[0].manifest)  # the namespace only: a crash right after the first step
-    status, why = ex.reconcile(plan)
-    assert status == "attention" and "in part" in why
+    status, why = ex.reconcile(plan)  # what recovery would do: undo the part that reached the hub
+    assert status == "failed" and "undoes it" in why
     assert fleet.get_deployment("recon") is not None and fleet.hub.list("Workspace", "recon") == []
     assert execute(fleet, plan, check=False)[0].status == "succeeded"
     emb.wait_idle()

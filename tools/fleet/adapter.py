@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ class Fleet:
         for k in [self.hub, *self.members.values()]:
             try:
                 k.api.close()
-            except Exception:  # noqa: BLE001 - closing is best effort
+            except Exception:
                 pass
 
     # --- member reads (tolerant: one unreachable member must not break inventory) ---------------------
@@ -89,7 +89,7 @@ class Fleet:
     # --- reads ----------------------------------------------------------------------------------
     def snapshot(self, now: datetime | None = None) -> FleetSnapshot:
         """Clusters with GPU inventory and every deployment with per-cluster state, read at once."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         f_mcs = self._pool.submit(self.hub.list, "MemberCluster")
         f_crps = self._pool.submit(self.hub.list, "ClusterResourcePlacement")
         f_ns = self._pool.submit(self.hub.list, "Namespace", None, cv.DEPLOYMENT_LABEL)
@@ -102,9 +102,9 @@ class Fleet:
         cms = {cm["metadata"]["name"]: cm for cm in f_cms.result()}
         overrides = f_ros.result()
         member_names = [mc["metadata"]["name"] for mc in mcs]
-        member_kaito = dict(zip(member_names, self._pool.map(self._member_kaito, member_names)))
+        member_kaito = dict(zip(member_names, self._pool.map(self._member_kaito, member_names), strict=True))
         need_nodes = [mc["metadata"]["name"] for mc in mcs if not inv.capacity_of(mc)]
-        member_nodes = dict(zip(need_nodes, self._pool.map(self._member_nodes, need_nodes)))
+        member_nodes = dict(zip(need_nodes, self._pool.map(self._member_nodes, need_nodes), strict=True))
 
         crp_by_name = {c["metadata"]["name"]: c for c in crps}
         kaito_by_dep: dict[str, list[dict]] = {}
@@ -192,7 +192,7 @@ class Fleet:
         """Delete (idempotent). A Namespace may stay Terminating a while after this returns."""
         return bool(_retry_timeouts(lambda: self.hub.delete(ref.kind, ref.name, ref.namespace)))
 
-    def merge_patch(self, ref: Ref, patch: dict) -> dict:
+    def merge_patch(self, ref: ObjectRef, patch: dict) -> dict:
         """JSON merge patch of one hub object (``null`` removes a key; a list is replaced whole)."""
         return self.hub.merge_patch(ref.kind, ref.name, patch, ref.namespace)
 
@@ -234,6 +234,14 @@ class Fleet:
             self.apply({"apiVersion": "v1", "kind": "Namespace",
                         "metadata": {"name": ns, "labels": {cv.MANAGED_BY_LABEL: cv.MANAGED_BY_VALUE}}})
             return self.hub.create(lease)
+
+    def forget_revision(self, deployment: str, revision: int) -> None:
+        """Drop one revision record (a change's intent that was never carried out, or was undone)."""
+        name = cv.revisions_configmap_name(deployment)
+        if self.hub.get("ConfigMap", name, cv.REVISIONS_NAMESPACE) is None:
+            return
+        retry_conflicts(lambda: self.hub.merge_patch("ConfigMap", name, {"data": {str(revision): None}},
+                                                     cv.REVISIONS_NAMESPACE))
 
     # --- rollout ---------------------------------------------------------------------------------
     def member_state(self, cluster: str, deployment: str, kind: str, name: str) -> ClusterDeploymentState:

@@ -296,6 +296,22 @@ def primary_kaito(objs: list[dict]) -> dict | None:
     return max(objs, key=lambda o: (rev(o), o["metadata"].get("creationTimestamp", ""))) if objs else None
 
 
+def _revision_label(obj: dict) -> int:
+    try:
+        return int(((obj.get("metadata") or {}).get("labels") or {}).get(cv.REVISION_LABEL, "0"))
+    except ValueError:
+        return 0
+
+
+def _shown(r: Revision) -> Revision:
+    """A record as a person reads it: one whose change did not finish says so in its note."""
+    if r.status is None:
+        return r
+    what = text.REVISION_IN_PROGRESS if r.status == "in_progress" else text.REVISION_FAILED
+    note = what.format(change=r.change_id or "?") + (f"; {r.note}" if r.note else "")
+    return r.model_copy(update={"note": note})
+
+
 # MemberCluster: member agents rewrite its status at every heartbeat; HorizontalPodAutoscaler: the HPA
 # controller rewrites its status at every sync
 STATUS_WRITTEN_KINDS = ("ClusterResourcePlacement", "Workspace", "InferenceSet", "MemberCluster",
@@ -318,15 +334,18 @@ def version_token(obj: dict | None) -> str | None:
 def deployment_from(name: str, kaito_objs: list[dict], crp: dict | None, revisions: list[Revision],
                     states: list[ClusterDeploymentState], namespace_obj: dict | None = None,
                     revisions_rv: str | None = None, overrides: list[dict] | None = None) -> Deployment:
-    primary = primary_kaito(kaito_objs)
+    # a revision whose change is still in progress (or was interrupted) is not claimed: the deployment is
+    # at its last carried-out revision, represented by an object that revision labelled
+    pending = {r.revision for r in revisions if not r.carried_out}
+    primary = primary_kaito([o for o in kaito_objs if _revision_label(o) not in pending]) or \
+        primary_kaito(kaito_objs)
     model, sku, replicas = kaito_spec(primary) if primary else ("", "", 1)
     clusters = list(((crp or {}).get("spec") or {}).get("policy", {}).get("clusterNames") or [])
-    rev = revisions[-1].revision if revisions else 0
-    if primary:
-        try:
-            rev = max(rev, int(primary["metadata"].get("labels", {}).get(cv.REVISION_LABEL, "0")))
-        except ValueError:
-            pass
+    done = [r for r in revisions if r.carried_out]
+    rev = done[-1].revision if done else 0
+    if primary and _revision_label(primary) not in pending:
+        rev = max(rev, _revision_label(primary))
+    revisions = [_shown(r) for r in revisions]
     rvs: dict[str, str | None] = {f"Namespace/{name}": version_token(namespace_obj),
                                   f"ClusterResourcePlacement/{name}": version_token(crp)}
     for o in kaito_objs:

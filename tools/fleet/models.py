@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    computed_field,
+    model_serializer,
+    model_validator,
+)
 
 from tools.fleet.conventions import KINDS
 
@@ -164,6 +173,23 @@ class Revision(BaseModel):
     applied_at: str | None = None
     change_id: str | None = None
     note: str | None = None
+    # where the change that makes this revision got to: None = carried out (older records have no status);
+    # "in_progress" = the intent, written before the change's first hub write (not carried out yet);
+    # "failed" = the change failed and left what it wrote on the hub (the note says what)
+    status: Literal["in_progress", "failed"] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty_status(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        """No ``status`` key when it is None: plans embed a revision, and their hashes (and the records
+        written before the field existed) must not change."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("status") is None:
+            data.pop("status", None)
+        return data
+
+    @property
+    def carried_out(self) -> bool:
+        return self.status != "in_progress"
 
 
 class Deployment(BaseModel):

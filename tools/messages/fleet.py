@@ -57,3 +57,7 @@ RO_HUB_NAMESPACE = "Namespace {name}{state}"
 RO_HUB_PLACEMENT = "placement on {clusters} (resource snapshot {index})"
 RO_HUB_NOW = "On the hub now: {what}."
 RO_HUB_NOTHING = "nothing of it"
+
+# revision records whose change did not finish (issue 11: intent written before acting)
+REVISION_IN_PROGRESS = "not carried out yet: change {change} in progress or interrupted"
+REVISION_FAILED = "failed (change {change}), left on the hub as described"

@@ -142,3 +142,36 @@ RECONCILE_PARTS = "parts: {parts}"
 LINE_PART = "{i}. {label}: {text}"
 LINE_PART_ACTION = "   {line}"
 LINE_PART_OUTCOME = "{label}: {status}, {message}"
+# failures cleaned up or stated; crash recovery; attention resolved (issue 11)
+EXEC_UNDO_CREATE = "undoing: removing what this change created for {deployment} (placement, then namespace)"
+EXEC_UNDONE = "Undone: nothing of this change is left on the hub; {deployment} is as it was before"
+EXEC_WAY_BACK = "To go back to the previous revision: `roll back {deployment}` (one approval flow, like any change)."
+EXEC_WAY_BACK_CREATE = "To remove what is left: `undeploy {deployment}`."
+EXEC_WAY_BACK_REMOVE = "To finish removing it: `undeploy {deployment}`; to bring it back: `roll back {deployment}`."
+EXEC_WAIT_NS_BEFORE = ("namespace {name} is still being removed (a recent undeploy): waiting for it to go before "
+                       "creating the deployment again")
+RECOVER_NOT_ON_HUB = "{name} is not on the hub"
+RECOVER_PER_CLUSTER = "Per cluster: {clusters}."
+RECOVER_DONE = "it had finished before the restart: revision {revision} is recorded"
+RECOVER_FAILED_BEFORE = "it had failed before the restart (its record says what it left)"
+RECOVER_UNTOUCHED = ("interrupted before anything of the plan reached the hub; nothing to undo. It can be planned and "
+                     "approved again.")
+RECOVER_RERUN = "interrupted; its remaining steps were run again after the restart (each is idempotent)."
+RECOVER_FINISH = ("interrupted after its new side reached every cluster; after the restart the new side was "
+                  "confirmed and the remaining steps run.")
+RECOVER_UNDO = ("interrupted before its new side served (it failed, or never fully reached the hub), so recovery "
+                "undoes it")
+RECOVER_IN_FLIGHT = ("interrupted while its new side was still rolling out; nothing was removed, nothing was "
+                     "claimed.")
+RECOVER_PAST_SWITCH = ("interrupted after the old side was removed, and the new side is not confirmed on every "
+                       "cluster.")
+RESOLVE_HOW = ("A person decides: `fleetops changes resolve {id} finish` (wait for the new side, then complete), "
+               "`undo` (take it back), or `reviewed` (leave the hub as it is).")
+RESOLVE_CANNOT_UNDO = ("It cannot be undone in place: the old side of {deployment} is already gone. {way_back}")
+RESOLVE_UNDONE = "undone on request of {who}"
+RESOLVE_REVIEWED = "marked reviewed by {who}; the hub is left as it is: {hub}"
+# a wait that timed out: what it waited for; the executor then undoes it or says what it left and the way back
+EXEC_TIMEOUT_WAITED = "{name} was not ready after {duration} on {clusters} ({states})"
+REMOVING_NO_UPDATE = ("Deployment {name} is being removed (its namespace is Terminating), so it cannot be changed. "
+                      "To run it again, deploy it with a model (model=...): the new deployment waits until the old "
+                      "namespace is gone and continues its revision history.")
