@@ -104,6 +104,9 @@ _HEX_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[0-9a-fA-F]{32,}(?![A-Za-z0-9+/_-])"
 _B64_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{40,}={0,2}(?![A-Za-z0-9+/_=-])")
 _DIGEST_PREFIX = re.compile(r"(?i)\bsha(?:1|224|256|384|512):$")
 _PATH_WORD = re.compile(r"(?:^|/)[a-z]{4,}(?:/|$)")
+# One segment of a Kubernetes object key (plans' bases: "ConfigMap/fleetops-system/rev-mistral-7b-eu2"): a
+# DNS name or a Kind.
+_KUBE_SEGMENT = re.compile(r"[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?|[A-Z][a-z]+(?:[A-Z][a-z]+)*")
 _MIN_ENTROPY = 4.2
 
 
@@ -125,6 +128,8 @@ def _random_run(m: re.Match[str]) -> str:
         return run
     if "/" in body and _PATH_WORD.search(body):
         return run  # apis/placement.../v1beta1: a path
+    if "/" in body and all(_KUBE_SEGMENT.fullmatch(seg) for seg in body.split("/")):
+        return run  # Kind/namespace/name: an object's key, not a key
     separators = sum(body.count(c) for c in "-_")
     if separators * 10 >= len(body):
         return run  # DeepSeek-R1-Distill-Qwen-14B: an identifier, not a key

@@ -179,3 +179,18 @@ def test_a_pasted_signing_secret_never_reaches_the_file(db_path):
     data = _file_bytes(db_path)
     assert b"visible-marker-3" in data
     assert b"3f9a1c0b7d2e4f6a8b0c1d2e3f4a5b6c" not in data
+
+
+def test_object_keys_of_deployments_whose_names_end_in_digits_are_kept():
+    """A plan's base names hub objects (Kind/namespace/name); masking one altered the stored plan, so the
+    executor refused it as 'altered' (a deployment named mistral-7b-eu2 could never be updated)."""
+    from audit.redact import redact
+
+    base = {"ConfigMap/fleetops-system/rev-mistral-7b-eu2": "v12", "ResourceOverride/gemma-2b-x9/gemma-2b-x9-r2-sku": None}
+    assert redact({"base": base}) == {"base": base}
+
+
+def test_a_random_secret_with_slashes_is_still_masked():
+    from audit.redact import redact_text
+
+    assert "a3F9kLm2Qx7/Zp8Rt4Vn6Yb1Wc5Ds0Ue9Ih3Jg2Kf7" not in redact_text("key a3F9kLm2Qx7/Zp8Rt4Vn6Yb1Wc5Ds0Ue9Ih3Jg2Kf7")
