@@ -121,9 +121,9 @@ def evaluate(c: Cluster, model: Model, req: PlacementRequest, *, labels: bool = 
     """Check every filter on ``c``; ``labels``/``hardware``/``cap`` False skip those filters
     (used to find what relaxing a filter would give)."""
     failures: list[tuple[str, str]] = []
-    if req.clusters is not None and c.name not in req.clusters:
+    if not req.listed(c.name):
         failures.append(("clusters", M.R_NOT_LISTED))
-    if c.name in req.exclude:
+    if req.excluded(c.name):
         failures.append(("exclude", M.R_EXCLUDED))
     failures += eligibility_failures(c)
     for f in LABEL_FILTERS if labels else ():
