@@ -59,50 +59,74 @@ def best_option(options: list[Option], prefer: str) -> Option:
 
 
 def rank(best: list[Option], prefer: str) -> list[Option]:
-    """Order the clusters' best options (step 5 of the module docstring)."""
-    by_cost = sorted(best, key=lambda o: (o.cost_key, -o.free_gpus_after, o.cluster))
+    """Order the clusters' best options (step 5 of the module docstring). O(n log n).
+
+    The spread greedy ("repeatedly the first cluster in cost order whose region is unused") picks, in
+    cost order, the cheapest cluster of every region, then the rest in cost order: one sort, one pass.
+    """
     if prefer == "capacity":
         return sorted(best, key=lambda o: (-o.free_gpus_after, o.cluster))
+    by_cost = sorted(best, key=lambda o: (o.cost_key, -o.free_gpus_after, o.cluster))
     if prefer != "spread":
         return by_cost
-    order: list[Option] = []
-    used: set[str] = set()
-    rest = list(by_cost)
-    while rest:
-        pick = next((o for o in rest if o.region_key not in used), rest[0])
-        order.append(pick)
-        used.add(pick.region_key)
-        rest.remove(pick)
-    return order
+    firsts: list[Option] = []
+    others: list[Option] = []
+    seen: set[str] = set()
+    for o in by_cost:
+        if o.region_key in seen:
+            others.append(o)
+        else:
+            seen.add(o.region_key)
+            firsts.append(o)
+    return firsts + others
 
 
-def _chosen_reason(o: Option, prefer: str, earlier: list[Option]) -> str:
-    option, free = fmt_option(o), free_after_text(o)
-    if prefer == "capacity":
-        return M.C_CAPACITY.format(option=option, free_after=free)
-    if prefer == "spread":
-        if any(e.region_key == o.region_key for e in earlier):
-            return M.C_SPREAD_REUSED.format(option=option, free_after=free)
-        return M.C_SPREAD_NEW_REGION.format(region=o.region or M.R_UNSET, option=option, free_after=free)
-    return M.C_COST.format(option=option, free_after=free)
+def _chosen_reasons(top: list[Option], prefer: str) -> list[str]:
+    out: list[str] = []
+    regions: set[str] = set()
+    for o in top:
+        option, free = fmt_option(o), free_after_text(o)
+        if prefer == "capacity":
+            out.append(M.C_CAPACITY.format(option=option, free_after=free))
+        elif prefer == "spread":
+            if o.region_key in regions:
+                out.append(M.C_SPREAD_REUSED.format(option=option, free_after=free))
+            else:
+                out.append(M.C_SPREAD_NEW_REGION.format(region=o.region or M.R_UNSET, option=option,
+                                                        free_after=free))
+        else:
+            out.append(M.C_COST.format(option=option, free_after=free))
+        regions.add(o.region_key)
+    return out
 
 
-def _outranked_reason(o: Option, prefer: str, chosen: list[Option]) -> str:
-    n = len(chosen)
-    words = {"n": n, "clusters": M.plural(n, "cluster", "clusters"), "were": M.plural(n, "was", "were"),
-             "cost": money(o.cost)}
-    if prefer == "capacity":
-        strictly = all(c.free_gpus_after > o.free_gpus_after for c in chosen)
-        tpl = M.R_OUTRANKED_CAPACITY if strictly else M.R_OUTRANKED_CAPACITY_TIE
-        return tpl.format(free=o.free_gpus_after, gpu=o.gpu, **words)
-    if prefer == "spread":
-        same = next((c for c in chosen if c.region_key == o.region_key), None)
-        if same is not None:
-            return M.R_OUTRANKED_SPREAD_REGION.format(cost=money(o.cost), region=o.region or M.R_UNSET,
-                                                      other=same.cluster)
-        return M.R_OUTRANKED_SPREAD.format(**words)
-    strictly = all(c.cost_key < o.cost_key for c in chosen)
-    return (M.R_OUTRANKED_COST if strictly else M.R_OUTRANKED_COST_TIE).format(**words)
+class _Outranked:
+    """Why a fitting cluster was not chosen; what it needs from ``chosen`` is computed once."""
+
+    def __init__(self, prefer: str, chosen: list[Option]):
+        n = len(chosen)
+        self.prefer = prefer
+        self.words = {"n": n, "clusters": M.plural(n, "cluster", "clusters"), "were": M.plural(n, "was", "were")}
+        self.min_free = min((c.free_gpus_after for c in chosen), default=None)
+        self.max_cost = max((c.cost_key for c in chosen), default=None)
+        self.by_region: dict[str, str] = {}
+        for c in chosen:
+            self.by_region.setdefault(c.region_key, c.cluster)
+
+    def reason(self, o: Option) -> str:
+        words = {**self.words, "cost": money(o.cost)}
+        if self.prefer == "capacity":
+            strictly = self.min_free is None or self.min_free > o.free_gpus_after
+            tpl = M.R_OUTRANKED_CAPACITY if strictly else M.R_OUTRANKED_CAPACITY_TIE
+            return tpl.format(free=o.free_gpus_after, gpu=o.gpu, **words)
+        if self.prefer == "spread":
+            other = self.by_region.get(o.region_key)
+            if other is not None:
+                return M.R_OUTRANKED_SPREAD_REGION.format(cost=money(o.cost), region=o.region or M.R_UNSET,
+                                                          other=other)
+            return M.R_OUTRANKED_SPREAD.format(**words)
+        strictly = self.max_cost is None or self.max_cost < o.cost_key
+        return (M.R_OUTRANKED_COST if strictly else M.R_OUTRANKED_COST_TIE).format(**words)
 
 
 def _rejection_reason(ev: Evaluation) -> str:
@@ -129,11 +153,13 @@ def plan_placement(snapshot: FleetSnapshot, catalog: Catalog | None = None,
     ranked = rank(list(best.values()), req.prefer)
     top, rest = ranked[: req.count], ranked[req.count:]
 
-    chosen = [_choice(o, _chosen_reason(o, req.prefer, top[:i])) for i, o in enumerate(top)]
+    chosen = [_choice(o, why) for o, why in zip(top, _chosen_reasons(top, req.prefer), strict=True)]
     outranked = {o.cluster: o for o in rest}
+    why_not = _Outranked(req.prefer, top)
     rejected: list[Rejection] = []
+    known = set(names)
     for name in req.clusters or []:
-        if name not in names:
+        if name not in known:
             sugg = did_you_mean(name, names)
             hint = M.R_UNKNOWN_HINT.format(names=", ".join(sugg)) if sugg else ""
             rejected.append(Rejection(cluster=name, reason=M.R_UNKNOWN_CLUSTER.format(hint=hint),
@@ -142,7 +168,7 @@ def plan_placement(snapshot: FleetSnapshot, catalog: Catalog | None = None,
         name = e.cluster.name
         if name in outranked:
             o = outranked[name]
-            rejected.append(Rejection(cluster=name, reason=_outranked_reason(o, req.prefer, top),
+            rejected.append(Rejection(cluster=name, reason=why_not.reason(o),
                                       instance_type=o.instance_type, cost_per_hour=o.cost))
         elif e.failures:
             rejected.append(Rejection(cluster=name, reason=_rejection_reason(e),

@@ -121,9 +121,9 @@ def evaluate(c: Cluster, model: Model, req: PlacementRequest, *, labels: bool = 
     """Check every filter on ``c``; ``labels``/``hardware``/``cap`` False skip those filters
     (used to find what relaxing a filter would give)."""
     failures: list[tuple[str, str]] = []
-    if req.clusters is not None and c.name not in req.clusters:
+    if not req.listed(c.name):
         failures.append(("clusters", M.R_NOT_LISTED))
-    if c.name in req.exclude:
+    if req.excluded(c.name):
         failures.append(("exclude", M.R_EXCLUDED))
     failures += eligibility_failures(c)
     for f in LABEL_FILTERS if labels else ():
@@ -137,7 +137,7 @@ def evaluate(c: Cluster, model: Model, req: PlacementRequest, *, labels: bool = 
     it = req.instance_type
     if hardware and it and not any(p.instance_type.lower() == it.lower() for p in pools):
         failures.append(("instance_type", M.R_NO_INSTANCE_TYPE.format(instance_type=it)))
-    matching = [p for p in pools if _matches(p, req, hardware)]
+    matching = [p for p in pools if _matches(p, req, hardware)] if hardware and (req.gpu or it) else pools
     hw_failed = any(f in HARDWARE_FILTERS for f, _ in failures)
     if not matching and not hw_failed:
         if hardware and req.gpu and it:
@@ -146,14 +146,16 @@ def evaluate(c: Cluster, model: Model, req: PlacementRequest, *, labels: bool = 
             failures.append(("model", M.R_NO_GPUS))
 
     fit: list[Option] = []
+    credit = req.credit
     for p in matching:
         npr = model.nodes_on(p.instance_type)
         if npr:
-            fit.append(make_option(c, p, npr, req.replicas, req.credit.get((c.name, p.instance_type), 0)))
+            fit.append(make_option(c, p, npr, req.replicas,
+                                   credit.get((c.name, p.instance_type), 0) if credit else 0))
     if matching and not fit:
         types = ", ".join(p.instance_type for p in matching)
         failures.append(("model", M.R_MODEL_DOES_NOT_FIT.format(model=model.short, types=types)))
-    roomy = [o for o in fit if o.has_room]
+    roomy = [o for o in fit if o.nodes <= o.free_nodes]  # Option.has_room
     if fit and not roomy:  # name the instance type that comes closest
         near = min(fit, key=lambda o: (o.nodes - o.free_nodes, o.cost_key, o.instance_type))
         reason = M.R_NO_CAPACITY.format(nodes=near.nodes, instance_type=near.instance_type,

@@ -124,7 +124,8 @@ def suggest(snapshot: FleetSnapshot, catalog: Catalog, model: Model, req: Placem
     out: list[str] = []
     missing = req.count - len(chosen)
     if req.clusters is not None:
-        known = [n for n in req.clusters if snapshot.cluster(n) is not None]
+        fleet = {c.name for c in snapshot.clusters}
+        known = [n for n in req.clusters if n in fleet]
         if len(known) < req.count:
             out.append(M.S_EXPLICIT.format(n=len(known), count=req.count))
     it = req.instance_type

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from tools.args import Count, LowerPrefer, _PlacementFilters
 from tools.errors import InvalidRequest
@@ -29,6 +29,22 @@ class PlacementRequest(_PlacementFilters):
     clusters: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
     credit: dict[tuple[str, str], int] = Field(default_factory=dict)
+    # ``clusters`` and ``exclude`` as sets, made on first use (placement asks once per cluster); each
+    # remembers the tuple it was made from, so a ``model_copy(update=...)`` never reads a stale set
+    _sets: dict[str, tuple[tuple[str, ...], frozenset[str]]] = PrivateAttr(default_factory=dict)
+
+    def _as_set(self, field: str, names: tuple[str, ...]) -> frozenset[str]:
+        made = self._sets.get(field)
+        if made is None or made[0] is not names:
+            made = self._sets[field] = (names, frozenset(names))
+        return made[1]
+
+    def listed(self, cluster: str) -> bool:
+        """``cluster`` may be considered: no ``clusters`` were named, or it is one of them."""
+        return self.clusters is None or cluster in self._as_set("clusters", self.clusters)
+
+    def excluded(self, cluster: str) -> bool:
+        return bool(self.exclude) and cluster in self._as_set("exclude", self.exclude)
 
     @model_validator(mode="before")
     @classmethod

@@ -20,7 +20,7 @@ from tools.embedded.synthetic import synthetic_fleet
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("n", [3, 20, 50])
+@pytest.mark.parametrize("n", [3, 20, 50, 1000])
 def test_synthetic_fleet_respects_capacity_and_eligibility(n):
     raw = synthetic_fleet(n, seed=7)
     spec = parse_fleet(raw)  # valid demo-fleet.yaml format, models and instance types from the catalog
@@ -122,3 +122,20 @@ def test_demo_fleet_command_serves_a_synthetic_fleet_of_50(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_roster_is_the_list_of_clusters_with_room_in_fleet_order():
+    from tools.embedded.synthetic import _Roster
+
+    names = [f"c{i}" for i in range(40)]
+    member = [i % 3 != 0 for i in range(40)]
+    roster = _Roster(names, list(member))
+    for pos in (1, 2, 5, 5, 39, 0):
+        roster.remove(pos)
+        member[pos] = False
+    expected = [n for n, m in zip(names, member, strict=True) if m]
+    assert [roster[i] for i in range(len(roster))] == expected
+    assert list(roster) == expected
+    with pytest.raises(IndexError):
+        roster[len(expected)]
+

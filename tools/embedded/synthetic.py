@@ -5,12 +5,14 @@ three environments, GPU pools from the catalog's SKU table with regional on-dema
 clusters with stale heartbeats or a cordon taint, and about ``5 n`` deployments placed only where
 their model fits and free capacity allows (never on stale or tainted clusters); some have several
 revisions, some several replicas, and a few report Failed or Progressing on one cluster.
-Deterministic for a given ``(n, seed)``.
+Deterministic for a given ``(n, seed)``. Linear in ``n``: clusters with room are kept per (environment,
+instance type, free nodes) in ``_Rosters``, so placing a deployment never scans the fleet.
 """
 from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator, Sequence
 
 from tools.catalog import default_catalog
 from tools.embedded.hardware import known_gpu_instance_types
@@ -54,18 +56,18 @@ def _pool_size(gpus: int, rng: random.Random) -> int:
 
 
 def _clusters(n: int, rng: random.Random) -> list[dict]:
-    out, used = [], set()
+    out: list[dict] = []
+    taken: dict[str, int] = {}  # name prefix -> clusters named so far (names end in 1, 2, ...)
+    cat = default_catalog()
+    skus_of = {p: _skus(p) for p in REGIONS}
     for i in range(n):
         provider = "azure" if rng.random() < 0.65 else "aws"
         region, geo = rng.choice(REGIONS[provider])
         env = rng.choices([e for e, _ in ENVIRONMENTS], [w for _, w in ENVIRONMENTS])[0]
-        k = 1
-        while f"{'aks' if provider == 'azure' else 'eks'}-{region}-{env}-{k}" in used:
-            k += 1
-        name = f"{'aks' if provider == 'azure' else 'eks'}-{region}-{env}-{k}"
-        used.add(name)
-        skus = rng.sample(_skus(provider), k=rng.choice([1, 2, 2, 3]))
-        cat = default_catalog()
+        prefix = f"{'aks' if provider == 'azure' else 'eks'}-{region}-{env}"
+        taken[prefix] = k = taken.get(prefix, 0) + 1
+        name = f"{prefix}-{k}"
+        skus = rng.sample(skus_of[provider], k=rng.choice([1, 2, 2, 3]))
         capacity = {s: _pool_size(cat.skus[s].gpus, rng) for s in skus}
         prices = {s: round(BASE_PRICE[s] * GEO_FACTOR[geo] * rng.uniform(0.97, 1.05), 2) for s in skus}
         c: dict = {"name": name, "provider": provider, "region": region, "geo": geo, "environment": env,
@@ -100,15 +102,97 @@ def _revisions(model: str, sku: str, replicas: int, rng: random.Random, models: 
     return history
 
 
+class _Roster(Sequence[str]):
+    """The clusters (in fleet order) of one environment and instance type with at least ``need`` free
+    nodes: a Fenwick tree of 0/1 over positions, so length, i-th member and removal cost O(log n).
+    A ``Sequence``, so ``random.sample`` draws from it exactly as from the equivalent list."""
+
+    def __init__(self, names: list[str], member: list[bool]):
+        self.names = names
+        self.size = len(names)
+        self.members = sum(member)
+        self.tree = [0] * (self.size + 1)
+        for i, m in enumerate(member, start=1):  # linear build: each node adds itself to its parent
+            self.tree[i] += m
+            if (j := i + (i & -i)) <= self.size:
+                self.tree[j] += self.tree[i]
+        self.member = member
+
+    def remove(self, pos: int) -> None:
+        if not self.member[pos]:
+            return
+        self.member[pos] = False
+        self.members -= 1
+        i = pos + 1
+        while i <= self.size:
+            self.tree[i] -= 1
+            i += i & -i
+
+    def __len__(self) -> int:
+        return self.members
+
+    def __getitem__(self, k: int) -> str:  # type: ignore[override]
+        if not 0 <= k < self.members:
+            raise IndexError(k)
+        pos, rest, step = 0, k + 1, 1 << self.size.bit_length()
+        while step:
+            nxt = pos + step
+            if nxt <= self.size and self.tree[nxt] < rest:
+                pos, rest = nxt, rest - self.tree[nxt]
+            step >>= 1
+        return self.names[pos]
+
+    def __iter__(self) -> Iterator[str]:
+        return (n for n, m in zip(self.names, self.member, strict=True) if m)
+
+
+class _Rosters:
+    """Free nodes per (cluster, instance type), indexed by (environment, instance type, nodes needed)."""
+
+    def __init__(self, clusters: list[dict], free: dict[str, dict[str, int]]):
+        self.free = free
+        self.where: dict[tuple[str, str], list[str]] = {}  # (env, sku) -> clusters, in fleet order
+        self.pos: dict[tuple[str, str], int] = {}  # (cluster, sku) -> position in its list
+        env_of = {c["name"]: c["environment"] for c in clusters}
+        for cname, pools in free.items():
+            for sku in pools:
+                names = self.where.setdefault((env_of[cname], sku), [])
+                self.pos[(cname, sku)] = len(names)
+                names.append(cname)
+        self.env_of = env_of
+        self.rosters: dict[tuple[str, str, int], _Roster] = {}
+        self.need_max = max((n for pools in free.values() for n in pools.values()), default=0)
+
+    def roster(self, env: str, sku: str, need: int) -> _Roster | None:
+        names = self.where.get((env, sku))
+        if not names or need > self.need_max:
+            return None
+        key = (env, sku, need)
+        if key not in self.rosters:
+            self.rosters[key] = _Roster(names, [self.free[c][sku] >= need for c in names])
+        return self.rosters[key]
+
+    def take(self, cname: str, sku: str, nodes: int) -> None:
+        before = self.free[cname][sku]
+        after = self.free[cname][sku] = before - nodes
+        env, pos = self.env_of[cname], self.pos[(cname, sku)]
+        for need in range(max(after + 1, 1), before + 1):
+            r = self.rosters.get((env, sku, need))
+            if r is not None:
+                r.remove(pos)
+
+
 def synthetic_fleet(n: int, seed: int = 0) -> dict:
     rng = random.Random(seed)
     cat = default_catalog()
     clusters = _clusters(n, rng)
     free = {c["name"]: dict(c["gpuCapacity"]) for c in clusters
             if not c.get("taints") and c.get("heartbeatAgeMinutes", 0) <= 5}
-    by_name = {c["name"]: c for c in clusters}
+    rosters = _Rosters(clusters, free)
+    skus = sorted({sku for pools in free.values() for sku in pools})
     models = [m.preset for m in cat.models if m.nodes_on("Standard_NC24ads_A100_v4") in (1, 2)
               or m.nodes_on("g5.xlarge") in (1, 2)]
+    per_node = {m: {s: cat.resolve(m).nodes_on(s) for s in skus} for m in models}
     deployments: list[dict] = []
     names: set[str] = set()
     for i in range(5 * n):
@@ -116,16 +200,14 @@ def synthetic_fleet(n: int, seed: int = 0) -> dict:
             model = rng.choice(models)
             env = rng.choices([e for e, _ in ENVIRONMENTS], [w for _, w in ENVIRONMENTS])[0]
             replicas = rng.choices([1, 2, 3], [0.8, 0.15, 0.05])[0]
-            fits: dict[str, list[str]] = {}  # instance type -> clusters with room for the replicas
+            fits: dict[str, _Roster] = {}  # instance type -> clusters with room for the replicas
             nodes: dict[str, int] = {}  # instance type -> nodes one replica needs there
-            for cname, pools in free.items():
-                if by_name[cname]["environment"] != env:
-                    continue
-                for sku, left in pools.items():
-                    per = cat.resolve(model).nodes_on(sku)
-                    if per and per * replicas <= left:
-                        fits.setdefault(sku, []).append(cname)
-                        nodes[sku] = per
+            for sku in skus:
+                per = per_node[model][sku]
+                roster = rosters.roster(env, sku, per * replicas) if per else None
+                if per and roster:
+                    fits[sku] = roster
+                    nodes[sku] = per
             if not fits:
                 continue
             # the cheapest instance type that fits, sometimes the runner-up
@@ -133,7 +215,7 @@ def synthetic_fleet(n: int, seed: int = 0) -> dict:
             sku = ranked[1] if len(ranked) > 1 and rng.random() < 0.3 else ranked[0]
             chosen = sorted(rng.sample(fits[sku], k=min(len(fits[sku]), rng.choice([1, 1, 2, 2, 3]))))
             for cname in chosen:
-                free[cname][sku] -= nodes[sku] * replicas
+                rosters.take(cname, sku, nodes[sku] * replicas)
             name = f"{rng.choice(TEAMS)}-{_slug(model)}-{i}"
             if name in names:
                 continue

@@ -18,6 +18,7 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
+from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 
 from tools.fleet.conventions import FIELD_MANAGER, KINDS
 from tools.fleet.errors import (
@@ -73,20 +74,30 @@ def path_for(kind: str, namespace: str | None = None, name: str | None = None, s
 
 
 class KubeConfig:
-    """A kubeconfig file (or in-cluster config) and the ApiClients built from its contexts."""
+    """A kubeconfig file (or in-cluster config) and the ApiClients built from its contexts.
+
+    The file is read and parsed once, here; every client is built from that one parse (a fleet's
+    kubeconfig has a context per member, so parsing it per client made start-up quadratic).
+    """
 
     def __init__(self, path: Path | None, in_cluster: bool = False):
         self.path, self.in_cluster = path, in_cluster
         self._contexts: list[str] = []
         self.current: str | None = None
+        self._merged: KubeConfigMerger | None = None
         if in_cluster:
             return
         if path is None or not Path(path).exists():
             raise FleetConfigError(text.NO_KUBECONFIG.format(path=path))
         try:
-            contexts, current = k8s_config.list_kube_config_contexts(config_file=str(path))
+            merged = KubeConfigMerger(str(path))
+            if merged.config is None:
+                raise ConfigException("Invalid kube-config file. No configuration found.")
+            loader = KubeConfigLoader(config_dict=merged.config)
+            contexts, current = loader.list_contexts(), loader.current_context
         except ConfigException as e:
             raise FleetConfigError(text.BAD_KUBECONFIG.format(path=path, error=e)) from None
+        self._merged = merged
         self._contexts = [c["name"] for c in contexts]
         self.current = (current or {}).get("name")
 
@@ -102,8 +113,14 @@ class KubeConfig:
         if context and context not in self._contexts:
             raise FleetConfigError(text.NO_CONTEXT.format(path=self.path, context=context,
                                                           available=", ".join(self._contexts)))
-        api = k8s_config.new_client_from_config(config_file=str(self.path), context=context)
-        return Kube(api, cluster_name)
+        assert self._merged is not None  # set by __init__ whenever not in_cluster
+        cfg = k8s.Configuration()
+        try:  # what new_client_from_config(config_file, context) does, minus re-reading the file
+            KubeConfigLoader(config_dict=self._merged.config, active_context=context,
+                             config_persister=self._merged.save_changes).load_and_set(cfg)
+        except ConfigException as e:
+            raise FleetConfigError(text.BAD_KUBECONFIG.format(path=self.path, error=e)) from None
+        return Kube(k8s.ApiClient(cfg), cluster_name)
 
 
 class Kube:

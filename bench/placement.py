@@ -1,0 +1,144 @@
+"""Placement over a synthetic fleet: ``plan_placement`` per prefer mode against an independent baseline.
+
+    python bench/placement.py [--clusters 5000] [--runs 5] [--model microsoft/phi-4] [--count 3]
+
+Builds ``tools.embedded.synthetic.synthetic_fleet(n)`` into a FleetSnapshot here (no API server), warms
+up, then for each prefer mode (cost, capacity, spread) interleaves runs of ``plan_placement`` (the pure
+function: every filter on every cluster, ranking, a reason for every cluster) with runs of a baseline
+written independently below (best option per cluster from the raw fleet dict, then the ranking).
+Prints min / median / max milliseconds of each and the ratio of medians, and checks that both choose
+the same clusters. Asserts nothing about time.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+# run as a script, this directory comes first on sys.path and bench/audit.py would shadow the audit package
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from tools.catalog import Catalog, default_catalog  # noqa: E402
+from tools.embedded.synthetic import synthetic_fleet  # noqa: E402
+from tools.fleet.models import Cluster, FleetSnapshot, GpuPool, Taint  # noqa: E402
+from tools.placement import plan_placement  # noqa: E402
+
+PREFER = ("cost", "capacity", "spread")
+
+
+def used_nodes(raw: dict, cat: Catalog) -> dict[tuple[str, str], int]:
+    used: dict[tuple[str, str], int] = {}
+    for d in raw["deployments"]:
+        last = d["revisions"][-1]
+        nodes = (cat.resolve(last["model"]).nodes_on(last["instanceType"]) or 1) * last["replicas"]
+        for c in d["clusters"]:
+            key = (c, last["instanceType"])
+            used[key] = used.get(key, 0) + nodes
+    return used
+
+
+def snapshot_of(raw: dict, cat: Catalog) -> FleetSnapshot:
+    """The synthetic fleet as the adapter would report it (linear in the fleet's size)."""
+    used = used_nodes(raw, cat)
+    placed: dict[str, list[str]] = {}
+    for d in raw["deployments"]:
+        for c in d["clusters"]:
+            placed.setdefault(c, []).append(d["name"])
+    clusters = []
+    for c in raw["clusters"]:
+        pools = []
+        for sku, cap in c["gpuCapacity"].items():
+            s = cat.sku(sku)
+            pools.append(GpuPool(instance_type=sku, gpu=s.gpu if s else "unknown", gpus_per_node=s.gpus if s else 1,
+                                 capacity_nodes=cap, used_nodes=used.get((c["name"], sku), 0),
+                                 price_per_node_hour=c["pricePerNodeHour"].get(sku)))
+        age = float(c.get("heartbeatAgeMinutes", 0)) * 60
+        taints = [Taint(**t) for t in c.get("taints") or []]
+        clusters.append(Cluster(name=c["name"], region=c["region"], geo=c["geo"], environment=c["environment"],
+                                provider=c["provider"], joined=True, heartbeat_age_seconds=age, taints=taints,
+                                eligible=age <= 300 and not taints, gpus=pools,
+                                deployments=placed.get(c["name"], [])))
+    return FleetSnapshot(clusters=clusters, deployments=[])
+
+
+def baseline(raw: dict, cat: Catalog, used: dict[tuple[str, str], int], model: str, count: int,
+             prefer: str) -> list[str]:
+    """Independent reference: plain loops over the raw fleet, then a sort (and one pass for spread)."""
+    per_sku = cat.resolve(model).nodes_by_sku
+    best = []
+    for c in raw["clusters"]:
+        if c.get("heartbeatAgeMinutes", 0) > 5 or c.get("taints"):
+            continue
+        opts = []
+        for sku, cap in c["gpuCapacity"].items():
+            need = per_sku.get(sku)
+            if not need:
+                continue
+            free = cap - used.get((c["name"], sku), 0)
+            if need > free:
+                continue
+            s = cat.sku(sku)
+            after = (free - need) * (s.gpus if s else 1)
+            opts.append((round(need * c["pricePerNodeHour"][sku], 4), after, sku))
+        if not opts:
+            continue
+        if prefer == "capacity":
+            cost, after, _ = min(opts, key=lambda o: (-o[1], o[0], o[2]))
+        else:
+            cost, after, _ = min(opts, key=lambda o: (o[0], -o[1], o[2]))
+        best.append((cost, after, c["name"], c["region"]))
+    if prefer == "capacity":
+        return [b[2] for b in sorted(best, key=lambda b: (-b[1], b[2]))[:count]]
+    ordered = sorted(best, key=lambda b: (b[0], -b[1], b[2]))
+    if prefer == "spread":
+        regions: set[str] = set()
+        fresh = []
+        for b in ordered:
+            if b[3] not in regions:
+                regions.add(b[3])
+                fresh.append(b)
+        ordered = fresh + [b for b in ordered if b not in fresh]
+    return [b[2] for b in ordered[:count]]
+
+
+def ms(xs: list[float]) -> str:
+    return f"{min(xs) * 1e3:7.1f} {statistics.median(xs) * 1e3:7.1f} {max(xs) * 1e3:7.1f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clusters", type=int, default=5000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--model", default="microsoft/phi-4")
+    ap.add_argument("--count", type=int, default=3)
+    a = ap.parse_args()
+    cat = default_catalog()
+    t0 = time.perf_counter()
+    raw = synthetic_fleet(a.clusters)
+    t1 = time.perf_counter()
+    snap = snapshot_of(raw, cat)
+    used = used_nodes(raw, cat)
+    t2 = time.perf_counter()
+    print(f"{a.clusters} clusters, {len(raw['deployments'])} deployments: generated in {t1 - t0:.2f} s, "
+          f"snapshot in {t2 - t1:.2f} s; model {a.model}, count {a.count}, {a.runs} runs per side (interleaved)")
+    print(f"{'prefer':9} {'plan_placement ms (min med max)':>32} {'baseline ms (min med max)':>27}  ratio  same")
+    for prefer in PREFER:
+        plan_placement(snap, cat, model=a.model, count=a.count, prefer=prefer)  # warm up
+        ours: list[float] = []
+        base: list[float] = []
+        for _ in range(max(a.runs, 3)):
+            t = time.perf_counter()
+            p = plan_placement(snap, cat, model=a.model, count=a.count, prefer=prefer)
+            ours.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            ref = baseline(raw, cat, used, a.model, a.count, prefer)
+            base.append(time.perf_counter() - t)
+        same = "yes" if p.clusters == ref else f"NO: {p.clusters} vs {ref}"
+        ratio = statistics.median(ours) / statistics.median(base)
+        print(f"{prefer:9} {ms(ours):>32} {ms(base):>27}  {ratio:5.1f}x  {same}")
+
+
+if __name__ == "__main__":
+    main()
