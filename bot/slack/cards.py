@@ -223,8 +223,8 @@ def change_card(change: ChangeRequest, progress: Progress | None = None) -> dict
     """The whole card as a message payload (``text`` + ``blocks``)."""
     plan = plan_of(change)
     d = decision_of(change)
-    # cordon/uncordon plans have no deployment: the header names the clusters instead
-    deployment = (plan.deployment or names(plan.clusters)) if plan else ""
+    # cordon/uncordon/drain plans have no deployment: the header names the cluster asked for (else the clusters)
+    deployment = (plan.deployment or str(plan.args.get("name") or "") or names(plan.clusters)) if plan else ""
     summary = B.escape(intent_line(plan) if plan is not None else change.summary)
     blocks: list[B.Block] = [
         B.header(M.CARD_HEADER.format(id=change.id, tool=change.tool, deployment=deployment)),
