@@ -19,7 +19,7 @@ from bot.identity import Actor
 from bot.messages import chat as M
 from bot.pipeline import Pipeline, Reply, Request
 from tools.plan import Plan
-from tools.plan_text import cluster_lines, intent_line, left_out_lines, question_of
+from tools.plan_text import cluster_lines, intent_line, left_out_lines, part_lines, part_outcome_lines, question_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,11 +49,14 @@ class TerminalNotifier:
 
 def card_text(change: ChangeRequest, plan: Plan | None, requirement: str) -> str:
     """The chat card: the intent in words, one line per cluster (add / keep / remove / replace) and the
-    clusters left out with the reason (the same breakdown as the Slack card), then the diff and the policy."""
+    clusters left out with the reason (the same breakdown as the Slack card), then the diff and the policy.
+    A plan made of parts (``drain_cluster``) is shown part by part instead: one line per deployment with its
+    clusters that change, indented (``show_outcome`` adds one outcome line per part once it ran)."""
     if plan is None:
         lines = [change.summary or ""]
     else:
-        rows = cluster_lines(plan) + left_out_lines(plan)
+        rows = part_lines(plan) if plan.parts else cluster_lines(plan)
+        rows += left_out_lines(plan)
         shown = [M.CARD_CLUSTER_LINE.format(line=line) for line in rows[:M.MAX_CARD_LINES]]
         if len(rows) > M.MAX_CARD_LINES:
             shown.append(M.CARD_MORE_LINES.format(more=len(rows) - M.MAX_CARD_LINES, id=change.id))
@@ -61,6 +64,11 @@ def card_text(change: ChangeRequest, plan: Plan | None, requirement: str) -> str
     diff = f"{M.CARD_DIFF_TITLE}\n{plan.diff}" if plan is not None and plan.diff else ""
     return M.CARD.format(id=change.id, state=change.state, lines="\n".join(lines), diff=diff,
                          requirement=requirement)
+
+
+def outcome_of(change: ChangeRequest) -> dict:
+    """The stored outcome (``Outcome.model_dump``), empty while the request has not run."""
+    return change.outcome if isinstance(change.outcome, dict) else {}
 
 
 def show_reply(r: Reply, out) -> None:
@@ -90,8 +98,20 @@ def show_reply(r: Reply, out) -> None:
 
 
 def show_outcome(c: ChangeRequest, out) -> None:
-    if isinstance(c.outcome, dict) and c.outcome.get("status"):
-        print(M.OUTCOME.format(id=c.id, status=c.outcome["status"], message=c.outcome.get("message", "")), file=out)
+    """The outcome line, then for a plan made of parts one line per part (deployment) from the outcome."""
+    outcome = outcome_of(c)
+    if outcome.get("status"):
+        print(M.OUTCOME.format(id=c.id, status=outcome["status"], message=outcome.get("message", "")), file=out)
+        plan = _stored_plan(c)
+        for line in part_outcome_lines(plan, outcome) if plan is not None and plan.parts else []:
+            print(M.CARD_CLUSTER_LINE.format(line=line), file=out)
+
+
+def _stored_plan(c: ChangeRequest) -> Plan | None:
+    try:
+        return Plan.model_validate(c.plan) if c.plan else None
+    except ValueError:
+        return None
 
 
 def show_action(result: Result, actor: str, out) -> None:

@@ -18,7 +18,7 @@ from bot.slack import messages as M
 from bot.slack.attention import attention_blocks
 from bot.slack.progress import Progress
 from tools.plan import Plan
-from tools.plan_text import intent_line, names, verb
+from tools.plan_text import intent_line, names, part_lines, part_outcome_lines, verb
 
 APPROVE = "fleet_approve"
 REJECT = "fleet_reject"
@@ -142,6 +142,22 @@ def _actions(change: ChangeRequest, plan: Plan) -> list[B.Block]:
     return out
 
 
+def _parts(change: ChangeRequest, plan: Plan) -> list[B.Block]:
+    """A plan made of parts (``drain_cluster``), deployment by deployment (``tools.plan_text.part_lines``):
+    what each part does and its clusters that change; once it ran, one outcome line per part."""
+    if not plan.parts:
+        return []
+    how = M.HOW_FULL_DIFF.format(id=change.id)
+    lines = [B.escape(B.cut(line, 500)) for line in part_lines(plan)]
+    out = B.bullet_sections(lines, title=M.CARD_PARTS_TITLE, max_lines=30, what=M.WHAT_PART_LINES, how=how)
+    outcome = change.outcome if isinstance(change.outcome, dict) else {}
+    done = [B.escape(B.cut(line, 500)) for line in part_outcome_lines(plan, outcome)]
+    if done:
+        out += B.bullet_sections(done, title=M.CARD_PARTS_OUTCOME_TITLE, max_lines=20, what=M.WHAT_PART_LINES,
+                                 how=how)
+    return out
+
+
 def _approvals(change: ChangeRequest, d: Decision | None) -> B.Block:
     need = d.approvals_required + sum(r.approvals for r in d.extra) if d else change.approvals_required
     names = ", ".join(who(a.actor) for a in change.approvals)
@@ -208,14 +224,15 @@ def change_card(change: ChangeRequest, progress: Progress | None = None) -> dict
     """The whole card as a message payload (``text`` + ``blocks``)."""
     plan = plan_of(change)
     d = decision_of(change)
-    # cordon/uncordon plans have no deployment: the header names the clusters instead
-    deployment = (plan.deployment or names(plan.clusters)) if plan else ""
+    # cordon/uncordon/drain plans have no deployment: the header names the cluster asked for (else the clusters)
+    deployment = (plan.deployment or str(plan.args.get("name") or "") or names(plan.clusters)) if plan else ""
     summary = B.escape(intent_line(plan) if plan is not None else change.summary)
     blocks: list[B.Block] = [
         B.header(M.CARD_HEADER.format(id=change.id, tool=change.tool, deployment=deployment)),
         B.section(B.cut(summary, 1500), fields=_fields(change, plan)),
     ]
     if plan is not None:
+        blocks += _parts(change, plan)
         blocks += _actions(change, plan)
         if plan.diff:
             blocks.append(B.section(M.CARD_DIFF_TITLE))
