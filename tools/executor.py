@@ -234,7 +234,9 @@ class Executor:
             outcomes.append(out)
             if out.status == "failed" and not part.deployment:
                 stop = label
-        lines = "; ".join(M.EXEC_PART_LINE.format(label=label, status=M.EXEC_PART_STATUS[o.status], message=o.message)
+        done_prefix = M.EXEC_DONE_NO_REVISION.format(summary="")  # "done: " once, from the status word
+        lines = "; ".join(M.EXEC_PART_LINE.format(label=label, status=M.EXEC_PART_STATUS[o.status],
+                                                  message=o.message.removeprefix(done_prefix))
                           for label, o in zip(labels, outcomes, strict=True))
         failed = sum(1 for o in outcomes if o.status in ("failed", "skipped"))
         msg = (M.EXEC_PARTS_FAILED if failed else M.EXEC_PARTS_DONE).format(failed=failed, n=len(outcomes), parts=lines)
