@@ -8,15 +8,7 @@ from typing import TextIO
 from audit.incidents import IncidentRecord
 from bot.incidents.detect import KINDS
 from bot.messages import incidents as M
-
-
-def _when(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+from tools.fleet.inventory import parse_time
 
 
 def age(seconds: float) -> str:
@@ -27,7 +19,7 @@ def age(seconds: float) -> str:
 
 
 def clock(value: str | None) -> str:
-    t = _when(value)
+    t = parse_time(value)
     return t.strftime("%Y-%m-%d %H:%M UTC") if t else "?"
 
 
@@ -38,7 +30,7 @@ def title(rec: IncidentRecord) -> str:
 
 
 def since_text(rec: IncidentRecord, now: datetime | None = None) -> str:
-    start = _when(rec.since) or _when(rec.opened_at)
+    start = parse_time(rec.since) or parse_time(rec.opened_at)
     if start is None:
         return ""
     return M.SINCE.format(since=clock(rec.since or rec.opened_at),
@@ -46,7 +38,7 @@ def since_text(rec: IncidentRecord, now: datetime | None = None) -> str:
 
 
 def duration(rec: IncidentRecord) -> str:
-    start, end = _when(rec.since) or _when(rec.opened_at), _when(rec.closed_at)
+    start, end = parse_time(rec.since) or parse_time(rec.opened_at), parse_time(rec.closed_at)
     return age((end - start).total_seconds()) if start and end else "?"
 
 
