@@ -230,3 +230,15 @@ def test_the_tools_registry_does_not_reach_into_bot_even_dynamically():
     assert not [n for n in ("TOOLS", "READ_ONLY", "MUTATING", "get", "validate") if hasattr(module, n)]
     assert "bot" not in {m.split(".")[0] for m in _imports(ROOT / "tools" / "registry.py")}
     assert not hasattr(module, "__getattr__"), "no forwarding of missing names to anything"
+
+
+def test_prompt_hints_only_word_tools_the_registry_has():
+    """prompts/tools.yaml adds prose for the language model to tools the registry declares; it never lists a
+    tool of its own (a key nothing declares would be a second list of tools)."""
+    import yaml
+
+    from bot.interpreter import toolset
+
+    hints = yaml.safe_load((ROOT / "prompts" / "tools.yaml").read_text())["tools"]
+    pseudo = {"clarify", "refuse"}  # the interpreter's own answers, offered to the model beside the tools
+    assert set(hints) - set(toolset.names()) - pseudo == set()
