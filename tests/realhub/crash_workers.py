@@ -36,10 +36,10 @@ class _Fixed:
         self.tool, self.args = tool, args
 
     def interpret(self, text, context):  # type: ignore[no-untyped-def]
+        from bot import toolbox
         from bot.interpreter.result import ToolCall
-        from tools import registry
 
-        return ToolCall(self.tool, registry.validate(self.tool, self.args))
+        return ToolCall(self.tool, toolbox.validate(self.tool, self.args))
 
 
 def change(kubeconfig: str, hub: str, db: str, policy_text: str, tool: str, args: dict, kill_at: int,
