@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from audit.incidents import IncidentRecord, IncidentStore
 from audit.timeutil import parse_duration
+from bot import metrics
 from bot.incidents.detect import DEFAULT_AFTER, DEFAULT_STORM_AT, Detection, Memory, detect, resolved
 from bot.messages import incidents as M
 from tools.fleet.models import FleetSnapshot
@@ -78,6 +79,7 @@ class Watcher:
                     if done is not None:
                         result.closed.append(done)
         for rec in result.opened:
+            metrics.observe_incident(rec.kind)
             self._tell(self.notifier.opened, rec)
         for rec in result.closed:
             self._tell(self.notifier.recovered, rec)

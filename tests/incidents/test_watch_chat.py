@@ -137,3 +137,14 @@ def test_drain_from_the_incident_opens_drain_cluster_when_the_tool_exists(pipeli
         assert change is not None and (change.tool, change.args) == (actions.tool_taking(DrainClusterArgs), {"name": SWEDEN})
     else:
         assert not outcome.ok and "not available" in outcome.text
+
+
+def test_an_opened_incident_is_counted_in_the_metrics(pipeline):
+    from bot.metrics import REGISTRY
+
+    def count() -> float:
+        return REGISTRY.get_sample_value("fleetops_incidents_total", {"kind": "deployment_not_ready"}) or 0.0
+
+    before = count()
+    Watcher(pipeline(), ChatNotifier(io.StringIO())).tick()
+    assert count() == before + 1
