@@ -245,6 +245,9 @@ class DeployArgs(_PlacementFilters):
     replicas: Count | None = None
     stages: Stages | None = None
     team: Name | None = None
+    # a new deployment takes over an existing hub namespace of its name that fleetops did not create (explicit,
+    # recorded in the plan and the audit log); without it such a namespace is refused
+    adopt: bool | None = None
 
     @model_validator(mode="after")
     def _one_target_set(self) -> DeployArgs:

@@ -25,6 +25,7 @@ from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
 from tools.errors import InvalidRequest, UnknownName
 from tools.fleet import conventions as cv
+from tools.fleet.inventory import version_token
 from tools.fleet.models import Deployment, FleetSnapshot, ObjectRef
 from tools.manifests import default_name
 from tools.messages import plans as M
@@ -223,11 +224,25 @@ def handle(ctx: ToolContext, args: DeployArgs) -> Plan:
     """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
     snap, live = live_inputs(ctx, args.name)
     name = args.name or (default_name(args.model) if args.model else None)
+    foreign = None
     if name and snap.deployment(name) is None and ctx.fleet is not None:
-        ns = ctx.fleet.get(ObjectRef("Namespace", name))  # a namespace fleetops did not create: refuse now
+        ns = ctx.fleet.get(ObjectRef("Namespace", name))  # a namespace fleetops did not create
         if ns is not None and cv.DEPLOYMENT_LABEL not in ((ns.get("metadata") or {}).get("labels") or {}):
-            raise InvalidRequest(M.NS_NOT_MANAGED.format(name=name))
-    return plan(args, snap, ctx.catalog, live=live)
+            foreign = ns
+    if foreign is None and args.adopt:
+        raise InvalidRequest(M.NOTHING_TO_ADOPT.format(name=name))
+    if foreign is not None and not args.adopt:
+        raise InvalidRequest(M.NS_NOT_MANAGED.format(name=name))
+    p = plan(args, snap, ctx.catalog, live=live)
+    if foreign is None:
+        return p
+    # Adopting: the namespace exists and must still be the one seen now (its version is the plan's base, so a
+    # change to it before execution makes the plan stale); applying the plan's Namespace labels it as fleetops'.
+    p.base[f"Namespace/{name}"] = version_token(foreign)
+    if p.intent is not None:
+        p.intent = p.intent.model_copy(update={"text": p.intent.text + M.INTENT_ADOPT.format(name=name)})
+    p.summary = p.summary + M.INTENT_ADOPT.format(name=name)
+    return p.seal()
 
 
 TOOL = Tool("deploy", DeployArgs, mutating=True, handler=handle)

@@ -40,6 +40,9 @@ _NOT_NAME_SLOT = re.compile(r"\b(?:same|like|next to|alongside|beside|besides|ne
                             r"instead of|except|other than|than)\b.*\bDEPNAME\b")
 
 
+_ADOPT = re.compile(r"\badopt(?:s|ing)?\b[^.]*\bnamespace")  # "and adopt the existing namespace"
+
+
 def mutation(intent: Intent, ent: Entities, vocab: Vocabulary) -> Decision:
     s = intent.rest
     if two_changes(s):  # "deploy X and also remove Y": never merge two changes into one call
@@ -251,6 +254,7 @@ def _deploy(intent: Intent, ent: Entities, vocab: Vocabulary, s: str) -> Decisio
         "count": slots.count(s), "replicas": slots.replicas(s), "prefer": slots.prefer(s),
         "max_cost_per_hour": slots.max_cost(s),
         "instance_type": ent.instance_types[0] if ent.instance_types else None,
+        "adopt": True if _ADOPT.search(s) else None,
         **q.filters(s, ent),
     }
     if args["count"] and ent.clusters and args["count"] == len(ent.clusters):

@@ -124,8 +124,11 @@ EXEC_GONE_TIMEOUT = "{name} was still present after {duration} ({where}). {hub}"
 EXEC_WAIT_NS_GONE = "waiting for namespace {name} to be removed (Terminating until its contents are gone)"
 NS_NOT_MANAGED = ("Namespace {name} already exists on the hub and fleetops did not create it (it has no "
                   "fleetops.dev/deployment label), so nothing was applied. Deploy under another name, or adopt it: "
-                  "`kubectl label namespace {name} fleetops.dev/deployment={name} "
-                  "app.kubernetes.io/managed-by=fleetops`, then ask again.")
+                  "ask again and add 'adopt the existing namespace' (adopt=true); fleetops then labels it and "
+                  "manages it from then on (undeploying it later removes the namespace with everything in it).")
+NOTHING_TO_ADOPT = ("There is no namespace {name} on the hub that fleetops did not create, so there is nothing to "
+                    "adopt; ask again without adopt.")
+INTENT_ADOPT = "; adopts the existing namespace {name} (created outside fleetops: it is labelled and managed from now on)"
 NS_TERMINATING = ("Namespace {name} is being removed (Terminating since {since}); nothing can be created in it until "
                   "it is gone, so nothing was applied. Wait until `list deployments` no longer shows {name} as "
                   "removing, then ask again.")
