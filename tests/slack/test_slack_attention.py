@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_env import slack_app, wait_until
 
+
 def _into_attention(env) -> None:
     """Test setup: change 1 as recovery leaves an interrupted change it could not end alone."""
     changes = env.store.changes
