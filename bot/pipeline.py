@@ -179,6 +179,11 @@ class Pipeline:
         plan: Plan = toolbox.run(tool, args, ToolContext(catalog=self.fleet.catalog, fleet=self.fleet))
         return plan
 
+    def propose(self, req: Request, tool: str, args: Args) -> Reply:
+        """Open a change request for a typed call a front end made itself (a button: an incident's "Move off",
+        a failed change's "Roll back"): plan → policy → the change service, audited like any request."""
+        return self._propose(req, tool, args)
+
     def _propose(self, req: Request, tool: str, args: Args) -> Reply:
         audit = self.store.audit
         try:

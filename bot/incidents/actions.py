@@ -74,7 +74,7 @@ def open_change(pipeline: Pipeline, incident_id: int, action: Action, actor: Act
                  args={"source": source, "thread_ts": thread_ts, "incident": rec.id})
     audit.record("interpretation", actor=actor.id, channel=channel, tool=tool, args=args.given(),
                  result={"kind": "tool_call", "tool": tool, "args": args.given(), "incident": rec.id})
-    reply = pipeline._propose(req, tool, args)  # the pipeline's own plan → policy → open path
+    reply = pipeline.propose(req, tool, args)  # the pipeline's own plan → policy → open path
     return ActionOutcome(*_told(reply, rec), rec, reply)
 
 

@@ -17,6 +17,7 @@ from bot.slack import blocks as B
 from bot.slack import messages as M
 from bot.slack.attention import attention_blocks
 from bot.slack.progress import Progress
+from bot.slack.rollback_card import rollback_blocks as failed_rollback_blocks
 from tools.plan import Plan
 from tools.plan_text import intent_line, names, part_lines, part_outcome_lines, verb
 
@@ -245,6 +246,7 @@ def change_card(change: ChangeRequest, progress: Progress | None = None) -> dict
     blocks.append(_buttons(change))
     if change.state == ChangeState.ATTENTION:  # Finish / Undo / Mark reviewed (bot/slack/attention.py)
         blocks += attention_blocks(change)
+    blocks += failed_rollback_blocks(change)  # a failure that left something: one-click rollback
     text = M.CARD_FALLBACK.format(id=change.id, state=change.state, summary=B.cut(summary, 1500),
                                   status=B.escape(status_text(change)))
     return B.message(text, blocks, how=M.HOW_FULL_DIFF.format(id=change.id))

@@ -252,3 +252,11 @@ SERVE_STARTING = "fleetops serve: starting the fleet and the pipeline …"
 SERVE_HTTP_READY = "fleetops serve: listening on http://{host}:{port}/slack/events (Ctrl-C to stop)"
 SERVE_SOCKET_READY = "fleetops serve: connected to Slack in Socket Mode (Ctrl-C to stop)"
 SERVE_STOPPING = "fleetops serve: stopping …"
+
+# a failed change that left something on the hub: one click opens its rollback (bot/slack/rollback.py)
+ROLLBACK_AFTER_TITLE = "*This change failed and left {deployment} as the outcome above says.* Go back in one click:"
+BUTTON_ROLLBACK = "Roll back {deployment}"
+ROLLBACK_REQUEST = "roll back {deployment} (after change {id} failed)"
+ROLLBACK_OPENED = "Opened change {new} to roll back {deployment} (after change {id} failed)."
+ROLLBACK_ALREADY = "A rollback after change {id} was already requested; see its card in this thread."
+ROLLBACK_NOT_OFFERED = "Change {id} is {state}: there is nothing of it to roll back from here."
