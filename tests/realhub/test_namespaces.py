@@ -17,11 +17,12 @@ def test_a_namespace_fleetops_did_not_create_is_refused_with_how_to_adopt_it(lag
     fleet.hub.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "phi-9"}})
     with pytest.raises(InvalidRequest) as at_plan:  # planned now: refused at once, with how to adopt it
         runner.plan("deploy", args, fleet)
-    assert "kubectl label namespace phi-9 fleetops.dev/deployment=phi-9" in str(at_plan.value)
+    assert "Namespace phi-9" in str(at_plan.value)
+    assert "adopt the existing namespace" in str(at_plan.value)  # how: ask again, adopting it (on the record)
     with pytest.raises(NamespaceNotManaged) as err:
         Executor(fleet, timeout=10, poll=0.05).apply(plan)
     assert "Namespace phi-9" in err.value.message
-    assert "kubectl label namespace phi-9 fleetops.dev/deployment=phi-9" in err.value.message
+    assert "adopt the existing namespace" in err.value.message
     assert "changed since this plan was made" not in err.value.message
     assert fleet.hub.list("Workspace", "phi-9") == []  # nothing was applied
     assert fleet.hub.get("ClusterResourcePlacement", "phi-9") is None
