@@ -50,7 +50,7 @@ def parse_duration(text: str) -> float:
 
 
 def _format(seconds: float) -> str:
-    s = max(0, int(round(seconds)))
+    s = max(0, round(seconds))
     h, rest = divmod(s, 3600)
     m, s = divmod(rest, 60)
     return (f"{h}h" if h else "") + (f"{m}m" if m or h else "") + f"{s}s"
