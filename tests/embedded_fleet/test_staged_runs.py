@@ -262,3 +262,49 @@ def test_deleting_a_run_deletes_its_approval_requests(fresh):
     fresh.hub.co.delete_cluster_custom_object(*PLACEMENT, "clusterstagedupdateruns", "del-r1")
     fresh.fleet.wait_idle()
     assert fresh.hub.items(PLACEMENT, APPROVALS) == []
+
+
+def test_the_run_state_only_moves_forward(fresh):
+    create_external(fresh, "cel", [DEV])
+    create_strategy(fresh, "dev-only", [stage("dev", [APPROVAL])])
+    create_run(fresh, "cel-r1", "cel", "dev-only")
+    fresh.fleet.wait_idle()
+    with pytest.raises(ApiException) as e:
+        set_state(fresh, "cel-r1", "Initialize")
+    assert e.value.status == 422
+
+
+def test_max_concurrency_bounds_how_many_clusters_update_at_once(fresh):
+    prods = ["aks-eastus-prod-1", "aks-eastus-prod-2", "aks-westus3-prod-1"]
+    create_external(fresh, "conc", prods)
+    create_strategy(fresh, "one-by-one", [stage("prod", maxConcurrency=1)])
+    fresh.fleet.faults.fail_apply(cluster="aks-eastus-prod-1")
+    create_run(fresh, "conc-r1", "conc", "one-by-one")
+    fresh.fleet.wait_idle()
+    assert cond(run_status(fresh, "conc-r1"), "Succeeded")["status"] == "False"
+    states = {c: b["spec"]["state"] for c, b in bindings(fresh, "conc").items()}
+    assert states == {"aks-eastus-prod-1": "Bound", "aks-eastus-prod-2": "Scheduled", "aks-westus3-prod-1": "Scheduled"}
+
+
+def test_a_stage_without_clusters_is_skipped_and_a_before_stage_gate_blocks_the_start(fresh):
+    create_external(fresh, "gate", [DEV, PROD])
+    create_strategy(fresh, "gated-prod", [stage("dev"), stage("staging"), stage("prod", before=[APPROVAL])])
+    create_run(fresh, "gate-r1", "gate", "gated-prod")
+    fresh.fleet.wait_idle()
+    assert cond(stage_status(fresh, "gate-r1", "staging"), "Succeeded")["reason"] == "StageUpdatingSkippedNoClusters"
+    assert member_setting(fresh, PROD, "gate") is None
+    assert fresh.hub.get(PLACEMENT, APPROVALS, "gate-r1-before-prod")["metadata"]["labels"][
+        "kubernetes-fleet.io/taskType"] == "beforeStage"
+    approve(fresh, "gate-r1-before-prod")
+    fresh.fleet.wait_idle()
+    assert member_setting(fresh, PROD, "gate") == "v1"
+
+
+def test_a_policy_change_abandons_a_run_in_flight(fresh):
+    create_external(fresh, "moved", [DEV, STAGING])
+    create_strategy(fresh, "gated", [stage("dev", [APPROVAL]), stage("staging")])
+    create_run(fresh, "moved-r1", "moved", "gated")
+    fresh.fleet.wait_idle()
+    fresh.hub.patch(PLACEMENT, CRPS, "moved", {"spec": {"policy": {"clusterNames": [DEV]}}})
+    fresh.fleet.wait_idle()
+    assert cond(run_status(fresh, "moved-r1"), "Succeeded")["status"] == "False"
