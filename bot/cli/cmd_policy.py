@@ -112,7 +112,8 @@ def describe(policy: Policy, now: datetime | None = None) -> list[str]:
         envs = policy.rules[tool]
         for env in sorted(envs, key=lambda e: (e == ANY, _ORDER.get(e, 9), e)):
             lines.append(msg.CHECK_RULE.format(env=msg.CHECK_ANY_ENV if env == ANY else env,
-                                               text=_rule_text(envs[env])))
+                                               text=_rule_text(envs[env]))
+                         + msg.CHECK_RULE_NAME.format(tool=tool, env=env))
     lines.append(msg.CHECK_SELF)
     lines += team_lines(policy)
     if policy.freezes:
