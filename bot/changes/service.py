@@ -40,9 +40,9 @@ class ChangeService(Execution, Attention):  # Attention: resolve (finish/undo/re
         this tool in the plan's environments may open it (``NotARequester``, audited with the rule)."""
         admission = may_request(self.policy, actor, plan.tool, plan.environments)
         if not admission.ok:
-            self.store.audit.record("request_refused", actor=actor.id, channel=channel, tool=plan.tool,
+            self.store.audit.record("decision", actor=actor.id, channel=channel, tool=plan.tool,
                                     deployment=plan.deployment, clusters=plan.clusters, message=admission.reason,
-                                    result={"rules": [admission.rule]})
+                                    result={"kind": "deny", "rules": [admission.rule]})
             raise NotARequester(admission)
         state = S.APPROVED if decision.kind == "allow" else S.PENDING
         with self._tx() as told:
