@@ -15,7 +15,7 @@ from typing import Any
 from audit.models import ChangeRequest, ChangeState
 from audit.timeutil import iso
 from bot.changes.attention import Attention
-from bot.changes.execution import Execution, facts_of
+from bot.changes.execution import Execution, facts_again, requester_of
 from bot.changes.notices import reason_of
 from bot.changes.types import Refusal, Result, Why, Workspace
 from bot.identity import Actor
@@ -169,9 +169,7 @@ class ChangeService(Execution, Attention):  # Attention: resolve (finish/undo/re
             plan = Plan.model_validate(change.plan)
         except ValueError:
             return stored
-        facts = facts_of(plan).model_copy(update=stored.facts)  # the team and its spend, as when it was opened
-        requester = Actor(change.requester, usergroups=frozenset(stored.requester_usergroups))
-        now = decide(self.policy, requester, facts, self.clock())
+        now = decide(self.policy, requester_of(change, stored), facts_again(plan, stored), self.clock())
         if now.kind == "deny" or (now.kind == "approve" and now.model_dump(mode="json") != change.decision):
             if now.kind == "approve":
                 self.store.changes.transition(change.id, S.PENDING, S.PENDING, decision=now.model_dump(mode="json"),

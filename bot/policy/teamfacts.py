@@ -24,6 +24,6 @@ def team_facts(policy: Policy, snap: FleetSnapshot, plan: Plan, asked: str | Non
     team = plan_team(snap, plan, asked)
     if team is None or team not in policy.teams:
         return {"team": team}
-    before = cost_report.run(snap, {"team": team}, catalog).total.cost_per_hour
-    return {"team": team, "spend_before": round(before, 2),
+    before = round(cost_report.run(snap, {"team": team}, catalog).total.cost_per_hour, 2)
+    return {"team": team, "spend_before": before,
             "spend_after": round(max(0.0, before + plan.cost_delta_per_hour), 2)}
