@@ -26,6 +26,7 @@ from bot.messages import pipeline as M
 from bot.messages import policy as PM
 from bot.policy import Decision, Facts, Policy, decide
 from bot.policy.owners import requester_team
+from bot.policy.requesters import no_requester
 from bot.policy.scope import Reach, outside, reach, scoped_snapshot
 from bot.policy.teamfacts import team_facts
 from tools.args import Args
@@ -198,6 +199,11 @@ class Pipeline:
 
     def _propose(self, req: Request, tool: str, args: Args) -> Reply:
         audit = self.store.audit
+        nowhere = no_requester(self.policy, req.actor, tool)
+        if nowhere is not None:  # may not request this tool anywhere: refused before any planning
+            audit.record("decision", actor=req.actor.id, channel=req.channel, tool=tool, args=args.given(),
+                         result={"kind": "deny", "rules": nowhere.rule.split(", ")}, message=nowhere.reason)
+            return Reply(kind="refuse", text=M.DENIED.format(reason=nowhere.reason), tool=tool)
         if getattr(args, "team", "absent") is None and getattr(args, "model", None) is not None:
             team = requester_team(self.policy, req.actor)  # a new deployment belongs to the requester's team
             if team is not None:

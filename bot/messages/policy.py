@@ -105,6 +105,10 @@ REQUEST_REFUSED = (
     "You can't request {tool} in {env}: only members of {groups} may ({rule}). Ask one of them to request it; "
     "read-only questions are open to everyone."
 )
+REQUEST_REFUSED_ANY = (
+    "You can't request {tool}: only members of {groups} may ({rule}). Ask one of them to request it; read-only "
+    "questions are open to everyone."
+)
 REQUEST_NO_RULE = (
     "Nobody may request {tool} in {env}: the policy's requesters name no group for it "
     "(add requesters.{tool}.{env} to the policy)."

@@ -53,6 +53,18 @@ def may_request(policy: Policy, actor: Actor, tool: str, environments: Iterable[
     return Admission(True, ", ".join(sorted(set(rules))))
 
 
+def no_requester(policy: Policy, actor: Actor, tool: str) -> Admission | None:
+    """The refusal (for the first environment) when ``actor`` may request ``tool`` in no environment at all, so a
+    front end can refuse before planning; None when some environment allows it."""
+    refusals = [may_request(policy, actor, tool, [env]) for env in ENVIRONMENTS]
+    if any(a.ok for a in refusals):
+        return None
+    groups = sorted({g for a in refusals for g in a.groups})
+    rules = ", ".join(sorted({a.rule for a in refusals}))
+    return Admission(False, rules, msg.REQUEST_REFUSED_ANY.format(
+        tool=tool, groups=msg.OR.join(groups) if groups else msg.NOBODY, rule=rules), tuple(groups))
+
+
 class NotARequester(PermissionError):
     """The change service refuses to open a change for someone the policy does not let request it."""
 

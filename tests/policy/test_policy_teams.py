@@ -161,3 +161,16 @@ def test_a_plan_that_lowers_the_spend_of_a_team_over_budget_may_run():
 def test_the_decision_keeps_its_team_facts_for_a_later_check():
     d = decide(POLICY, GRACE, facts("deploy", "dev", team="search", spend_before=90.0, spend_after=130.0))
     assert d.facts == {"team": "search", "spend_before": 90.0, "spend_after": 130.0}
+
+
+def test_someone_who_may_request_a_tool_nowhere_is_refused_before_planning():
+    from bot.policy.requesters import no_requester
+
+    refusal = no_requester(POLICY, ZED, "undeploy")
+    assert refusal is not None and "only members of approvers or requesters" in refusal.reason
+
+
+def test_someone_who_may_request_a_tool_somewhere_is_planned_first():
+    from bot.policy.requesters import no_requester
+
+    assert no_requester(POLICY, GRACE, "undeploy") is None
