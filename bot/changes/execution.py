@@ -59,6 +59,21 @@ def facts_of(plan: Plan) -> Facts:
                  clusters=tuple(plan.clusters), deployment=plan.deployment)
 
 
+def facts_again(plan: Plan, stored: Decision) -> Facts:
+    """The facts of a request (or of its re-plan) to decide again: the plan's, with the team and its spend as the
+    request was opened with (``Decision.facts``); the spend after follows the plan's cost."""
+    facts = facts_of(plan).model_copy(update=stored.facts)
+    if facts.spend_before is not None:
+        after = round(max(0.0, facts.spend_before + plan.cost_delta_per_hour), 2)
+        facts = facts.model_copy(update={"spend_after": after})
+    return facts
+
+
+def requester_of(change: ChangeRequest, stored: Decision) -> Actor:
+    """The requester as policy saw them (with the Slack user groups they had when they asked)."""
+    return Actor(change.requester, usergroups=frozenset(stored.requester_usergroups))
+
+
 class Execution(ServiceBase):
     def execute(self, change_id: str, actor: str | None = None) -> ChangeRequest:
         """Run an ``approved`` request once (whoever claims it); returns the request as it ends up."""
@@ -169,7 +184,8 @@ class Execution(ServiceBase):
             if fresh is None:
                 told.append(stale)
                 return stale
-            decision = decide(self.policy, Actor(change.requester), facts_of(fresh), now)
+            stored = self._decision(change)
+            decision = decide(self.policy, requester_of(change, stored), facts_again(fresh, stored), now)
             self.store.changes.replan(cid, fresh.model_dump(mode="json"), fresh.hash, summary=fresh.summary,
                                       decision=decision.model_dump(mode="json"),
                                       approvals_required=decision.approvals_required,

@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chat", help=M.HELP, description=M.DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--as", dest="user", default=M.DEFAULT_USER, help="Slack-style user id to act as")
+    p.add_argument("--channel", default="terminal",
+                   help="Slack-style channel id to speak in, for the policy's channel scopes (default: a DM)")
     p.add_argument("--db", type=Path, help="database file (default: settings, ~/.fleetops/fleetops.db)")
     p.add_argument("--ready-delay", type=float, default=None,
                    help="seconds the demo fleet's KAITO stand-in takes per readiness step (default 2)")
@@ -214,7 +216,7 @@ def run(ns: argparse.Namespace) -> int:
                 if not command(pipe, line, state, out):
                     break
                 continue
-            reply = pipe.handle(Request(actor=Actor(state["user"]), text=line, channel="terminal",
+            reply = pipe.handle(Request(actor=Actor(state["user"]), text=line, channel=ns.channel,
                                         history=history[-6:]))
             history += [("user", line), ("bot", reply.text)]
             show_reply(reply, out)

@@ -44,6 +44,58 @@ def _freeze_text(policy: Policy, fz: Freeze, now: datetime) -> str:
         reason=fz.reason, override=override, status=status)
 
 
+def _env_label(env: str) -> str:
+    return msg.CHECK_ANY_ENV if env == ANY else env
+
+
+def _members(users: list[str], usergroups: list[str]) -> str:
+    parts = ([msg.CHECK_USERS.format(users=", ".join(users))] if users else []) + (
+        [msg.CHECK_USERGROUPS.format(groups=", ".join(usergroups))] if usergroups else [])
+    return "; ".join(parts) or msg.NOBODY
+
+
+def team_lines(policy: Policy) -> list[str]:
+    """Requesters, teams, owners, budgets and scopes in plain words, each line naming its policy entry."""
+    lines: list[str] = []
+    if policy.requesters is None:
+        lines.append(msg.CHECK_REQUESTERS_ANYONE)
+    else:
+        lines.append(msg.CHECK_REQUESTERS)
+        for tool in sorted(policy.requesters, key=lambda t: (t == ANY, t)):
+            lines.append(msg.CHECK_RULE_TOOL.format(tool=msg.CHECK_ANY_TOOL if tool == ANY else tool))
+            envs = policy.requesters[tool]
+            for env in sorted(envs, key=lambda e: (e == ANY, _ORDER.get(e, 9), e)):
+                groups = envs[env]
+                lines.append((msg.CHECK_REQUESTER if groups else msg.CHECK_REQUESTER_NOBODY).format(
+                    env=_env_label(env), groups=msg.OR.join(groups), tool=tool, env_key=env))
+    if not policy.teams:
+        lines.append(msg.CHECK_TEAMS_NONE)
+    else:
+        lines.append(msg.CHECK_TEAMS)
+        for name, t in policy.teams.items():
+            budget = (msg.CHECK_TEAM_BUDGET.format(budget=f"${t.budget_per_hour:,.2f}")
+                      if t.budget_per_hour is not None else msg.CHECK_TEAM_NO_BUDGET)
+            lines.append(msg.CHECK_TEAM.format(name=name, members=_members(t.users, t.usergroups), budget=budget))
+        lines.append(msg.CHECK_OWNERS_ON if policy.owners.team_approval else msg.CHECK_OWNERS_OFF)
+        if any(t.budget_per_hour is not None for t in policy.teams.values()):
+            lines.append(msg.CHECK_BUDGET_DENY if policy.budgets.over_budget == "deny" else
+                         msg.CHECK_BUDGET_OVERRIDE.format(group=policy.budgets.override_group))
+    if not policy.scopes:
+        lines.append(msg.CHECK_SCOPES_NONE)
+        return lines
+    lines.append(msg.CHECK_SCOPES)
+    for name, sc in policy.scopes.items():
+        where = [msg.CHECK_SCOPE_CHANNELS.format(channels=", ".join(sc.channels))] if sc.channels else []
+        where += [msg.CHECK_SCOPE_GROUPS.format(groups=msg.OR.join(sc.groups))] if sc.groups else []
+        what = [msg.CHECK_SCOPE_ENVS.format(envs=", ".join(sc.environments))] if sc.environments else []
+        what += [msg.CHECK_SCOPE_LABELS.format(labels=", ".join(f"{k}={v}" for k, v in sc.cluster_labels.items()))
+                 ] if sc.cluster_labels else []
+        what += [msg.CHECK_SCOPE_TEAMS.format(teams=", ".join(sc.teams))] if sc.teams else []
+        lines.append(msg.CHECK_SCOPE.format(name=name, where=msg.AND.join(where) or msg.CHECK_SCOPE_NOWHERE,
+                                            what=msg.AND.join(what) or msg.CHECK_SCOPE_ALL))
+    return lines
+
+
 def describe(policy: Policy, now: datetime | None = None) -> list[str]:
     """The policy in plain words, one line each."""
     now = now or utcnow()
@@ -60,8 +112,10 @@ def describe(policy: Policy, now: datetime | None = None) -> list[str]:
         envs = policy.rules[tool]
         for env in sorted(envs, key=lambda e: (e == ANY, _ORDER.get(e, 9), e)):
             lines.append(msg.CHECK_RULE.format(env=msg.CHECK_ANY_ENV if env == ANY else env,
-                                               text=_rule_text(envs[env])))
+                                               text=_rule_text(envs[env]))
+                         + msg.CHECK_RULE_NAME.format(tool=tool, env=env))
     lines.append(msg.CHECK_SELF)
+    lines += team_lines(policy)
     if policy.freezes:
         lines.append(msg.CHECK_FREEZES)
         lines += [_freeze_text(policy, fz, now) for fz in policy.freezes]

@@ -24,6 +24,7 @@ from bot.policy.rules import (
     PolicyError,
     Rule,
 )
+from bot.policy.sections import allowed_keys, section_problems
 from bot.toolbox import MUTATING, READ_ONLY
 
 
@@ -37,6 +38,8 @@ def _guess(word: str, options: Iterable[str]) -> str:
 
 def _allowed(loc: list[str]) -> list[str]:
     """Keys allowed in the mapping that holds ``loc[-1]``."""
+    if (keys := allowed_keys(loc)) is not None:
+        return keys
     if loc[:1] == ["groups"] and len(loc) == 3:
         return list(Group.model_fields)
     if loc[:1] == ["rules"] and len(loc) == 4:
@@ -93,7 +96,7 @@ def _semantic(p: Policy) -> list[tuple[str, str]]:
         if fz.override_group != DEFAULT_OVERRIDE_GROUP and fz.override_group not in p.groups:
             problems.append((f"{key}.override_group",
                              msg.UNKNOWN_GROUP.format(group=fz.override_group, known=known)))
-    return problems
+    return problems + section_problems(p)
 
 
 def parse_policy(data: Any, source: str = "<policy>") -> Policy:
