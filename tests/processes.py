@@ -15,5 +15,5 @@ PRELOAD = ["audit.store", "bot.pipeline", "bot.app", "bot.policy", "tools.execut
 
 def children() -> BaseContext:
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)  # type: ignore[attr-defined]
+    ctx.set_forkserver_preload(PRELOAD)
     return ctx
