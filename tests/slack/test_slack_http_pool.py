@@ -79,6 +79,7 @@ def test_handler_threads_are_reused(patient):
 
 def test_a_burst_is_answered_in_full(patient):
     server, app = patient
+    assert app.bodies == []
     results: list[int] = []
     threads = [threading.Thread(target=lambda: results.append(request(server))) for _ in range(60)]
     for t in threads:
@@ -86,3 +87,4 @@ def test_a_burst_is_answered_in_full(patient):
     for t in threads:
         t.join()
     assert results == [200] * 60
+    assert len(app.bodies) == 60
