@@ -23,6 +23,8 @@ the signature was checked, 3,000 stalled connections held 3,000 threads):
   waits up to ``accept_wait`` seconds for one to free (new connections queue in the kernel's backlog,
   so a burst of 1,000 clicks is served, not dropped); after that one more is answered ``503`` with
   ``Retry-After`` by the accepting thread and closed, without a thread of its own;
+* at most ``max_dispatch`` requests are inside the Bolt app at once (the rest wait, blocked, not competing for
+  the GIL: 128 at once made every ack later; 8 made the job store's group commits too small);
 * waiting for a request's line and headers (a new or an idle keep-alive connection) times out after
   ``header_timeout`` seconds (1 s: Slack sends them in one packet), so stalled clients free their slots soon;
   every other socket read times out after ``read_timeout`` seconds, and a request that has not been read
@@ -79,6 +81,7 @@ ACCEPT_WAIT = 2.0  # seconds a connection over the cap waits (in the kernel's ba
 BACKLOG = 1024  # connections the kernel holds while every slot is busy (capped by net.core.somaxconn)
 READ_TIMEOUT = 5.0  # seconds a socket read may wait (also the keep-alive idle time)
 HEADER_TIMEOUT = 1.0  # seconds to receive a request's line and headers (Slack sends them in one packet)
+MAX_DISPATCH = 24  # requests inside the Bolt app at once (8 made group commits too small, 128 fought over the GIL)
 ACCEPT_BATCH = 64  # connections taken from the backlog per wake-up of the accepting thread
 REQUEST_DEADLINE = 5.0  # seconds to receive one whole request: Slack wants the answer within 3 s anyway
 MAX_SKEW = 300  # Slack's window for X-Slack-Request-Timestamp
@@ -251,11 +254,13 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         text = body.decode("utf-8", errors="replace")
         with self.server.traffic:
-            try:
-                resp: BoltResponse = self.server.app.dispatch(BoltRequest(body=text, query=query, headers=headers))
-            except Exception:
-                log.exception("dispatching a Slack request failed")
-                resp = BoltResponse(status=500, body="")
+            with self.server.dispatching:
+                try:
+                    resp: BoltResponse = self.server.app.dispatch(BoltRequest(body=text, query=query,
+                                                                              headers=headers))
+                except Exception:
+                    log.exception("dispatching a Slack request failed")
+                    resp = BoltResponse(status=500, body="")
             self._send(resp.status, resp.headers, resp.body)
         metrics.observe_request(request_kind(text), time.perf_counter() - started)
 
@@ -327,7 +332,7 @@ class SlackHTTPServer(ThreadingHTTPServer):
                  traffic: Traffic | None = None, *, signing_secret: str | None = None,
                  max_body: int = MAX_BODY, max_connections: int = MAX_CONNECTIONS, accept_wait: float = ACCEPT_WAIT,
                  read_timeout: float = READ_TIMEOUT, request_deadline: float = REQUEST_DEADLINE,
-                 header_timeout: float | None = None, ready: Callable[[], tuple[bool, str]] | None = None):
+                 header_timeout: float | None = None, max_dispatch: int = MAX_DISPATCH, ready: Callable[[], tuple[bool, str]] | None = None):
         secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", None)
         if app is not None and not secret:
             raise ValueError("the HTTP server needs the Slack signing secret (SLACK_SIGNING_SECRET) to check "
@@ -346,6 +351,8 @@ class SlackHTTPServer(ThreadingHTTPServer):
         self._count = threading.Lock()
         # Handler threads are reused: starting a thread per connection made the accepting thread wait for each
         # new thread to get the GIL, one connection at a time, while the others were busy answering.
+        # Requests in Bolt at once: more only add threads competing for the GIL (each one's ack comes later).
+        self.dispatching = threading.BoundedSemaphore(max(1, max_dispatch))
         self._pool = ThreadPoolExecutor(max_workers=max_connections, thread_name_prefix="fleetops-http")
         super().__init__((host, port), _Handler)
         self.socket.setblocking(False)  # accept what the backlog holds in one go (``_handle_request_noblock``)
@@ -433,8 +440,8 @@ def make_http_server(app: App | None, host: str = "0.0.0.0", port: int = 3000, p
     """The HTTP server for ``app`` (port 0 picks a free port; see ``server.url``). Pass the service's
     ``traffic`` so its background work yields to acks (``SlackService.traffic``). ``limits``:
     ``signing_secret`` (default: the app's), ``max_body``, ``max_connections``, ``accept_wait``,
-    ``read_timeout``, ``header_timeout``, ``request_deadline`` (see the module docstring); ``ready``: the
-    ``/readyz`` check.
+    ``read_timeout``, ``header_timeout``, ``request_deadline``, ``max_dispatch`` (see the module docstring);
+    ``ready``: the ``/readyz`` check.
     ``app=None``: only the GET endpoints (Socket Mode)."""
     return SlackHTTPServer(app, host, port, path, traffic, **limits)
 

@@ -88,3 +88,42 @@ def test_a_burst_is_answered_in_full(patient):
         t.join()
     assert results == [200] * 60
     assert len(app.bodies) == 60
+
+
+class CountingApp(StubApp):
+    """Records how many requests were inside ``dispatch`` at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def dispatch(self, req):
+        with self._lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        try:
+            threading.Event().wait(0.05)  # long enough for the others to arrive meanwhile
+            return super().dispatch(req)
+        finally:
+            with self._lock:
+                self.inside -= 1
+
+
+def test_at_most_max_dispatch_requests_are_in_the_app_at_once():
+    app = CountingApp()
+    server = SlackHTTPServer(app, "127.0.0.1", 0, max_connections=16, max_dispatch=2)
+    server.start_background()
+    try:
+        results: list[int] = []
+        threads = [threading.Thread(target=lambda: results.append(request(server))) for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert results == [200] * 12
+    assert 1 <= app.most <= 2

@@ -26,6 +26,8 @@ from bot.slack.worker import dead_local_owner
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUEST = "deploy gemma 3 4b as resume-check on aks-westus3-staging-1"
+AUDIT_KEY = "resume-test-audit-key-0123456789"
+AUDIT_CHANNEL = "C0AUDIT"
 
 
 class Hold:
@@ -78,7 +80,10 @@ def _env(tmp_path: Path, emb, fake) -> dict[str, str]:
     env.update({"HTTPS_PROXY": "", "HTTP_PROXY": "", "https_proxy": "", "http_proxy": "", "PYTHONPATH": str(ROOT),
                 "FLEETOPS_HOME": str(tmp_path), "FLEETOPS_LLM": "offline", "KUBECONFIG": str(emb.kubeconfig_path),
                 "FLEETOPS_HUB_CONTEXT": emb.hub, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-                "FLEETOPS_SLACK_API_URL": fake.url, "FLEETOPS_WATCH_INTERVAL": "3600"})
+                "FLEETOPS_SLACK_API_URL": fake.url, "FLEETOPS_WATCH_INTERVAL": "3600",
+                # the audit witness posts its digests to the audit channel (checked at the end)
+                "FLEETOPS_AUDIT_KEY": AUDIT_KEY, "FLEETOPS_AUDIT_CHANNEL": AUDIT_CHANNEL,
+                "FLEETOPS_AUDIT_DIGEST_EVERY": "1"})
     return env
 
 
@@ -145,6 +150,8 @@ def test_sigkilled_serve_resumes_the_acked_command_exactly_once(fake, tmp_path, 
         card = fake.wait_for("chat.postMessage", lambda c: is_card(c, "1"), timeout=30)
         answer = fake.wait_for("response_url", lambda c: c.path.endswith("/resume"), timeout=30)
         _wait(lambda: _rows(db, "SELECT state FROM jobs") == [("done",)], "the job to be done")
+        second.terminate()  # a clean stop posts what the channel still lacks
+        second.wait(30)
     finally:
         _stop(first)
         if second is not None:
@@ -158,6 +165,35 @@ def test_sigkilled_serve_resumes_the_acked_command_exactly_once(fake, tmp_path, 
     events = _rows(db, "SELECT event, message FROM audit_events WHERE actor = 'U0ALICE' ORDER BY id")
     assert [e for e, _ in events].count("request") == 1
     assert [m for _, m in events].count("change request 1 opened (pending)") == 1
+
+
+def test_the_audit_channel_of_a_killed_and_restarted_serve_verifies(fake, tmp_path, held_fleet, monkeypatch, capsys):
+    """The same run's digests, posted by both processes, form one chain in the channel."""
+    emb, _ = held_fleet
+    env = _env(tmp_path, emb, fake)
+    first, url = _serve(tmp_path, env)
+    SlackSender(url, SECRET).slash("list clusters", user="U0ALICE", response_url=fake.response_url("a"))
+    fake.wait_for("chat.postMessage", lambda c: c.body.get("channel") == AUDIT_CHANNEL, timeout=30)
+    first.send_signal(signal.SIGKILL)
+    first.wait(30)
+    second, url = _serve(tmp_path, env)
+    SlackSender(url, SECRET).slash("list deployments", user="U0ALICE", response_url=fake.response_url("b"))
+    fake.wait_for("response_url", lambda c: c.path.endswith("/b"), timeout=30)
+    _stop(second)
+    from bot.cli import main
+    from bot.settings import get_settings
+
+    for name, value in env.items():
+        if name.startswith(("SLACK_", "FLEETOPS_")):
+            monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        code = main(["audit", "verify", "--db", str(tmp_path / "fleetops.db"), "--channel", AUDIT_CHANNEL])
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "digests checked" in out
 
 
 def test_a_dead_local_owner_is_told_from_a_live_one():
