@@ -260,3 +260,13 @@ ROLLBACK_REQUEST = "roll back {deployment} (after change {id} failed)"
 ROLLBACK_OPENED = "Opened change {new} to roll back {deployment} (after change {id} failed)."
 ROLLBACK_ALREADY = "A rollback after change {id} was already requested; see its card in this thread."
 ROLLBACK_NOT_OFFERED = "Change {id} is {state}: there is nothing of it to roll back from here."
+
+# the audit channel (bot/slack/digests.py): digests posted by serve, read back by `fleetops audit verify --channel`
+AUDIT_CHANNEL_POSTING = "fleetops serve: audit digests are also posted to Slack channel {channel}"
+AUDIT_CHANNEL_NO_KEY = ("fleetops serve: FLEETOPS_AUDIT_CHANNEL is set but no audit key is (FLEETOPS_AUDIT_KEY or "
+                        "FLEETOPS_AUDIT_KEY_FILE): there are no digests to post")
+AUDIT_CHANNEL_NEEDS_TOKEN = ("reading the channel needs the bot token: set SLACK_BOT_TOKEN (and FLEETOPS_SLACK_API_URL "
+                             "for a stand-in)")
+AUDIT_CHANNEL_UNREADABLE = ("cannot read the history of channel {channel}: {error}. The bot must be in the channel "
+                            "and have the channels:history scope (groups:history for a private channel)")
+AUDIT_CHANNEL_NO_DIGESTS = "channel {channel} holds no audit digests yet"
