@@ -24,6 +24,7 @@ from bot.identity import Actor
 from bot.interpreter.result import Clarify, Refuse, ToolCall
 from bot.messages import pipeline as M
 from bot.policy import Decision, Policy, decide
+from bot.policy.live import LivePolicy
 from tools.args import Args
 from tools.context import ToolContext
 from tools.errors import ToolError
@@ -72,16 +73,27 @@ def hub_failing(e: FleetError) -> bool:
 
 
 class Pipeline:
-    def __init__(self, store: Store, fleet: Fleet, interpreter: Any, policy: Policy, *,
+    def __init__(self, store: Store, fleet: Fleet, interpreter: Any, policy: Policy | LivePolicy, *,
                  rollout_timeout: float | None = None, notifier: Notifier | None = None,
                  clock: Callable[[], datetime] | None = None, vocabulary: Callable[[], Any] | None = None):
-        self.store, self.fleet, self.interpreter, self.policy = store, fleet, interpreter, policy
+        self.store, self.fleet, self.interpreter = store, fleet, interpreter
         self.clock = clock or (lambda: datetime.now(UTC))
         self._vocabulary = vocabulary
-        self.changes = ChangeService(store, policy, self._plan, Executor(fleet, timeout=rollout_timeout),
+        # one live policy for the pipeline and the change service: the file's (reloadable) + freezes from chat
+        self.live = policy if isinstance(policy, LivePolicy) else LivePolicy(policy, store.freezes.active)
+        self.changes = ChangeService(store, self.live, self._plan, Executor(fleet, timeout=rollout_timeout),
                                      notifier=notifier, clock=self.clock)
         self.retry = RetryScheduler(self.changes)  # started by the app (bot.app.running_pipeline)
         self.changes.wake = self.retry.poke
+
+    @property
+    def policy(self) -> Policy:
+        """The policy as it reads now (``LivePolicy.at``): the file's plus the freezes declared in chat."""
+        return self.live.at(self.clock())
+
+    @policy.setter
+    def policy(self, value: Policy) -> None:
+        self.live.replace(value)
 
     @property
     def executor(self) -> Executor:
@@ -176,7 +188,8 @@ class Pipeline:
 
     # --- changes -------------------------------------------------------------------------------------
     def _plan(self, tool: str, args: Args) -> Plan:
-        plan: Plan = toolbox.run(tool, args, ToolContext(catalog=self.fleet.catalog, fleet=self.fleet))
+        plan: Plan = toolbox.run(tool, args, ToolContext(catalog=self.fleet.catalog, fleet=self.fleet,
+                                                         store=self.store, now=self.clock()))
         return plan
 
     def propose(self, req: Request, tool: str, args: Args) -> Reply:

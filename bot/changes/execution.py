@@ -30,6 +30,7 @@ from bot.changes.base import ServiceBase
 from bot.identity import Actor
 from bot.messages import pipeline as M
 from bot.policy import Decision, Facts, decide
+from bot.storetools.actions import store_action
 from tools.errors import ToolError
 from tools.executor import Outcome, ProgressEvent, StalePlan
 from tools.fleet.errors import FleetError
@@ -94,8 +95,10 @@ class Execution(ServiceBase):
         for change in self.store.changes.find_executing():
             plan = Plan.model_validate(change.plan)
             status: str
+            act = store_action(plan.tool)  # a store write (a freeze): idempotent, so it is simply done again
             try:  # ends it in a true state: finished, undone, or attention (tools.recovery)
-                out = self.executor.recover(plan, change.id, self._recorder(change))
+                out = act(self.store, plan, change.id, change.requester, self.clock()) if act is not None \
+                    else self.executor.recover(plan, change.id, self._recorder(change))
                 status, why, outcome = out.status, out.message, out.model_dump(mode="json")
             except (FleetError, ToolError) as e:
                 status, why = S.ATTENTION, M.RECONCILE_UNREACHABLE.format(error=e)
@@ -211,9 +214,10 @@ class Execution(ServiceBase):
                         message=ev.message, result={"kind": ev.kind, "state": ev.state, "reason": ev.reason})
             self.notifier.progress(running, ev)
 
+        act = store_action(plan.tool)  # a store tool (a freeze) writes the store, not the fleet
         try:
-            outcome = self.executor.apply(plan, on_event=on_event, change_id=change.id,
-                                          requester=change.requester)
+            outcome = act(self.store, plan, change.id, change.requester, self.clock()) if act is not None else \
+                self.executor.apply(plan, on_event=on_event, change_id=change.id, requester=change.requester)
         except StalePlan as e:
             outcome = Outcome(status="failed", message=str(e), deployment=plan.deployment)
         except (ToolError, FleetError) as e:

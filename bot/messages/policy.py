@@ -98,3 +98,16 @@ CHECK_FREEZE_FUTURE = "upcoming"
 CHECK_FREEZE_PAST = "over"
 CHECK_NO_FREEZES = "No change freezes are declared."
 CHECK_INVALID = "error: {error}"
+
+# --- freezes declared in chat (bot.policy.freezes) ----------------------------------------------------
+FREEZE_TOOL_MEMBERS_ONLY = (
+    "only members of '{group}' may use {tool} (declare or lift a change freeze): ask one of them, "
+    "or ask whoever owns the policy file to add you to groups.{group}."
+)
+FREEZE_DECLARED_BY = "declared in chat by {who}"
+FREEZE_LINE = "❄ {envs} frozen until {end} (freeze '{name}': {reason})"
+CHECK_FREEZE_TOOLS = (
+    "Freezes from chat: members of freeze-override may declare one at once (declare_freeze); lifting one "
+    "(lift_freeze) is a change request that, unless rules.lift_freeze says otherwise, needs 1 approval from "
+    "freeze-override (not the requester)."
+)

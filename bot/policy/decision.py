@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from audit.timeutil import format_duration, parse_duration, to_utc, utcnow
 from bot.identity import Actor, actors
 from bot.messages import policy as msg
+from bot.policy.freezes import FREEZE_TOOLS, refuse_requester, with_defaults
 from bot.policy.rules import ANY, ENVIRONMENTS, Group, Policy, Rule
 
 
@@ -167,6 +168,9 @@ def decide(policy: Policy, actor: Actor | str, facts: Facts | dict, now: datetim
                 ttl_seconds=policy.ttl_seconds)
     if not facts.mutating:
         return Decision(kind="allow", reason=msg.READ_ONLY.format(tool=facts.tool), **base)
+    policy = with_defaults(policy)  # the freeze tools' rules when the file has none (bot.policy.freezes)
+    if (refusal := refuse_requester(policy, Actor.of(actor), facts.tool)) is not None:
+        return Decision(kind="deny", reason=refusal, **base)
     where = msg.WHERE.format(envs=_envs_text(envs)) if envs else msg.WHERE_UNKNOWN
     candidates = envs or list(ENVIRONMENTS)
     rules: dict[str, Rule] = {}
@@ -198,7 +202,7 @@ def decide(policy: Policy, actor: Actor | str, facts: Facts | dict, now: datetim
         sentences.insert(0, msg.NO_APPROVAL.format(tool=facts.tool, where=where))
     extra: list[Requirement] = []
     for fz in policy.freezes:
-        if not (fz.active(now) and fz.covers(candidates)):
+        if facts.tool in FREEZE_TOOLS or not (fz.active(now) and fz.covers(candidates)):
             continue
         name = f" '{fz.name}'" if fz.name else ""
         covered = candidates if ANY in fz.environments else sorted(set(fz.environments) & set(candidates))
