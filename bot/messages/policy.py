@@ -111,3 +111,20 @@ CHECK_FREEZE_TOOLS = (
     "(lift_freeze) is a change request that, unless rules.lift_freeze says otherwise, needs 1 approval from "
     "freeze-override (not the requester)."
 )
+
+# --- reload (bot.policy.reload, fleetops policy reload) -----------------------------------------------
+RELOAD_REQUESTED = "a policy reload of {source} was asked for"
+RELOADED = "policy reloaded from {source}"
+RELOAD_REFUSED = "policy reload of {source} refused, the previous policy stays in force: {error}"
+RELOAD_POLL_FAILED = "could not look for a policy change; trying again at the next poll"
+RELOAD_CLI_REFUSED = "{error}\nNot reloaded: the running bot keeps its current policy. Fix the file and run this again."
+RELOAD_CLI_ASKED = (
+    "{source} is valid. Asked the running bot to reload it: every copy picks it up within {every:g} seconds "
+    "(and on any change of the file by itself). `fleetops audit list --action policy` shows when it did."
+)
+RELOAD_NO_FILE = (
+    "FLEETOPS_POLICY is not set, so the bot runs the shipped default policy, which cannot change: set "
+    "FLEETOPS_POLICY to your policy file (or pass it) first."
+)
+SHOW_CHAT_FREEZES = "Change freezes declared in chat (active now):"
+SHOW_NO_CHAT_FREEZES = "No change freeze declared in chat is active now."
