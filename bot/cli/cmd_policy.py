@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from audit.errors import AuditError
+from audit.errors import AuditError, StoreOpenError
 from audit.timeutil import format_duration, parse_duration, utcnow
 from bot.cli.cmd_audit import add_db_option, fail, open_from_args
 from bot.messages import policy as msg
@@ -98,6 +98,8 @@ def _show(args: argparse.Namespace) -> int:
     try:
         with open_from_args(args) as store:
             stored = store.freezes.active(utcnow())
+    except StoreOpenError:  # no database yet: nothing was ever declared
+        stored = []
     except AuditError as e:
         return fail(e)
     lines.append(msg.SHOW_CHAT_FREEZES if stored else msg.SHOW_NO_CHAT_FREEZES)

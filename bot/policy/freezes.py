@@ -68,6 +68,15 @@ def covering(policy: Policy, environments: Iterable[str], now: datetime) -> list
     return [fz for fz in policy.freezes if fz.active(now) and (not envs or fz.covers(envs))]
 
 
+_FREEZE_PREFIX = msg.FREEZE.split("{", 1)[0]
+
+
+def freeze_notes(decision: Any) -> list[str]:
+    """The freeze requirements of a stored decision, in words (what a change card shows on its freeze line)."""
+    extra = getattr(decision, "extra", None) or []
+    return [r.reason for r in extra if str(r.reason).startswith(_FREEZE_PREFIX)]
+
+
 def freeze_line(fz: Freeze) -> str:
     """One line for a card or App Home: "❄ prod frozen until 2026-12-05 09:00 UTC ('prod': reason)"."""
     return msg.FREEZE_LINE.format(envs=", ".join(fz.environments), end=fz.end.strftime("%Y-%m-%d %H:%M UTC"),

@@ -1,7 +1,8 @@
 """Fixtures for the freeze flows: a private demo fleet per module and Pipelines on SQLite files in tmp_path with
-the real offline interpreter (like tests/pipeline)."""
+the real offline interpreter (like tests/pipeline); the Slack helpers of tests/slack for the Slack flow."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ from bot.policy import default_policy
 from bot.settings import Settings
 from tools.embedded import EmbeddedFleet
 from tools.fleet.adapter import Fleet
+
+SLACK_TESTS = str(Path(__file__).resolve().parents[1] / "slack")  # fake_slack, slack_env, slack_client
+if SLACK_TESTS not in sys.path:
+    sys.path.insert(0, SLACK_TESTS)
 
 
 @pytest.fixture(scope="module")
