@@ -18,12 +18,13 @@ from audit.redact import mask_text
 from audit.store import Store
 from bot import toolbox
 from bot.changes import ChangeService, Notifier
-from bot.changes.execution import facts_of
+from bot.changes.execution import facts_of, hub_of
 from bot.changes.retry import RetryScheduler
 from bot.identity import Actor
 from bot.interpreter.result import Clarify, Refuse, ToolCall
 from bot.messages import pipeline as M
 from bot.policy import Decision, Policy, decide
+from bot.policy.impersonation import acting_as
 from bot.policy.live import LivePolicy
 from tools.args import Args
 from tools.context import ToolContext
@@ -171,7 +172,8 @@ class Pipeline:
 
     def _read(self, req: Request, tool: str, args: Args) -> Reply:
         try:
-            result = self.read(tool, args)
+            with acting_as(self.policy, req.actor.id, hub_of(self.executor)):  # as the person, when the policy says
+                result = self.read(tool, args)
         except FleetError as e:
             if hub_failing(e):
                 return self._hub_failing(req, tool, e)
@@ -200,7 +202,8 @@ class Pipeline:
     def _propose(self, req: Request, tool: str, args: Args) -> Reply:
         audit = self.store.audit
         try:
-            plan = self._plan(tool, args)
+            with acting_as(self.policy, req.actor.id, hub_of(self.executor)):  # as the person, when the policy says
+                plan = self._plan(tool, args)
         except FleetError as e:
             if hub_failing(e):
                 return self._hub_failing(req, tool, e)

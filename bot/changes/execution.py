@@ -30,6 +30,7 @@ from bot.changes.base import ServiceBase
 from bot.identity import Actor
 from bot.messages import pipeline as M
 from bot.policy import Decision, Facts, decide
+from bot.policy.impersonation import NotMapped, acting_as, who_acts
 from bot.storetools.actions import store_action
 from tools.errors import ToolError
 from tools.executor import Outcome, ProgressEvent, StalePlan
@@ -55,6 +56,11 @@ def lock_keys(plan: Plan) -> list[str]:
     return [f"deployment:{plan.deployment}"]
 
 
+def hub_of(executor: object) -> str:
+    """The hub's cluster name (whose requests impersonation applies to)."""
+    return str(getattr(getattr(getattr(executor, "fleet", None), "hub", None), "cluster", "") or "")
+
+
 def facts_of(plan: Plan) -> Facts:
     return Facts(tool=plan.tool, mutating=True, environments=frozenset(plan.environments),
                  clusters=tuple(plan.clusters), deployment=plan.deployment)
@@ -73,6 +79,14 @@ class Execution(ServiceBase):
         held = self.store.locks.holder(lock_keys(plan))
         if held is not None and held.change_id != change.id:  # no fleet reads while another change runs
             return self._lock_wait(change, actor, held)
+        try:  # every hub request of the execution acts as the person, when the policy says so
+            with acting_as(self.policy, who_acts(change), hub_of(self.executor)):
+                return self._checked(change, plan, actor)
+        except NotMapped as e:  # impersonation is on and nobody to act as: nothing was sent to the hub
+            return self._replanned(change, None, str(e), actor)
+
+    def _checked(self, change: ChangeRequest, plan: Plan, actor: str | None) -> ChangeRequest:
+        """Re-check the approved plan against the live fleet, then run it (or say why not)."""
         try:
             fresh: Plan | None = self._replan(change, plan)
             err = None

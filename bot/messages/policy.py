@@ -128,3 +128,16 @@ RELOAD_NO_FILE = (
 )
 SHOW_CHAT_FREEZES = "Change freezes declared in chat (active now):"
 SHOW_NO_CHAT_FREEZES = "No change freeze declared in chat is active now."
+
+# --- impersonation (bot.policy.impersonation) -----------------------------------------------------------
+IMPERSONATION_NOT_MAPPED = (
+    "{user} has no Kubernetes identity in the policy (impersonation is on, so the bot acts on the hub only as a "
+    "mapped person): add impersonation.users.{user} with a user (and groups) to the policy, then `fleetops policy "
+    "reload`. Nothing was sent to the hub."
+)
+CHECK_IMPERSONATION_OFF = "Impersonation: off (the bot acts on the hub with its own identity)."
+CHECK_IMPERSONATION_ON = (
+    "Impersonation: on. Reads and plans act as the requester, executions as the last approver (or the requester "
+    "when no approval was needed); the hub's RBAC decides. Mapped: {users}."
+)
+CHECK_IMPERSONATION_USER = "{slack} as {user}{groups}"

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from audit.timeutil import parse_duration, to_utc
 from bot.identity import Actor, is_member
 from bot.messages import policy as msg
+from bot.policy.impersonation import Impersonation
 from tools.args import Environment
 
 ENVIRONMENTS: tuple[str, ...] = tuple(e.value for e in Environment)
@@ -94,6 +95,7 @@ class Policy(_Strict):
     groups: dict[str, Group] = Field(default_factory=dict)
     rules: dict[str, dict[str, Rule]] = Field(default_factory=dict)
     freezes: list[Freeze] = Field(default_factory=list)
+    impersonation: Impersonation = Field(default_factory=Impersonation)  # act as the person (off by default)
     source: str = Field("<policy>", exclude=True)
 
     @field_validator("ttl", mode="before")
