@@ -75,7 +75,18 @@ def describe(policy: Policy, now: datetime | None = None) -> list[str]:
     else:
         lines.append(msg.CHECK_NO_FREEZES)
     lines.append(msg.CHECK_FREEZE_TOOLS)
+    lines.append(_impersonation_text(policy))
     return lines
+
+
+def _impersonation_text(policy: Policy) -> str:
+    imp = policy.impersonation
+    if not imp.enabled:
+        return msg.CHECK_IMPERSONATION_OFF
+    users = [msg.CHECK_IMPERSONATION_USER.format(
+        slack=slack, user=k.user, groups=f" (groups {', '.join(k.groups)})" if k.groups else "")
+        for slack, k in imp.users.items()]
+    return msg.CHECK_IMPERSONATION_ON.format(users="; ".join(users) or "nobody")
 
 
 def _check(args: argparse.Namespace) -> int:

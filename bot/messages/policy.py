@@ -141,3 +141,7 @@ CHECK_IMPERSONATION_ON = (
     "when no approval was needed); the hub's RBAC decides. Mapped: {users}."
 )
 CHECK_IMPERSONATION_USER = "{slack} as {user}{groups}"
+IMPERSONATION_NOBODY = (
+    "impersonation is enabled but maps nobody, so every request would be refused: add Slack user ids with "
+    "their Kubernetes user (and groups), or set enabled: false"
+)

@@ -113,3 +113,17 @@ def test_declaring_the_same_freeze_again_changes_nothing_and_a_new_end_replaces_
     assert longer.change.state == "succeeded"
     (fz,) = pipe.store.freezes.active()
     assert fz.name == "staging-prod" and fz.end.startswith("2099-12-31")
+
+
+def test_the_chat_card_of_a_frozen_change_has_a_freeze_line(make_pipeline):
+    import io
+
+    from bot.cli.cmd_chat import show_reply
+
+    pipe = make_pipeline()
+    ask(pipe, "freeze prod for 2h because release week", who=ERIN)
+    out = io.StringIO()
+    show_reply(ask(pipe, "roll coder-assist back"), out)
+    (line,) = [x for x in out.getvalue().splitlines() if x.startswith("❄ frozen:")]
+    assert "freeze 'prod'" in line
+    assert "freeze-override" in line
