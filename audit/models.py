@@ -26,10 +26,13 @@ EVENTS: tuple[str, ...] = (
     "error",           # something failed that a person should know about
     "reconcile",       # crash recovery looked at an interrupted execution
     "incident",        # the health watch opened, closed or muted an incident
+    "freeze",          # a change freeze was declared or lifted from chat (audit.freezes)
+    "policy",          # the policy file was reloaded, a reload was asked for, or a bad file was refused
 )
 Event = Literal[
     "request", "interpretation", "plan", "decision", "approval", "approval_refused", "rejection", "expiry", "cancel",
     "stale", "execution_step", "outcome", "error", "reconcile", "incident",
+    "freeze", "policy",
 ]
 
 class ChangeState(StrEnum):

@@ -14,6 +14,7 @@ from bot.fleetconn import open_fleet
 from bot.messages import settings as SM
 from bot.pipeline import Notifier, Pipeline
 from bot.policy import Policy, default_policy, load_policy
+from bot.policy.reload import PolicyWatcher
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ def running_pipeline(settings: Settings | None = None, *, db: Path | None = None
             if witness is not None:
                 duties.callback(witness.stop)
             duties.callback(Housekeeper(store.database).start().stop)
+            if s.policy_path:  # reload without a restart: on change of the file, or `fleetops policy reload`
+                duties.callback(PolicyWatcher(pipe.live, s.policy_path, store.audit).start().stop)
             if recover:
                 pipe.changes.recover()
             duties.callback(pipe.retry.start().stop)

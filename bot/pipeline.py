@@ -18,13 +18,16 @@ from audit.redact import mask_text
 from audit.store import Store
 from bot import toolbox
 from bot.changes import ChangeService, Notifier
-from bot.changes.execution import facts_of
+from bot.changes.execution import facts_of, hub_of
 from bot.changes.retry import RetryScheduler
 from bot.identity import Actor
 from bot.interpreter.result import Clarify, Refuse, ToolCall
 from bot.messages import pipeline as M
 from bot.messages import policy as PM
 from bot.policy import Decision, Facts, Policy, decide
+from bot.policy.freezes import FREEZE_TOOLS
+from bot.policy.impersonation import acting_as
+from bot.policy.live import LivePolicy
 from bot.policy.owners import requester_team
 from bot.policy.requesters import no_requester
 from bot.policy.scope import Reach, outside, reach, scoped_snapshot
@@ -77,16 +80,27 @@ def hub_failing(e: FleetError) -> bool:
 
 
 class Pipeline:
-    def __init__(self, store: Store, fleet: Fleet, interpreter: Any, policy: Policy, *,
+    def __init__(self, store: Store, fleet: Fleet, interpreter: Any, policy: Policy | LivePolicy, *,
                  rollout_timeout: float | None = None, notifier: Notifier | None = None,
                  clock: Callable[[], datetime] | None = None, vocabulary: Callable[[], Any] | None = None):
-        self.store, self.fleet, self.interpreter, self.policy = store, fleet, interpreter, policy
+        self.store, self.fleet, self.interpreter = store, fleet, interpreter
         self.clock = clock or (lambda: datetime.now(UTC))
         self._vocabulary = vocabulary
-        self.changes = ChangeService(store, policy, self._plan, Executor(fleet, timeout=rollout_timeout),
+        # one live policy for the pipeline and the change service: the file's (reloadable) + freezes from chat
+        self.live = policy if isinstance(policy, LivePolicy) else LivePolicy(policy, store.freezes.active)
+        self.changes = ChangeService(store, self.live, self._plan, Executor(fleet, timeout=rollout_timeout),
                                      notifier=notifier, clock=self.clock)
         self.retry = RetryScheduler(self.changes)  # started by the app (bot.app.running_pipeline)
         self.changes.wake = self.retry.poke
+
+    @property
+    def policy(self) -> Policy:
+        """The policy as it reads now (``LivePolicy.at``): the file's plus the freezes declared in chat."""
+        return self.live.at(self.clock())
+
+    @policy.setter
+    def policy(self, value: Policy) -> None:
+        self.live.replace(value)
 
     @property
     def executor(self) -> Executor:
@@ -172,7 +186,8 @@ class Pipeline:
 
     def _read(self, req: Request, tool: str, args: Args, scope: Reach | None = None) -> Reply:
         try:
-            result = self.read(tool, args, scope)
+            with acting_as(self.policy, req.actor.id, hub_of(self.executor)):  # as the person, when the policy says
+                result = self.read(tool, args, scope)
         except FleetError as e:
             if hub_failing(e):
                 return self._hub_failing(req, tool, e)
@@ -189,7 +204,8 @@ class Pipeline:
 
     # --- changes -------------------------------------------------------------------------------------
     def _plan(self, tool: str, args: Args) -> Plan:
-        plan: Plan = toolbox.run(tool, args, ToolContext(catalog=self.fleet.catalog, fleet=self.fleet))
+        plan: Plan = toolbox.run(tool, args, ToolContext(catalog=self.fleet.catalog, fleet=self.fleet,
+                                                         store=self.store, now=self.clock()))
         return plan
 
     def propose(self, req: Request, tool: str, args: Args) -> Reply:
@@ -199,7 +215,8 @@ class Pipeline:
 
     def _propose(self, req: Request, tool: str, args: Args) -> Reply:
         audit = self.store.audit
-        nowhere = no_requester(self.policy, req.actor, tool)
+        # the freeze tools have their own requesters (freeze-override, bot.policy.freezes)
+        nowhere = None if tool in FREEZE_TOOLS else no_requester(self.policy, req.actor, tool)
         if nowhere is not None:  # may not request this tool anywhere: refused before any planning
             audit.record("decision", actor=req.actor.id, channel=req.channel, tool=tool, args=args.given(),
                          result={"kind": "deny", "rules": nowhere.rule.split(", ")}, message=nowhere.reason)
@@ -209,8 +226,9 @@ class Pipeline:
             if team is not None:
                 args = args.model_copy(update={"team": team})
         try:
-            plan = self._plan(tool, args)
-            facts, refused = self._facts(req, plan, args)
+            with acting_as(self.policy, req.actor.id, hub_of(self.executor)):  # as the person, when the policy says
+                plan = self._plan(tool, args)
+                facts, refused = self._facts(req, plan, args)
         except FleetError as e:
             if hub_failing(e):
                 return self._hub_failing(req, tool, e)

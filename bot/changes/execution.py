@@ -30,6 +30,8 @@ from bot.changes.base import ServiceBase
 from bot.identity import Actor
 from bot.messages import pipeline as M
 from bot.policy import Decision, Facts, decide
+from bot.policy.impersonation import NotMapped, acting_as, who_acts
+from bot.storetools.actions import store_action
 from tools.errors import ToolError
 from tools.executor import Outcome, ProgressEvent, StalePlan
 from tools.fleet.errors import FleetError
@@ -52,6 +54,11 @@ def lock_keys(plan: Plan) -> list[str]:
     if not plan.deployment:
         return [f"cluster:{c}" for c in sorted(set(plan.clusters))]
     return [f"deployment:{plan.deployment}"]
+
+
+def hub_of(executor: object) -> str:
+    """The hub's cluster name (whose requests impersonation applies to)."""
+    return str(getattr(getattr(getattr(executor, "fleet", None), "hub", None), "cluster", "") or "")
 
 
 def facts_of(plan: Plan) -> Facts:
@@ -87,6 +94,14 @@ class Execution(ServiceBase):
         held = self.store.locks.holder(lock_keys(plan))
         if held is not None and held.change_id != change.id:  # no fleet reads while another change runs
             return self._lock_wait(change, actor, held)
+        try:  # every hub request of the execution acts as the person, when the policy says so
+            with acting_as(self.policy, who_acts(change), hub_of(self.executor)):
+                return self._checked(change, plan, actor)
+        except NotMapped as e:  # impersonation is on and nobody to act as: nothing was sent to the hub
+            return self._replanned(change, None, str(e), actor)
+
+    def _checked(self, change: ChangeRequest, plan: Plan, actor: str | None) -> ChangeRequest:
+        """Re-check the approved plan against the live fleet, then run it (or say why not)."""
         try:
             fresh: Plan | None = self._replan(change, plan)
             err = None
@@ -109,8 +124,10 @@ class Execution(ServiceBase):
         for change in self.store.changes.find_executing():
             plan = Plan.model_validate(change.plan)
             status: str
+            act = store_action(plan.tool)  # a store write (a freeze): idempotent, so it is simply done again
             try:  # ends it in a true state: finished, undone, or attention (tools.recovery)
-                out = self.executor.recover(plan, change.id, self._recorder(change))
+                out = act(self.store, plan, change.id, change.requester, self.clock()) if act is not None \
+                    else self.executor.recover(plan, change.id, self._recorder(change))
                 status, why, outcome = out.status, out.message, out.model_dump(mode="json")
             except (FleetError, ToolError) as e:
                 status, why = S.ATTENTION, M.RECONCILE_UNREACHABLE.format(error=e)
@@ -227,9 +244,10 @@ class Execution(ServiceBase):
                         message=ev.message, result={"kind": ev.kind, "state": ev.state, "reason": ev.reason})
             self.notifier.progress(running, ev)
 
+        act = store_action(plan.tool)  # a store tool (a freeze) writes the store, not the fleet
         try:
-            outcome = self.executor.apply(plan, on_event=on_event, change_id=change.id,
-                                          requester=change.requester)
+            outcome = act(self.store, plan, change.id, change.requester, self.clock()) if act is not None else \
+                self.executor.apply(plan, on_event=on_event, change_id=change.id, requester=change.requester)
         except StalePlan as e:
             outcome = Outcome(status="failed", message=str(e), deployment=plan.deployment)
         except (ToolError, FleetError) as e:

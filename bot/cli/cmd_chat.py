@@ -18,6 +18,7 @@ from bot.changes import Result, answer
 from bot.identity import Actor
 from bot.messages import chat as M
 from bot.pipeline import Pipeline, Reply, Request
+from bot.policy.freezes import freeze_notes
 from tools.plan import Plan
 from tools.plan_text import cluster_lines, intent_line, left_out_lines, part_lines, part_outcome_lines, question_of
 
@@ -79,6 +80,8 @@ def show_reply(r: Reply, out) -> None:
     if r.kind == "change" and r.change is not None:
         c, d = r.change, r.decision
         print(card_text(c, r.plan, d.reason if d else ""), file=out)
+        for note in freeze_notes(d):  # the freeze line: a freeze in force where this change lands
+            print(M.CARD_FREEZE.format(note=note), file=out)
         if c.state == ChangeState.PENDING:
             print(M.HOW_TO_APPROVE.format(id=c.id), file=out)
         else:

@@ -1,4 +1,7 @@
-"""``fleetops policy check [FILE]``: validate a policy and say what it means in plain words."""
+"""``fleetops policy check [FILE]``: validate a policy and say what it means in plain words.
+``fleetops policy show``: the configured policy in plain words, with the freezes declared in chat that are active.
+``fleetops policy reload``: check the configured file, then ask every running copy of the bot to reload it
+(``bot.policy.reload``); a bad file is refused (and audited), the bot keeps its current policy."""
 from __future__ import annotations
 
 import argparse
@@ -6,9 +9,13 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from audit.errors import AuditError, StoreOpenError
 from audit.timeutil import format_duration, parse_duration, utcnow
+from bot.cli.cmd_audit import add_db_option, fail, open_from_args
 from bot.messages import policy as msg
 from bot.policy import ANY, Freeze, Policy, PolicyError, Rule, get_policy
+from bot.policy.freezes import as_freeze, freeze_line
+from bot.policy.reload import POLL_SECONDS, REFUSED, request_reload
 from bot.settings import get_settings
 
 _ORDER = {"dev": 0, "staging": 1, "prod": 2}
@@ -121,7 +128,19 @@ def describe(policy: Policy, now: datetime | None = None) -> list[str]:
         lines += [_freeze_text(policy, fz, now) for fz in policy.freezes]
     else:
         lines.append(msg.CHECK_NO_FREEZES)
+    lines.append(msg.CHECK_FREEZE_TOOLS)
+    lines.append(_impersonation_text(policy))
     return lines
+
+
+def _impersonation_text(policy: Policy) -> str:
+    imp = policy.impersonation
+    if not imp.enabled:
+        return msg.CHECK_IMPERSONATION_OFF
+    users = [msg.CHECK_IMPERSONATION_USER.format(
+        slack=slack, user=k.user, groups=f" (groups {', '.join(k.groups)})" if k.groups else "")
+        for slack, k in imp.users.items()]
+    return msg.CHECK_IMPERSONATION_ON.format(users="; ".join(users) or "nobody")
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -134,6 +153,48 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show(args: argparse.Namespace) -> int:
+    try:
+        policy = get_policy(get_settings().policy_path)
+    except PolicyError as e:
+        print(msg.CHECK_INVALID.format(error=e), file=sys.stderr)
+        return 1
+    lines = describe(policy)
+    try:
+        with open_from_args(args) as store:
+            stored = store.freezes.active(utcnow())
+    except StoreOpenError:  # no database yet: nothing was ever declared
+        stored = []
+    except AuditError as e:
+        return fail(e)
+    lines.append(msg.SHOW_CHAT_FREEZES if stored else msg.SHOW_NO_CHAT_FREEZES)
+    lines += [f"  {freeze_line(as_freeze(r))}" for r in stored]
+    print("\n".join(lines))
+    return 0
+
+
+def _reload(args: argparse.Namespace) -> int:
+    path = get_settings().policy_path
+    if not path:
+        print(msg.RELOAD_NO_FILE, file=sys.stderr)
+        return 1
+    try:
+        with open_from_args(args) as store:
+            try:
+                get_policy(path)
+            except PolicyError as e:  # refused here already: the running bot is never asked
+                store.audit.record("policy", message=msg.RELOAD_REFUSED.format(source=path, error=e),
+                                   result={"action": REFUSED, "file": str(path),
+                                           "problems": [f"{k}: {p}" if k else p for k, p in e.problems]})
+                print(msg.RELOAD_CLI_REFUSED.format(error=e), file=sys.stderr)
+                return 1
+            request_reload(store.audit, path)
+    except AuditError as e:
+        return fail(e)
+    print(msg.RELOAD_CLI_ASKED.format(source=path, every=POLL_SECONDS))
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("policy", help="check the approval policy",
                               description="Validate an approval policy file and explain it.")
@@ -143,3 +204,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("file", nargs="?", type=Path,
                        help="policy YAML (default: FLEETOPS_POLICY, else the shipped default)")
     check.set_defaults(func=_check)
+    show = sub.add_parser("show", help="the configured policy in plain words, with the freezes declared in chat",
+                          epilog="example: fleetops policy show")
+    add_db_option(show)
+    show.set_defaults(func=_show)
+    reload = sub.add_parser("reload", help="check the configured policy file, then make the running bot reload it",
+                            epilog="example: fleetops policy reload   (FLEETOPS_POLICY names the file)")
+    add_db_option(reload)
+    reload.set_defaults(func=_reload)

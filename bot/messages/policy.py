@@ -171,3 +171,49 @@ CHECK_SCOPE_LABELS = "clusters labelled {labels}"
 CHECK_SCOPE_TEAMS = "deployments of teams {teams}"
 CHECK_SCOPE_ALL = "the whole fleet"
 UNKNOWN_TEAM = "unknown team '{team}' (defined teams: {known})"
+# --- freezes declared in chat (bot.policy.freezes) ----------------------------------------------------
+FREEZE_TOOL_MEMBERS_ONLY = (
+    "only members of '{group}' may use {tool} (declare or lift a change freeze): ask one of them, "
+    "or ask whoever owns the policy file to add you to groups.{group}."
+)
+FREEZE_DECLARED_BY = "declared in chat by {who}"
+FREEZE_LINE = "❄ {envs} frozen until {end} (freeze '{name}': {reason})"
+CHECK_FREEZE_TOOLS = (
+    "Freezes from chat: members of freeze-override may declare one at once (declare_freeze); lifting one "
+    "(lift_freeze) is a change request that, unless rules.lift_freeze says otherwise, needs 1 approval from "
+    "freeze-override (not the requester)."
+)
+
+# --- reload (bot.policy.reload, fleetops policy reload) -----------------------------------------------
+RELOAD_REQUESTED = "a policy reload of {source} was asked for"
+RELOADED = "policy reloaded from {source}"
+RELOAD_REFUSED = "policy reload of {source} refused, the previous policy stays in force: {error}"
+RELOAD_POLL_FAILED = "could not look for a policy change; trying again at the next poll"
+RELOAD_CLI_REFUSED = "{error}\nNot reloaded: the running bot keeps its current policy. Fix the file and run this again."
+RELOAD_CLI_ASKED = (
+    "{source} is valid. Asked the running bot to reload it: every copy picks it up within {every:g} seconds "
+    "(and on any change of the file by itself). `fleetops audit list --action policy` shows when it did."
+)
+RELOAD_NO_FILE = (
+    "FLEETOPS_POLICY is not set, so the bot runs the shipped default policy, which cannot change: set "
+    "FLEETOPS_POLICY to your policy file (or pass it) first."
+)
+SHOW_CHAT_FREEZES = "Change freezes declared in chat (active now):"
+SHOW_NO_CHAT_FREEZES = "No change freeze declared in chat is active now."
+
+# --- impersonation (bot.policy.impersonation) -----------------------------------------------------------
+IMPERSONATION_NOT_MAPPED = (
+    "{user} has no Kubernetes identity in the policy (impersonation is on, so the bot acts on the hub only as a "
+    "mapped person): add impersonation.users.{user} with a user (and groups) to the policy, then `fleetops policy "
+    "reload`. Nothing was sent to the hub."
+)
+CHECK_IMPERSONATION_OFF = "Impersonation: off (the bot acts on the hub with its own identity)."
+CHECK_IMPERSONATION_ON = (
+    "Impersonation: on. Reads and plans act as the requester, executions as the last approver (or the requester "
+    "when no approval was needed); the hub's RBAC decides. Mapped: {users}."
+)
+CHECK_IMPERSONATION_USER = "{slack} as {user}{groups}"
+IMPERSONATION_NOBODY = (
+    "impersonation is enabled but maps nobody, so every request would be refused: add Slack user ids with "
+    "their Kubernetes user (and groups), or set enabled: false"
+)

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.messages import policy as msg
+from bot.policy.impersonation import Impersonation, KubeIdentity
 from bot.policy.rules import (
     _USER,
     _USERGROUP,
@@ -46,6 +47,10 @@ def _allowed(loc: list[str]) -> list[str]:
         return list(Rule.model_fields)
     if loc[:1] == ["freezes"] and len(loc) == 3:
         return list(Freeze.model_fields)
+    if loc[:1] == ["impersonation"] and len(loc) == 2:
+        return list(Impersonation.model_fields)
+    if loc[:2] == ["impersonation", "users"] and len(loc) == 4:
+        return list(KubeIdentity.model_fields)
     return [k for k in Policy.model_fields if k != "source"]
 
 
@@ -86,6 +91,10 @@ def _semantic(p: Policy) -> list[tuple[str, str]]:
             problems += [(f"rules.{tool}.{env}.approver_groups",
                           msg.UNKNOWN_GROUP.format(group=g, known=known))
                          for g in rule.approver_groups if g not in p.groups]
+    problems += [(f"impersonation.users.{u}", msg.BAD_USER.format(value=u))
+                 for u in p.impersonation.users if not _USER.match(u)]
+    if p.impersonation.enabled and not p.impersonation.users:
+        problems.append(("impersonation.users", msg.IMPERSONATION_NOBODY))
     for i, fz in enumerate(p.freezes):
         key = f"freezes[{i}]"
         if fz.end <= fz.start:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from audit.timeutil import parse_duration, to_utc
 from bot.identity import Actor, is_member
 from bot.messages import policy as msg
+from bot.policy.impersonation import Impersonation
 from bot.policy.shape import Budgets, Owners, Requesters, Scope, Team
 from tools.args import Environment
 
@@ -100,6 +101,7 @@ class Policy(_Strict):
     owners: Owners = Field(default_factory=Owners)
     budgets: Budgets = Field(default_factory=Budgets)
     scopes: dict[str, Scope] = Field(default_factory=dict)
+    impersonation: Impersonation = Field(default_factory=Impersonation)  # act as the person (off by default)
     source: str = Field("<policy>", exclude=True)
 
     @field_validator("ttl", mode="before")
