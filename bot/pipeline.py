@@ -25,7 +25,6 @@ from bot.interpreter.result import Clarify, Refuse, ToolCall
 from bot.messages import pipeline as M
 from bot.messages import policy as PM
 from bot.policy import Decision, Facts, Policy, decide
-from bot.policy.freezes import FREEZE_TOOLS
 from bot.policy.impersonation import acting_as
 from bot.policy.live import LivePolicy
 from bot.policy.owners import requester_team
@@ -215,8 +214,7 @@ class Pipeline:
 
     def _propose(self, req: Request, tool: str, args: Args) -> Reply:
         audit = self.store.audit
-        # the freeze tools have their own requesters (freeze-override, bot.policy.freezes)
-        nowhere = None if tool in FREEZE_TOOLS else no_requester(self.policy, req.actor, tool)
+        nowhere = no_requester(self.policy, req.actor, tool)
         if nowhere is not None:  # may not request this tool anywhere: refused before any planning
             audit.record("decision", actor=req.actor.id, channel=req.channel, tool=tool, args=args.given(),
                          result={"kind": "deny", "rules": nowhere.rule.split(", ")}, message=nowhere.reason)

@@ -11,10 +11,10 @@ from audit.timeutil import format_duration, parse_duration, to_utc, utcnow
 from bot.identity import Actor, actors
 from bot.messages import policy as msg
 from bot.policy.budget import breach_text, spend
-from bot.policy.freezes import FREEZE_TOOLS, refuse_requester, with_defaults
+from bot.policy.freezes import FREEZE_TOOLS, with_defaults
 from bot.policy.owners import owner_requirement, team_group_name
 from bot.policy.requesters import may_request
-from bot.policy.rules import ANY, DEFAULT_OVERRIDE_GROUP, ENVIRONMENTS, Group, Policy, Rule
+from bot.policy.rules import ANY, ENVIRONMENTS, Group, Policy, Rule
 
 
 # -- facts and decisions -------------------------------------------------------------------------------
@@ -184,15 +184,10 @@ def decide(policy: Policy, actor: Actor | str, facts: Facts | dict, now: datetim
     if not facts.mutating:
         return Decision(kind="allow", reason=msg.READ_ONLY.format(tool=facts.tool), rules=["read-only"], **base)
     policy = with_defaults(policy)  # the freeze tools' rules when the file has none (bot.policy.freezes)
-    if facts.tool in FREEZE_TOOLS:  # only freeze-override may ask for these, whoever else may request changes
-        if (refusal := refuse_requester(policy, person, facts.tool)) is not None:
-            return Decision(kind="deny", reason=refusal, rules=[f"groups.{DEFAULT_OVERRIDE_GROUP}"], **base)
-        named = [f"groups.{DEFAULT_OVERRIDE_GROUP}"]
-    else:
-        admission = may_request(policy, person, facts.tool, envs)
-        if not admission.ok:
-            return Decision(kind="deny", reason=admission.reason, rules=[admission.rule], **base)
-        named = [admission.rule]
+    admission = may_request(policy, person, facts.tool, envs)  # the freeze tools: members of freeze-override
+    if not admission.ok:
+        return Decision(kind="deny", reason=admission.reason, rules=[admission.rule], **base)
+    named = [admission.rule]
     where = msg.WHERE.format(envs=_envs_text(envs)) if envs else msg.WHERE_UNKNOWN
     candidates = envs or list(ENVIRONMENTS)
     rules: dict[str, Rule] = {}

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from bot.identity import Actor
 from bot.messages import policy as msg
-from bot.policy.rules import ANY, ENVIRONMENTS, Policy
+from bot.policy.freezes import FREEZE_TOOLS, refuse_requester
+from bot.policy.rules import ANY, DEFAULT_OVERRIDE_GROUP, ENVIRONMENTS, Policy
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,11 @@ def requester_rule(policy: Policy, tool: str, env: str) -> tuple[str, list[str]]
 
 
 def may_request(policy: Policy, actor: Actor, tool: str, environments: Iterable[str]) -> Admission:
-    """Whether ``actor`` may open a ``tool`` change landing in ``environments`` (unknown: every environment)."""
+    """Whether ``actor`` may open a ``tool`` change landing in ``environments`` (unknown: every environment).
+    The freeze tools have their own requesters: the members of freeze-override (``bot.policy.freezes``)."""
+    if tool in FREEZE_TOOLS:
+        refusal = refuse_requester(policy, actor, tool)
+        return Admission(refusal is None, f"groups.{DEFAULT_OVERRIDE_GROUP}", refusal or "", (DEFAULT_OVERRIDE_GROUP,))
     if policy.requesters is None:
         return Admission(True, "requesters (not set: anyone may request)")
     envs = sorted(environments) or list(ENVIRONMENTS)
