@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tools.embedded.controllers.autoscaling import AutoscalingController
 from tools.embedded.controllers.base import Activity
 from tools.embedded.controllers.faults import Faults
 from tools.embedded.controllers.heartbeat import HeartbeatController
@@ -69,6 +70,7 @@ class EmbeddedFleet:
         self._kaito: KaitoController | None = None
         self._heartbeat: HeartbeatController | None = None
         self._namespaces: NamespaceController | None = None
+        self.autoscaling: AutoscalingController | None = None  # members' HPAs; ``want`` sets what they ask for
         self._started = False
 
     # --- facts ----------------------------------------------------------------------------------
@@ -114,6 +116,7 @@ class EmbeddedFleet:
         self._kubefleet = KubeFleetController(self.store, self.activity, hub, reader=index)
         self._namespaces = NamespaceController(self.store, self.activity, self.namespace_delete_delay)
         self._kaito = KaitoController(self.store, self.activity, hub, self.faults, ready_delay=0.0, reader=index)
+        self.autoscaling = AutoscalingController(self.store, self.activity, hub, reader=index)
         self._heartbeat = HeartbeatController(self.store, hub, self.heartbeat_period,
                                               on_round=self._kubefleet.check_members)
         self.faults.heartbeat = self._heartbeat
@@ -124,6 +127,7 @@ class EmbeddedFleet:
             self._kaito.start()
             self._kubefleet.start()
             self._namespaces.start()
+            self.autoscaling.start()
             self.wait_idle(SEED_TIMEOUT)
             for cluster, minutes in sorted(result.heartbeat_ages.items()):
                 self._heartbeat.set_age(cluster, minutes)
@@ -157,7 +161,7 @@ class EmbeddedFleet:
     def stop(self) -> None:
         if self._heartbeat:
             self._heartbeat.stop_thread()
-        for ctl in (self._kubefleet, self._kaito, self._namespaces):
+        for ctl in (self._kubefleet, self._kaito, self._namespaces, self.autoscaling):
             if ctl:
                 ctl.stop()
         if self.server:
