@@ -65,6 +65,9 @@ AUTOSCALE_NOTE = "autoscale {min}–{max}"
 AUTOSCALE_OFF_NOTE = "autoscaling off"
 # rollback (tools/rollback.py) across an autoscale change
 ROLLBACK_HPA_REMOVE = "remove the autoscaler (revision {revision} had none)"
+ROLLBACK_HPA_WORKSPACE = (" It runs a Workspace (one fixed replica), which cannot autoscale: ask for autoscaling "
+                          "again to turn it into an InferenceSet.")
+ROLLBACK_HPA_ONLY = "Roll back {deployment} to revision {revision}: it runs the same, only autoscaling differs."
 ROLLBACK_HPA_RESTORE = "autoscale {min}–{max} replicas again, as revision {revision} did"
 ROLLBACK_HPA_SUMMARY_REMOVE = (" Revision {revision} did not autoscale: the HorizontalPodAutoscaler {name} goes and "
                                "KubeFleet applies the revision's replica count again.")
