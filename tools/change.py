@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tools import manifests as mf
+from tools import replica_owner
 from tools.catalog import Catalog
 from tools.fleet import conventions as cv
 from tools.fleet.models import Deployment, FleetSnapshot, Revision
@@ -145,6 +146,8 @@ def build(tool: str, args: dict, deployment: str, current: Deployment | None, ta
         plan.revision = None
         for a in plan.actions:
             a.action, a.detail = "keep", M.ACTION_KEEP
+    if tool != "rollback":  # a rollback puts autoscaling back as its revision had it (tools.rollback_hpa)
+        replica_owner.keep(plan, deployment, live_override)
     _describe(plan, current, target, cur_clusters, tgt_clusters)
     return plan.seal()
 

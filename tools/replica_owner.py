@@ -12,6 +12,8 @@ whole object on a cluster once the HPA scaled it (later updates would never arri
 KubeFleet accepts one ResourceOverride per resource, so the rule lives in the KAITO object's override
 (``conventions.kaito_override_name``) beside its per-cluster instance-type rules.
 
+``keep(plan, ...)``: an update of an autoscaled deployment (``change.build``) keeps the rule.
+
 ``autoscale_at(revisions, n)``: autoscaling as revision ``n`` left it (the last revision up to ``n`` that
 recorded it), so a rollback knows whether to remove or restore the HPA.
 """
@@ -22,6 +24,7 @@ import copy
 from tools import manifests as mf
 from tools.fleet import conventions as cv
 from tools.fleet.models import Revision
+from tools.plan import Plan, Step
 
 RULE = {"clusterSelector": {"clusterSelectorTerms": []},
         "jsonPatchOverrides": [{"op": "remove", "path": cv.REPLICAS_PATH}]}
@@ -86,3 +89,32 @@ def live_state(hpa: dict | None) -> dict[str, int]:
         return {}
     spec = hpa.get("spec") or {}
     return state(int(spec.get("minReplicas") or 1), int(spec.get("maxReplicas") or 1))
+
+
+def keep(p: Plan, deployment: str, live_override: dict | None) -> None:
+    """An update of an autoscaled deployment (its override has the rule) keeps the rule on the InferenceSet it
+    leaves running: every override of that object the plan applies gets it, and an override the plan would
+    delete (no instance-type rules left) stays as it is. Without this, the next update would hand the replica
+    count back to KubeFleet and undo the HPA again."""
+    if live_override is None or not has_rule(live_override) or p.strategy not in ("in_place", "blue_green"):
+        return
+    final = next((m for m in reversed(p.manifests) if m["kind"] in ("Workspace", "InferenceSet")), None)
+    if final is None or final["kind"] != "InferenceSet":
+        return
+    name = final["metadata"]["name"]
+    ro_name = cv.kaito_override_name(name)
+
+    def ours(m: dict | None) -> bool:
+        return m is not None and m.get("kind") == "ResourceOverride" and m["metadata"]["name"] == ro_name
+
+    p.manifests = [with_rule(m, deployment, "InferenceSet", name) if ours(m) else m for m in p.manifests]
+    for s in p.steps:
+        if s.kind == "apply" and ours(s.manifest):
+            s.manifest = with_rule(s.manifest, deployment, "InferenceSet", name)
+    p.deletes = [d for d in p.deletes if not (d.kind == "ResourceOverride" and d.name == ro_name)]
+    p.steps = [s for s in p.steps if not (s.kind == "delete" and s.ref is not None
+                                          and s.ref.kind == "ResourceOverride" and s.ref.name == ro_name)]
+    if not any(ours(m) for m in p.manifests) and live_override["metadata"]["name"] != ro_name:
+        ro = with_rule(None, deployment, "InferenceSet", name)  # a new InferenceSet (blue/green): its own
+        p.manifests.append(ro)
+        p.steps.append(Step(kind="apply", manifest=ro))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tools_clusterops.test_autoscale import ctx, execute, raw
-from tools import autoscale
+from tools import autoscale, runner
 from tools.fleet import conventions as cv
 from tools.fleet.models import ObjectRef
 
@@ -78,3 +78,19 @@ def test_with_autoscale_the_hpa_keeps_its_count_through_a_resync(setup):
     assert execute(fleet, off).status == "succeeded"
     emb.wait_idle()
     assert member_replicas(fleet, cluster, name) == hub_replicas  # KubeFleet's again: the hub's count
+
+
+def test_a_later_update_keeps_the_hpa_in_charge(setup):
+    emb, fleet, cluster, name, hub_replicas = setup
+    p = autoscale.TOOL.handler(ctx(fleet), {"deployment": DEP, "min_replicas": 2, "max_replicas": 5})
+    assert execute(fleet, p).status == "succeeded"
+    emb.wait_idle()
+    emb.autoscaling.want(cluster, DEP, cv.hpa_name(DEP), 4)
+    emb.wait_idle()
+    scale = runner.plan("deploy", {"name": DEP, "replicas": hub_replicas + 1}, fleet)
+    assert scale.strategy == "in_place"
+    assert not [d for d in scale.deletes if d.kind == "ResourceOverride"]  # the rule's override stays
+    assert execute(fleet, scale).status == "succeeded"
+    emb.wait_idle()
+    assert fleet.hub.get("InferenceSet", name, DEP)["spec"]["replicas"] == hub_replicas + 1
+    assert member_replicas(fleet, cluster, name) == 4  # still the HPA's
