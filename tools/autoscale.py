@@ -5,12 +5,20 @@ InferenceSet's scale subresource; the deployment's ClusterResourcePlacement alre
 namespace, so the HPA lands on every member beside the InferenceSet and scales it there. The metric is
 ``conventions.AUTOSCALE_METRIC`` (requests waiting per replica), average ``AUTOSCALE_TARGET_AVERAGE``.
 
-* InferenceSet-backed deployment → in place: apply the HPA (noop when it already says the same).
+The member's HPA, not KubeFleet, owns the InferenceSet's replica count there: the KAITO object's
+ResourceOverride gets a rule removing ``spec.replicas`` from what KubeFleet applies (``tools.replica_owner``),
+else KubeFleet's work applier would re-apply the hub's count over every scaling decision. Turning
+autoscaling on or off is a revision of its own (``Revision.autoscale`` says which), so that ``rollback``
+puts the autoscaler back as the target revision had it.
+
+* InferenceSet-backed deployment → in place: apply the HPA, then the override rule, then the new revision
+  label on the InferenceSet (noop when the HPA already says the same and the rule is there).
 * Workspace-backed (one fixed replica, KAITO has no scale subresource there) → blue/green first: a new
   InferenceSet (a new revision, starting at min_replicas) beside the Workspace, wait until it is ready
-  everywhere, delete the Workspace, then apply the HPA. If the new side fails, it is removed and the
-  Workspace keeps serving.
-* ``enabled: false`` → delete the HPA (noop without one); the deployment keeps its current replicas.
+  everywhere, delete the Workspace, then apply the HPA and the override rule. If the new side fails, it
+  is removed and the Workspace keeps serving.
+* ``enabled: false`` → delete the HPA, then the rule (the override goes when nothing else is in it): the
+  members go back to the hub's replica count; noop without either.
 
 GPUs and cost are counted at max_replicas ("up to"). Refused: unknown deployment, a deployment on no
 cluster, max_replicas above what a cluster can give (free nodes plus what the deployment holds there),
