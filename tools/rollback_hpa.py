@@ -54,8 +54,8 @@ def apply(p: Plan, current: Deployment, rev: Revision, live: dict) -> None:
     lost = bool(want) and (final is None or final["kind"] != "InferenceSet")
     if lost:
         want = {}
-    if p.revision is not None:
-        p.revision.autoscale = want
+    if p.revision is not None and (want or _have(live) or any(r.autoscale is not None for r in current.revisions)):
+        p.revision.autoscale = want  # said only where autoscaling ever was: elsewhere None means off as well
     if not want:
         _remove(p, current, rev, live, lost)
     elif final is not None:
