@@ -8,7 +8,7 @@ namespace, so the HPA lands on every member beside the InferenceSet and scales i
 The member's HPA, not KubeFleet, owns the InferenceSet's replica count there: the KAITO object's
 ResourceOverride gets a rule removing ``spec.replicas`` from what KubeFleet applies (``tools.replica_owner``),
 else KubeFleet's work applier would re-apply the hub's count over every scaling decision. Turning
-autoscaling on or off is a revision of its own (``Revision.autoscale`` says which), so that ``rollback``
+autoscaling on or off is a revision of its own (``Revision.autoscaling`` says which), so that ``rollback``
 puts the autoscaler back as the target revision had it.
 
 * InferenceSet-backed deployment → in place: apply the HPA, then the override rule, then the new revision
@@ -177,10 +177,10 @@ def _relabelled(dep: Deployment, name: str, live_kaito: dict | None, revision: i
     return inference_set(dep, name, dep.replicas, revision)
 
 
-def _revision(dep: Deployment, revision: int, note: str, autoscale: dict[str, int]) -> Revision:
+def _revision(dep: Deployment, revision: int, note: str, autoscaling: dict[str, int]) -> Revision:
     return Revision(revision=revision, model=dep.model, instance_type=dep.instance_type, replicas=dep.replicas,
                     clusters=sorted(dep.clusters), instance_types=dict(dep.instance_types), note=note,
-                    autoscale=autoscale)
+                    autoscaling=autoscaling)
 
 
 def _same(live: dict, want: dict) -> bool:
@@ -271,7 +271,7 @@ def _convert(p: Plan, dep: Deployment, pools: list[_Pool], lo: int, hi: int, liv
     default = new["spec"]["template"]["resource"]["instanceType"]
     p.revision = Revision(revision=new_rev, model=dep.model, instance_type=default, replicas=start,
                           clusters=sorted(dep.clusters), instance_types={c: s for c, s in skus.items() if s != default},
-                          note=M.AUTOSCALE_NOTE.format(min=lo, max=hi), autoscale=owner.state(lo, hi))
+                          note=M.AUTOSCALE_NOTE.format(min=lo, max=hi), autoscaling=owner.state(lo, hi))
     for a in p.actions:
         a.action = "replace"
         a.detail = f"{M.ACTION_AUTOSCALE_CONVERT.format(old=old_ref.name, new=new_name, min=lo, max=hi)}; {a.detail}"

@@ -78,8 +78,8 @@ def state(min_replicas: int, max_replicas: int) -> dict[str, int]:
 def autoscale_at(revisions: list[Revision], revision: int) -> dict[str, int]:
     """Autoscaling as ``revision`` left it: the last recorded state up to it ({} = off, also when none was)."""
     for r in sorted(revisions, key=lambda r: r.revision, reverse=True):
-        if r.revision <= revision and r.autoscale is not None:
-            return dict(r.autoscale)
+        if r.revision <= revision and r.autoscaling is not None:
+            return dict(r.autoscaling)
     return {}
 
 

@@ -61,7 +61,7 @@ def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None
     target = change.Target(rev.model, rev.replicas, skus, note=M.PLAN_ROLLBACK_NOTE.format(revision=rev.revision))
     live = live or {}
     p = change.build("rollback", args.given(), current.name, current, target, snap, catalog,
-                     live.get("kaito"), live.get("override"))
+                     live.get("kaito"), live.get("override"), keep_replica_owner=False)
     if p.strategy == "noop":
         if not rollback_hpa.differs(current, rev, live):
             raise InvalidRequest(M.ROLLBACK_ALREADY.format(deployment=current.name, revision=rev.revision,

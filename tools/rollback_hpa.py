@@ -1,6 +1,6 @@
 """A rollback's autoscaler: what the target revision had, put back. Pure; used by ``tools.rollback``.
 
-A revision records autoscaling as it left it (``Revision.autoscale``; ``replica_owner.autoscale_at``). Going
+A revision records autoscaling as it left it (``Revision.autoscaling``; ``replica_owner.autoscale_at``). Going
 back to a revision without an autoscaler removes the HPA first (nothing then scales against the rollback)
 and the override rule that gave it the replica count (``change.build`` rebuilds the KAITO object's override
 from instance types only, so the rule goes with it). Going back to a revision that autoscaled puts the HPA
@@ -54,8 +54,8 @@ def apply(p: Plan, current: Deployment, rev: Revision, live: dict) -> None:
     lost = bool(want) and (final is None or final["kind"] != "InferenceSet")
     if lost:
         want = {}
-    if p.revision is not None and (want or _have(live) or any(r.autoscale is not None for r in current.revisions)):
-        p.revision.autoscale = want  # said only where autoscaling ever was: elsewhere None means off as well
+    if p.revision is not None and (want or _have(live) or any(r.autoscaling is not None for r in current.revisions)):
+        p.revision.autoscaling = want  # said only where autoscaling ever was: elsewhere None means off as well
     if not want:
         _remove(p, current, rev, live, lost)
     elif final is not None:

@@ -61,7 +61,7 @@ def test_plan_counts_gpus_and_cost_at_max(demo):
     assert p.strategy == "in_place" and not p.deletes
     # a revision of its own, so that a rollback to the one before knows it had no autoscaler
     assert p.revision.revision == raw("llama-support")["revision"] + 1
-    assert p.revision.autoscale == {"min_replicas": 2, "max_replicas": 5}
+    assert p.revision.autoscaling == {"min_replicas": 2, "max_replicas": 5}
     assert p.environments == ["prod"] and p.clusters == sorted(raw("llama-support")["clusters"])
     hpa, ro, kaito = p.manifests
     assert [s.manifest["kind"] for s in p.steps] == ["HorizontalPodAutoscaler", "ResourceOverride", "InferenceSet"]
@@ -138,7 +138,7 @@ def test_hpa_accepted_placed_and_removed(own):
     assert off.strategy == "in_place"
     # the HPA, then its override (nothing else was in it): KubeFleet owns the replica count again
     assert [d.kind for d in off.deletes] == ["HorizontalPodAutoscaler", "ResourceOverride"]
-    assert off.revision.autoscale == {}
+    assert off.revision.autoscaling == {}
     assert off.gpu_delta == -ceiling("llama-support", 5)[0]
     assert "keeps 2 replica(s)" in off.summary
     assert execute(fleet, off).status == "succeeded"

@@ -37,7 +37,7 @@ def test_rollback_before_autoscale_removes_it_and_forward_restores_it(fresh):
     assert [(x.kind, x.name) for x in back.deletes] == [("HorizontalPodAutoscaler", DEP),
                                                          ("ResourceOverride", cv.kaito_override_name(name))]
     assert back.steps[0].kind == "delete" and back.steps[0].ref.kind == "HorizontalPodAutoscaler"
-    assert back.revision.autoscale == {}
+    assert back.revision.autoscaling == {}
     out = execute(fleet, back)
     assert out.status == "succeeded" and out.revision == before + 2
     emb.wait_idle()
@@ -49,7 +49,7 @@ def test_rollback_before_autoscale_removes_it_and_forward_restores_it(fresh):
     forward = roll_back(fleet, before + 1)
     assert any("autoscale 2–5 replicas again" in line for line in plan_text.plan_lines(forward))
     assert [m["kind"] for m in forward.manifests][-2:] == ["HorizontalPodAutoscaler", "ResourceOverride"]
-    assert forward.revision.autoscale == {"min_replicas": 2, "max_replicas": 5}
+    assert forward.revision.autoscaling == {"min_replicas": 2, "max_replicas": 5}
     assert execute(fleet, forward).status == "succeeded"
     emb.wait_idle()
     (hpa,) = hpas(fleet.hub)
@@ -86,4 +86,4 @@ def test_rollback_of_a_converted_workspace_removes_the_hpa_and_keeps_serving(fre
         assert hpas(fleet.members[c], dep) == []
         obj = fleet.members[c].get("InferenceSet", cv.kaito_object_name(dep, d["revision"] + 1), dep)
         assert obj["spec"]["replicas"] == 1  # KubeFleet's count again
-    assert fleet.revisions(dep)[-1].autoscale == {}
+    assert fleet.revisions(dep)[-1].autoscaling == {}

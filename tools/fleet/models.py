@@ -179,15 +179,15 @@ class Revision(BaseModel):
     status: Literal["in_progress", "failed"] | None = None
     # autoscaling as this revision left it: {"min_replicas": a, "max_replicas": b} = on, {} = off, None = as the
     # revision before (tools that do not touch autoscaling record nothing; ``tools.replica_owner.autoscale_at``)
-    autoscale: dict[str, int] | None = None
+    autoscaling: dict[str, int] | None = None
 
     @model_serializer(mode="wrap")
     def _without_empty_status(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
-        """No ``status``/``autoscale`` key when it is None: plans embed a revision, and their hashes (and the
+        """No ``status``/``autoscaling`` key when it is None: plans embed a revision, and their hashes (and the
         records written before the fields existed) must not change."""
         data = handler(self)
         if isinstance(data, dict):
-            for key in ("status", "autoscale"):
+            for key in ("status", "autoscaling"):
                 if data.get(key) is None:
                     data.pop(key, None)
         return data
