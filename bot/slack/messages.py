@@ -50,6 +50,8 @@ CLUSTERS_HEADER = "{n} cluster(s){filters}"
 DEPLOYMENTS_HEADER = "{n} deployment(s){filters}"
 NOT_PLACEABLE = "*Not placeable*"
 NOT_PLACEABLE_ROW = "• `{name}`: {reason}"
+NOT_PLACEABLE_GROUP = "• *{count}* {status}, e.g. {examples}"
+NOT_PLACEABLE_EXAMPLE = "`{name}`: {reason}"
 
 # --- placement -----------------------------------------------------------------------------------
 PLACEMENT_HEADER = "Placement for {model}"
@@ -60,6 +62,9 @@ PLACEMENT_CHOICE = ("{n}. `{cluster}` ({region}) — {nodes} × `{instance_type}
 PLACEMENT_NONE_CHOSEN = "_No cluster fits._"
 PLACEMENT_REJECTED = "*Not chosen*"
 PLACEMENT_REJECTION = "• `{cluster}`: {reason}"
+PLACEMENT_REJECTED_GROUPS = "*Not chosen: {n} clusters, by reason*"
+PLACEMENT_REJECTION_GROUP = "• *{count}* {label}, e.g. {examples}"
+PLACEMENT_REJECTION_EXAMPLE = "`{cluster}`: {reason}"
 PLACEMENT_SUGGESTIONS = "*What would fit*"
 PLACEMENT_SUGGESTION = "• {text}"
 PLACEMENT_TOTAL = "Total {cost} · {found} of {count} cluster(s) found"

@@ -60,9 +60,17 @@ def clusters_message(result: Any) -> dict[str, Any]:
     if len(result.clusters) > shown:
         blocks.append(B.context(M.TRUNCATED_ROWS.format(more=len(result.clusters) - shown, what=M.WHAT_CLUSTERS,
                                                         how=M.HOW_NARROW_CLUSTERS)))
-    notes = [M.NOT_PLACEABLE_ROW.format(name=B.escape(c.name),
-                                        reason=B.escape(c.ineligible_reason or _taints(c)))
-             for c in result.clusters if c.status != TM.OK]
+    if getattr(result, "summarised", False):  # a large fleet: the not-placeable ones by status, a few named each
+        blocks.insert(1, B.context(B.escape(result.status_line())))
+        notes = [M.NOT_PLACEABLE_GROUP.format(
+            count=f"{n:,}", status=B.escape(status),
+            examples="; ".join(M.NOT_PLACEABLE_EXAMPLE.format(name=B.escape(c.name),
+                                                          reason=B.escape(B.cut(c.ineligible_reason or _taints(c), 150)))
+                               for c in some)) for status, n, some in result.not_placeable_groups()]
+    else:
+        notes = [M.NOT_PLACEABLE_ROW.format(name=B.escape(c.name),
+                                            reason=B.escape(c.ineligible_reason or _taints(c)))
+                 for c in result.clusters if c.status != TM.OK]
     if notes:
         blocks += B.bullet_sections(notes, title=M.NOT_PLACEABLE, max_lines=15, what=M.WHAT_CLUSTERS,
                                     how=M.HOW_NARROW_CLUSTERS)
@@ -104,8 +112,18 @@ def placement_message(p: Any) -> dict[str, Any]:
                                 what=M.WHAT_CLUSTERS, how=M.HOW_NARROW_CLUSTERS)
     blocks.append(B.context(M.PLACEMENT_TOTAL.format(cost=money(p.total_cost_per_hour), found=len(p.chosen),
                                                      count=p.count)))
-    rejected = [M.PLACEMENT_REJECTION.format(cluster=B.escape(r.cluster), reason=B.escape(r.reason))
-                for r in p.rejected]
+    if getattr(p, "summarised", False):  # a large fleet: the rejections grouped by reason, a few examples each
+        rejected = [M.PLACEMENT_REJECTION_GROUP.format(
+            count=f"{g.count:,}", label=B.escape(g.label),
+            examples="; ".join(M.PLACEMENT_REJECTION_EXAMPLE.format(cluster=B.escape(r.cluster),
+                                                                    reason=B.escape(B.cut(r.reason, 200)))
+                               for r in g.examples)) for g in p.rejection_groups()]
+        blocks += B.bullet_sections(rejected, title=M.PLACEMENT_REJECTED_GROUPS.format(n=f"{p.rejected_count:,}"),
+                                    max_lines=12, what=M.WHAT_REJECTED, how=M.HOW_NARROW_CLUSTERS)
+        rejected = []
+    else:
+        rejected = [M.PLACEMENT_REJECTION.format(cluster=B.escape(r.cluster), reason=B.escape(r.reason))
+                    for r in p.rejected]
     if rejected:
         blocks += B.bullet_sections(rejected, title=M.PLACEMENT_REJECTED, max_lines=25, what=M.WHAT_REJECTED,
                                     how=M.HOW_NARROW_CLUSTERS)
