@@ -29,9 +29,9 @@ from typing import Any
 
 from tools.catalog import Catalog, Model, UnknownModel, default_catalog
 from tools.errors import UnknownName, did_you_mean
-from tools.fleet.models import FleetSnapshot
+from tools.fleet.models import Cluster, FleetSnapshot
 from tools.messages import tools as M
-from tools.placement_eval import Option, Screen, evaluate, fmt_option, free_after_text
+from tools.placement_eval import Best, Option, Screen, evaluate, fmt_option, free_after_text
 from tools.placement_explain import needs_evaluation, suggest
 from tools.placement_rejections import Rejections
 from tools.placement_request import PlacementRequest
@@ -79,6 +79,28 @@ def rank(best: list[Option], prefer: str) -> list[Option]:
         else:
             seen.add(o.region_key)
             firsts.append(o)
+    return firsts + others
+
+
+def _rank_fitting(screened: list[tuple[Cluster, list[str], Best | None]], prefer: str) -> list[tuple[Cluster, Best]]:
+    """``rank`` on the screened clusters that fit, without building their options: the same keys, as
+    plain tuples (``Best`` carries the cost and the free GPUs after)."""
+    keyed = [((-b[4], c.name) if prefer == "capacity" else (b[3], -b[4], c.name), c, b)
+             for c, failed, b in screened if not failed and b is not None]
+    keyed.sort(key=lambda k: k[0])
+    ordered = [(c, b) for _, c, b in keyed]
+    if prefer != "spread":
+        return ordered
+    firsts: list[tuple[Cluster, Best]] = []
+    others: list[tuple[Cluster, Best]] = []
+    seen: set[str] = set()
+    for c, b in ordered:
+        region = c.region or f"?{c.name}"  # Option.region_key
+        if region in seen:
+            others.append((c, b))
+        else:
+            seen.add(region)
+            firsts.append((c, b))
     return firsts + others
 
 
@@ -148,13 +170,12 @@ def plan_placement(snapshot: FleetSnapshot, catalog: Catalog | None = None,
 
     screen = Screen(model, req)
     screened = [(c, *screen(c)) for c in snapshot.clusters]
-    best = [screen.option(c, b) for c, failed, b in screened if not failed and b is not None]
-    ranked = rank(best, req.prefer)
-    top, rest = ranked[: req.count], ranked[req.count:]
+    ranked = _rank_fitting(screened, req.prefer)
+    top = [screen.option(c, b) for c, b in ranked[: req.count]]
+    outranked = {c.name for c, _ in ranked[req.count:]}
 
     chosen = [_choice(o, why) for o, why in zip(top, _chosen_reasons(top, req.prefer), strict=True)]
-    outranked = {o.cluster: o for o in rest}
-    rejections = Rejections(model, req, _Outranked(req.prefer, top).reason)
+    rejections = Rejections(model, req, _Outranked(req.prefer, top).reason, screen.option)
     if req.clusters:
         names = [c.name for c in snapshot.clusters]
         known = set(names)
@@ -164,11 +185,11 @@ def plan_placement(snapshot: FleetSnapshot, catalog: Catalog | None = None,
                 hint = M.R_UNKNOWN_HINT.format(names=", ".join(sugg)) if sugg else ""
                 rejections.unknown.append(Rejection(cluster=name, reason=M.R_UNKNOWN_CLUSTER.format(hint=hint),
                                                     failed_filters=["unknown_cluster"]))
-    for c, failed, _ in screened:
+    for c, failed, b in screened:
         if failed:
             rejections.add_failed(c, failed)
-        elif c.name in outranked:
-            rejections.add_outranked(c, outranked[c.name])
+        elif c.name in outranked and b is not None:
+            rejections.add_outranked(c, b)
 
     placement = Placement(model=model.preset, replicas=req.replicas, count=req.count, prefer=req.prefer,
                           filters=req.filters(), chosen=chosen).with_rejections(rejections)

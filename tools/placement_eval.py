@@ -176,7 +176,8 @@ def evaluate(c: Cluster, model: Model, req: PlacementRequest, *, labels: bool = 
     return Evaluation(cluster=c, failures=failures, fit=fit, options=options)
 
 
-Best = tuple[GpuPool, int, int]  # the pool of a cluster's best option, nodes per replica, credit
+# a cluster's best option, unbuilt: its pool, nodes per replica, credit, cost (inf when unpriced), free GPUs after
+Best = tuple[GpuPool, int, int, float, int]
 
 
 class Screen:
@@ -258,7 +259,7 @@ class Screen:
             ck = float("inf") if cost is None else cost
             key = (-after, ck, p.instance_type) if self.capacity_first else (ck, -after, p.instance_type)
             if best_key is None or key < best_key:
-                best_key, best = key, (p, npr, extra)
+                best_key, best = key, (p, npr, extra, ck, after)
         if not fits:
             failed.append("model")
         elif not roomy:
@@ -268,5 +269,5 @@ class Screen:
         return failed, best
 
     def option(self, c: Cluster, best: Best) -> Option:
-        pool, npr, extra = best
+        pool, npr, extra = best[:3]
         return make_option(c, pool, npr, self.replicas, extra)

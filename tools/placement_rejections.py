@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from tools.catalog import Model
 from tools.fleet.models import Cluster
-from tools.placement_eval import HARD_FILTERS, Evaluation, Option, evaluate
+from tools.placement_eval import HARD_FILTERS, Best, Evaluation, Option, evaluate
 from tools.placement_request import PlacementRequest
 from tools.placement_result import Rejection, RejectionGroup
 
@@ -31,15 +31,16 @@ def group_key(failed: list[str]) -> tuple[str, ...]:
 
 
 # a rejected cluster: (the cluster, the filters it failed (none when outranked), its best option when outranked)
-_Entry = tuple[Cluster, list[str], Option | None]
+_Entry = tuple[Cluster, list[str], Best | None]
 
 
 class Rejections:
     """The rejected clusters of one placement, in the order they are listed (unknown names first,
     then the snapshot's order); ``all()`` writes every reason once and keeps them."""
 
-    def __init__(self, model: Model, req: PlacementRequest, outranked_reason: Callable[[Option], str]):
-        self.model, self.req, self._outranked_reason = model, req, outranked_reason
+    def __init__(self, model: Model, req: PlacementRequest, outranked_reason: Callable[[Option], str],
+                 option: Callable[[Cluster, Best], Option]):
+        self.model, self.req, self._outranked_reason, self._option = model, req, outranked_reason, option
         self.unknown: list[Rejection] = []
         self.entries: list[_Entry] = []
         self._all: list[Rejection] | None = None
@@ -47,15 +48,16 @@ class Rejections:
     def add_failed(self, c: Cluster, failed: list[str]) -> None:
         self.entries.append((c, failed, None))
 
-    def add_outranked(self, c: Cluster, option: Option) -> None:
-        self.entries.append((c, [], option))
+    def add_outranked(self, c: Cluster, best: Best) -> None:
+        self.entries.append((c, [], best))
 
     def __len__(self) -> int:
         return len(self.unknown) + len(self.entries)
 
     def _rejection(self, e: _Entry) -> Rejection:
-        c, failed, o = e
-        if o is not None:
+        c, failed, best = e
+        if best is not None:
+            o = self._option(c, best)
             return Rejection(cluster=o.cluster, reason=self._outranked_reason(o), instance_type=o.instance_type,
                              cost_per_hour=o.cost)
         return Rejection(cluster=c.name, reason=rejection_reason(evaluate(c, self.model, self.req)),
