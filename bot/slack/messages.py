@@ -52,6 +52,8 @@ NOT_PLACEABLE = "*Not placeable*"
 NOT_PLACEABLE_ROW = "• `{name}`: {reason}"
 NOT_PLACEABLE_GROUP = "• *{count}* {status}, e.g. {examples}"
 NOT_PLACEABLE_EXAMPLE = "`{name}`: {reason}"
+FULL_LIST_PART = "{tool}, every row ({n} of {of})"
+FULL_LIST_HINT = "_Summarised: send the same request with `--all` for every row._"
 
 # --- placement -----------------------------------------------------------------------------------
 PLACEMENT_HEADER = "Placement for {model}"

@@ -67,6 +67,7 @@ def clusters_message(result: Any) -> dict[str, Any]:
             examples="; ".join(M.NOT_PLACEABLE_EXAMPLE.format(name=B.escape(c.name),
                                                           reason=B.escape(B.cut(c.ineligible_reason or _taints(c), 150)))
                                for c in some)) for status, n, some in result.not_placeable_groups()]
+        blocks.append(B.context(M.FULL_LIST_HINT))
     else:
         notes = [M.NOT_PLACEABLE_ROW.format(name=B.escape(c.name),
                                             reason=B.escape(c.ineligible_reason or _taints(c)))
@@ -120,6 +121,7 @@ def placement_message(p: Any) -> dict[str, Any]:
                                for r in g.examples)) for g in p.rejection_groups()]
         blocks += B.bullet_sections(rejected, title=M.PLACEMENT_REJECTED_GROUPS.format(n=f"{p.rejected_count:,}"),
                                     max_lines=12, what=M.WHAT_REJECTED, how=M.HOW_NARROW_CLUSTERS)
+        blocks.append(B.context(M.FULL_LIST_HINT))
         rejected = []
     else:
         rejected = [M.PLACEMENT_REJECTION.format(cluster=B.escape(r.cluster), reason=B.escape(r.reason))
@@ -133,6 +135,30 @@ def placement_message(p: Any) -> dict[str, Any]:
     if p.chosen:
         blocks.append(B.context(M.PLACEMENT_HINT.format(model=B.escape(p.model), count=p.count)))
     return B.message(f"{title}: {', '.join(c.cluster for c in p.chosen) or '-'}", blocks)
+
+
+MAX_FULL_MESSAGES = 20  # "--all" in Slack: at most this many messages (about 3 MB of text)
+
+
+def wants_full(text: str) -> tuple[bool, str]:
+    """A request ending in ``--all`` (or holding it as a word) asks for every row of a large answer:
+    (whether it does, the request without it)."""
+    words = text.split()
+    if "--all" not in words:
+        return False, text
+    return True, " ".join(w for w in words if w != "--all")
+
+
+def full_list_messages(tool: str | None, result: Any) -> list[dict[str, Any]]:
+    """``--all`` for a summarised answer (placement, inventory): its full text, in as many messages as it
+    takes, each within Block Kit's limits (none when the answer was not summarised)."""
+    if not getattr(result, "summarised", False):
+        return []
+    blocks = B.code_sections(result.render(full=True), max_blocks=MAX_FULL_MESSAGES * (B.MAX_BLOCKS - 1))
+    per = B.MAX_BLOCKS - 1
+    parts = [blocks[i:i + per] for i in range(0, len(blocks), per)]
+    return [B.message(M.FULL_LIST_PART.format(tool=tool or "result", n=n, of=len(parts)), part)
+            for n, part in enumerate(parts, 1)]
 
 
 def change_rows(changes: list[ChangeRequest]) -> list[dict[str, Any]]:

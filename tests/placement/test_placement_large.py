@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.slack import blocks as B
-from bot.slack.results import clusters_message, placement_message
+from bot.slack.results import clusters_message, full_list_messages, placement_message, wants_full
 from tests.snapshot_from_yaml import demo_fleet_raw, snapshot_from_raw
 from tools import list_clusters
 from tools.catalog import default_catalog
@@ -85,3 +85,34 @@ def test_inventory_full_list_on_request(big):
 
 def test_inventory_slack_message_within_limits(big):
     slack_ok(clusters_message(list_clusters.run(big, {})))
+
+
+def test_slack_all_is_stripped_from_the_request():
+    assert wants_full("list clusters --all") == (True, "list clusters")
+    assert wants_full("list all clusters") == (False, "list all clusters")
+
+
+def test_slack_summary_says_how_to_see_all(big):
+    p = plan_placement(big, default_catalog(), {"model": "phi-4", "count": 3})
+    assert "--all" in json.dumps(placement_message(p)["blocks"])
+
+
+def test_slack_full_list_every_rejection_within_limits(big):
+    p = plan_placement(big, default_catalog(), {"model": "phi-4", "count": 3})
+    parts = full_list_messages("plan_placement", p)
+    for part in parts:
+        slack_ok(part)
+    text = "".join(b["text"]["text"] for part in parts for b in part["blocks"] if b["type"] == "section")
+    assert all(f"{r.cluster} " in text for r in p.rejected)
+
+
+def test_slack_full_inventory_within_limits(big):
+    parts = full_list_messages("list_clusters", list_clusters.run(big, {}))
+    for part in parts:
+        slack_ok(part)
+    text = "".join(b["text"]["text"] for part in parts for b in part["blocks"] if b["type"] == "section")
+    assert all(f"{c.name} " in text for c in big.clusters)
+
+
+def test_slack_no_full_list_for_a_small_answer():
+    assert full_list_messages("list_clusters", list_clusters.run(snapshot_from_raw(demo_fleet_raw()), {})) == []

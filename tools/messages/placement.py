@@ -4,7 +4,7 @@ from __future__ import annotations
 SUMMARY_TITLE = "Rejected: {n:,} {clusters}, by reason:"
 SUMMARY_GROUP = "  {count}  {label}, e.g."
 SUMMARY_MORE = "      … and {n:,} more"
-SUMMARY_ALL = "(every rejected cluster with its reason: add --all, or \"show all\" in Slack)"
+SUMMARY_ALL = "(every rejected cluster with its reason: add --all to the request, in Slack too)"
 
 # what the filters a rejection failed mean, in a few words (the keys are the ``failed_filters`` names)
 FILTER_WORDS = {
@@ -35,4 +35,5 @@ CLUSTERS_GPUS = "Free GPUs: {gpus}."
 CLUSTERS_GPU = "{gpu} {free:,} of {cap:,}"
 CLUSTERS_GROUP = "  {count} {status}, e.g."
 CLUSTERS_FIRST = "The first {n} by name:"
-CLUSTERS_ALL = "(every cluster: add --all, or narrow it down with filters such as region, environment, gpu or status)"
+CLUSTERS_ALL = ("(every cluster: add --all to the request, in Slack too; or narrow it down with filters such as "
+                "region, environment, gpu or status)")
