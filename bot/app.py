@@ -40,7 +40,7 @@ def vocabulary_source(fleet: Any):
     """A callable giving the interpreter's live vocabulary (cluster/deployment names, regions, ...)."""
     from bot.interpreter import Vocabulary
 
-    return lambda: Vocabulary.from_snapshot(fleet.snapshot())
+    return lambda: Vocabulary.of(fleet.snapshot())  # built once per fleet version
 
 
 def start_witness(settings: Settings, store: Store) -> Witness | None:
