@@ -41,17 +41,7 @@ from tools.plan import ClusterAction, ObjectRef, Plan, Step
 from tools.readonly import coerce_args
 from tools.registry import Tool
 
-
-def hpa_manifest(deployment: str, target: str, min_replicas: int, max_replicas: int) -> dict:
-    return {"apiVersion": cv.HPA_API_VERSION, "kind": "HorizontalPodAutoscaler",
-            "metadata": {"name": cv.hpa_name(deployment), "namespace": deployment,
-                         "labels": {cv.DEPLOYMENT_LABEL: deployment, cv.MANAGED_BY_LABEL: cv.MANAGED_BY_VALUE}},
-            "spec": {"scaleTargetRef": {"apiVersion": f"{cv.KAITO_GROUP}/{cv.KAITO_VERSION}", "kind": "InferenceSet",
-                                        "name": target},
-                     "minReplicas": min_replicas, "maxReplicas": max_replicas,
-                     "metrics": [{"type": "Pods", "pods": {
-                         "metric": {"name": cv.AUTOSCALE_METRIC},
-                         "target": {"type": "AverageValue", "averageValue": cv.AUTOSCALE_TARGET_AVERAGE}}}]}}
+hpa_manifest = owner.hpa_manifest  # the manifest lives beside the replica-ownership rule it goes with
 
 
 def _hpa_ref(deployment: str) -> ObjectRef:

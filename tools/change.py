@@ -150,7 +150,7 @@ def build(tool: str, args: dict, deployment: str, current: Deployment | None, ta
         for a in plan.actions:
             a.action, a.detail = "keep", M.ACTION_KEEP
     if keep_replica_owner:
-        replica_owner.keep(plan, deployment, live_override)
+        replica_owner.keep(plan, deployment, live_override, current)
     _describe(plan, current, target, cur_clusters, tgt_clusters)
     return plan.seal()
 

@@ -12,7 +12,10 @@ whole object on a cluster once the HPA scaled it (later updates would never arri
 KubeFleet accepts one ResourceOverride per resource, so the rule lives in the KAITO object's override
 (``conventions.kaito_override_name``) beside its per-cluster instance-type rules.
 
-``keep(plan, ...)``: an update of an autoscaled deployment (``change.build``) keeps the rule.
+``keep(plan, ...)``: an update of an autoscaled deployment (``change.build``) keeps the rule, and a blue/green
+update points the HPA at the new InferenceSet once it serves (before the old one goes), so autoscaling goes on.
+
+``hpa_manifest(...)``: the HorizontalPodAutoscaler itself (``autoscaling/v2``) on a KAITO InferenceSet.
 
 ``autoscale_at(revisions, n)``: autoscaling as revision ``n`` left it (the last revision up to ``n`` that
 recorded it), so a rollback knows whether to remove or restore the HPA.
@@ -23,11 +26,23 @@ import copy
 
 from tools import manifests as mf
 from tools.fleet import conventions as cv
-from tools.fleet.models import Revision
-from tools.plan import Plan, Step
+from tools.fleet.models import Deployment, Revision
+from tools.plan import ObjectRef, Plan, Step
 
 RULE = {"clusterSelector": {"clusterSelectorTerms": []},
         "jsonPatchOverrides": [{"op": "remove", "path": cv.REPLICAS_PATH}]}
+
+
+def hpa_manifest(deployment: str, target: str, min_replicas: int, max_replicas: int) -> dict:
+    return {"apiVersion": cv.HPA_API_VERSION, "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": cv.hpa_name(deployment), "namespace": deployment,
+                         "labels": {cv.DEPLOYMENT_LABEL: deployment, cv.MANAGED_BY_LABEL: cv.MANAGED_BY_VALUE}},
+            "spec": {"scaleTargetRef": {"apiVersion": f"{cv.KAITO_GROUP}/{cv.KAITO_VERSION}", "kind": "InferenceSet",
+                                        "name": target},
+                     "minReplicas": min_replicas, "maxReplicas": max_replicas,
+                     "metrics": [{"type": "Pods", "pods": {
+                         "metric": {"name": cv.AUTOSCALE_METRIC},
+                         "target": {"type": "AverageValue", "averageValue": cv.AUTOSCALE_TARGET_AVERAGE}}}]}}
 
 
 def is_rule(rule: dict) -> bool:
@@ -91,7 +106,7 @@ def live_state(hpa: dict | None) -> dict[str, int]:
     return state(int(spec.get("minReplicas") or 1), int(spec.get("maxReplicas") or 1))
 
 
-def keep(p: Plan, deployment: str, live_override: dict | None) -> None:
+def keep(p: Plan, deployment: str, live_override: dict | None, current: Deployment | None = None) -> None:
     """An update of an autoscaled deployment (its override has the rule) keeps the rule on the InferenceSet it
     leaves running: every override of that object the plan applies gets it, and an override the plan would
     delete (no instance-type rules left) stays as it is. Without this, the next update would hand the replica
@@ -118,3 +133,23 @@ def keep(p: Plan, deployment: str, live_override: dict | None) -> None:
         ro = with_rule(None, deployment, "InferenceSet", name)  # a new InferenceSet (blue/green): its own
         p.manifests.append(ro)
         p.steps.append(Step(kind="apply", manifest=ro))
+    _retarget_hpa(p, deployment, name, current)
+
+
+def _retarget_hpa(p: Plan, deployment: str, new_name: str, current: Deployment | None) -> None:
+    """Blue/green of an autoscaled deployment: the HPA follows the new InferenceSet. It is pointed there right
+    after the new side is ready and before the old side is deleted (the undo points it back)."""
+    if p.strategy != "blue_green" or current is None or current.kaito_name in (None, new_name):
+        return
+    scaled = autoscale_at(current.revisions, current.revision)
+    if not scaled:
+        return
+    lo, hi = scaled["min_replicas"], scaled["max_replicas"]
+    hpa = hpa_manifest(deployment, new_name, lo, hi)
+    ready = next((i for i, s in enumerate(p.steps) if s.kind == "wait_ready"), len(p.steps) - 1)
+    p.steps.insert(ready + 1, Step(kind="apply", manifest=hpa))
+    p.manifests.append(hpa)
+    p.undo.insert(0, Step(kind="apply", manifest=hpa_manifest(deployment, str(current.kaito_name), lo, hi)))
+    ref = ObjectRef(apiVersion=cv.HPA_API_VERSION, kind="HorizontalPodAutoscaler", name=cv.hpa_name(deployment),
+                    namespace=deployment)
+    p.deletes = [d for d in p.deletes if d != ref]

@@ -94,3 +94,26 @@ def test_a_later_update_keeps_the_hpa_in_charge(setup):
     emb.wait_idle()
     assert fleet.hub.get("InferenceSet", name, DEP)["spec"]["replicas"] == hub_replicas + 1
     assert member_replicas(fleet, cluster, name) == 4  # still the HPA's
+
+
+def test_a_blue_green_update_points_the_hpa_at_the_new_inferenceset(setup):
+    emb, fleet, cluster, name, hub_replicas = setup
+    p = autoscale.TOOL.handler(ctx(fleet), {"deployment": DEP, "min_replicas": 2, "max_replicas": 5})
+    assert execute(fleet, p).status == "succeeded"
+    emb.wait_idle()
+    swap = runner.plan("deploy", {"name": DEP, "model": "microsoft/Phi-3-mini-4k-instruct"}, fleet)
+    assert swap.strategy == "blue_green"
+    new_name = next(m for m in swap.manifests if m["kind"] == "InferenceSet")["metadata"]["name"]
+    assert new_name != name
+    kinds = [(s.kind, s.manifest["kind"] if s.manifest else s.ref.kind if s.ref else None) for s in swap.steps]
+    hpa_at = kinds.index(("apply", "HorizontalPodAutoscaler"))
+    assert kinds.index(("wait_ready", "InferenceSet")) < hpa_at  # pointed there once the new side serves
+    assert hpa_at < kinds.index(("delete", "InferenceSet"))  # and before the old side goes
+    assert execute(fleet, swap, timeout=60).status == "succeeded"
+    emb.wait_idle()
+    hub_hpa = fleet.hub.get("HorizontalPodAutoscaler", cv.hpa_name(DEP), DEP)
+    assert hub_hpa["spec"]["scaleTargetRef"]["name"] == new_name
+    assert (hub_hpa["spec"]["minReplicas"], hub_hpa["spec"]["maxReplicas"]) == (2, 5)
+    emb.autoscaling.want(cluster, DEP, cv.hpa_name(DEP), 4)
+    emb.wait_idle()
+    assert member_replicas(fleet, cluster, new_name) == 4  # the member's HPA scales the new InferenceSet
