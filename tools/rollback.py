@@ -12,13 +12,13 @@ reason instead of turning into a change the other way.
 """
 from __future__ import annotations
 
-from tools import change, plan_text
+from tools import change, plan_text, staged
 from tools.args import RollbackArgs
 from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
 from tools.errors import InvalidRequest, UnknownName
 from tools.fleet import conventions as cv
-from tools.fleet.models import Deployment, FleetSnapshot, Revision
+from tools.fleet.models import Deployment, FleetSnapshot, ObjectRef, Revision
 from tools.messages import plans as M
 from tools.plan import Intent, Plan
 from tools.registry import Tool
@@ -49,13 +49,18 @@ def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None
     if current is None:
         raise UnknownName.among("deployment", args.deployment, [d.name for d in snap.deployments])
     rev = pick(current.revisions, current.revision, current.name, args.to_revision)
+    live = live or {}
+    if args.stages:  # KubeFleet's way: a staged update run pinned to an older resource snapshot index
+        intent = _intent(args, current, rev, catalog)
+        return staged.staged_rollback(args.given(), current, rev, snap, list(args.stages),
+                                      list(live.get("snapshots") or []), live.get("crp"), live.get("override"),
+                                      list(live.get("runs") or []), intent.text)
     unknown = [c for c in rev.clusters if snap.cluster(c) is None]
     if unknown:
         raise UnknownName.among("cluster", unknown[0], [c.name for c in snap.clusters])
     skus = {c: rev.instance_types.get(c, rev.instance_type) for c in rev.clusters}
     _check_fits(snap, catalog, current, rev, skus)
     target = change.Target(rev.model, rev.replicas, skus, note=M.PLAN_ROLLBACK_NOTE.format(revision=rev.revision))
-    live = live or {}
     p = change.build("rollback", args.given(), current.name, current, target, snap, catalog,
                      live.get("kaito"), live.get("override"))
     if p.strategy == "noop":
@@ -105,6 +110,10 @@ def _check_fits(snap: FleetSnapshot, catalog: Catalog, current: Deployment, rev:
 def handle(ctx: ToolContext, args: RollbackArgs) -> Plan:
     """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
     snap, live = live_inputs(ctx, args.deployment, retired=True)
+    if args.stages and ctx.fleet is not None:
+        live = {**live, "snapshots": ctx.fleet.resource_snapshots(args.deployment),
+                "runs": ctx.fleet.update_runs(args.deployment),
+                "crp": ctx.fleet.get(ObjectRef("ClusterResourcePlacement", args.deployment))}
     return plan(args, snap, ctx.catalog, live=live)
 
 

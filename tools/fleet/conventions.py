@@ -74,6 +74,9 @@ def hpa_name(deployment: str) -> str:
     return deployment
 
 
+# why fleetops stopped a staged update run (a rejected stage gate), on the ClusterStagedUpdateRun
+STOP_REASON_ANNOTATION = "fleetops.dev/stop-reason"
+
 # KubeFleet snapshot labels/annotations (FLEET_API §5.2)
 PARENT_CRP_LABEL = "kubernetes-fleet.io/parent-CRP"
 RESOURCE_INDEX_LABEL = "kubernetes-fleet.io/resource-index"
@@ -109,6 +112,10 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "InferenceSet": (f"{KAITO_GROUP}/{KAITO_VERSION}", "inferencesets", True),
     "HorizontalPodAutoscaler": ("autoscaling/v2", "horizontalpodautoscalers", True),
     "Lease": ("coordination.k8s.io/v1", "leases", True),  # the one-writer lease (bot/lease.py)
+    # staged rollouts (tools/staged.py, FLEET_API §7)
+    "ClusterStagedUpdateStrategy": (f"{PLACEMENT_GROUP}/{PLACEMENT_VERSION}", "clusterstagedupdatestrategies", False),
+    "ClusterStagedUpdateRun": (f"{PLACEMENT_GROUP}/{PLACEMENT_VERSION}", "clusterstagedupdateruns", False),
+    "ClusterApprovalRequest": (f"{PLACEMENT_GROUP}/{PLACEMENT_VERSION}", "clusterapprovalrequests", False),
 }
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
