@@ -3,6 +3,8 @@
     with EmbeddedFleet() as fleet:                  # the demo fleet (demo-fleet.yaml)
         fleet.kubeconfig_path                       # contexts: fleet.hub and every member
         fleet.faults.never_ready(cluster="aks-eastus-prod-1")
+        fleet.faults.fail_apply(cluster="aks-eastus-prod-1")   # the member agent fails to apply
+        fleet.time_scale = 0.001                    # staged runs: a TimedWait of 1h lasts 3.6 s
         ...                                         # write through the kubernetes client
         fleet.wait_idle()                           # controllers done, no delayed work pending
 
@@ -25,6 +27,7 @@ from tools.embedded.controllers.index import ObjectIndex
 from tools.embedded.controllers.kaito import KaitoController
 from tools.embedded.controllers.kubefleet import KubeFleetController
 from tools.embedded.controllers.namespaces import NamespaceController
+from tools.embedded.controllers.updaterun import UpdateRunController
 from tools.embedded.crds import load_types
 from tools.embedded.fleetspec import FleetSpec, load_fleet, parse_fleet
 from tools.embedded.seed import seed
@@ -42,7 +45,7 @@ class EmbeddedFleet:
     def __init__(self, fleet_file: Path | None = None, *, synthetic: int | None = None, ready_delay: float = 0.0,
                  heartbeat_period: float = 60.0, kubeconfig_path: Path | None = None, port: int = 0,
                  host: str = "127.0.0.1", seed_value: int = 0, serve: bool = True, status_lag: float = 0.0,
-                 namespace_delete_delay: float = 0.0, member_contexts: bool = True):
+                 namespace_delete_delay: float = 0.0, member_contexts: bool = True, time_scale: float = 1.0):
         self.fleet_file = Path(fleet_file) if fleet_file else None
         self.synthetic = synthetic
         self.ready_delay = ready_delay
@@ -57,6 +60,8 @@ class EmbeddedFleet:
         self.status_lag = status_lag
         self.namespace_delete_delay = namespace_delete_delay
         self.member_contexts = member_contexts
+        # a staged update run's TimedWait lasts waitTime x ``time_scale`` (0.001: "1h" is 3.6 s; 0: no wait)
+        self._time_scale = time_scale
         self._kubeconfig_arg = Path(kubeconfig_path) if kubeconfig_path else None
         self._tmpdir: str | None = None
         self.kubeconfig_path: Path | None = None
@@ -69,6 +74,7 @@ class EmbeddedFleet:
         self._kaito: KaitoController | None = None
         self._heartbeat: HeartbeatController | None = None
         self._namespaces: NamespaceController | None = None
+        self._updaterun: UpdateRunController | None = None
         self._started = False
 
     # --- facts ----------------------------------------------------------------------------------
@@ -79,6 +85,16 @@ class EmbeddedFleet:
     @property
     def members(self) -> list[str]:
         return [c.name for c in self.load_spec().clusters]
+
+    @property
+    def time_scale(self) -> float:
+        return self._time_scale
+
+    @time_scale.setter
+    def time_scale(self, value: float) -> None:
+        self._time_scale = value
+        if self._updaterun:
+            self._updaterun.time_scale = value
 
     @property
     def url(self) -> str | None:
@@ -111,7 +127,9 @@ class EmbeddedFleet:
         index = ObjectIndex(store)
         index.start()
         result = seed(self.store, spec)
-        self._kubefleet = KubeFleetController(self.store, self.activity, hub, reader=index)
+        self._kubefleet = KubeFleetController(self.store, self.activity, hub, reader=index, faults=self.faults)
+        self._updaterun = UpdateRunController(self.store, self.activity, hub, reader=index,
+                                              time_scale=self._time_scale)
         self._namespaces = NamespaceController(self.store, self.activity, self.namespace_delete_delay)
         self._kaito = KaitoController(self.store, self.activity, hub, self.faults, ready_delay=0.0, reader=index)
         self._heartbeat = HeartbeatController(self.store, hub, self.heartbeat_period,
@@ -124,6 +142,7 @@ class EmbeddedFleet:
             self._kaito.start()
             self._kubefleet.start()
             self._namespaces.start()
+            self._updaterun.start()
             self.wait_idle(SEED_TIMEOUT)
             for cluster, minutes in sorted(result.heartbeat_ages.items()):
                 self._heartbeat.set_age(cluster, minutes)
@@ -157,7 +176,7 @@ class EmbeddedFleet:
     def stop(self) -> None:
         if self._heartbeat:
             self._heartbeat.stop_thread()
-        for ctl in (self._kubefleet, self._kaito, self._namespaces):
+        for ctl in (self._kubefleet, self._kaito, self._namespaces, self._updaterun):
             if ctl:
                 ctl.stop()
         if self.server:

@@ -6,9 +6,11 @@ deployment, ``None`` = any): ``never_ready`` leaves them ResourceReady True / In
 act at once: ``stop_heartbeat`` back-dates the member agent's last heartbeat past KubeFleet's 5-minute
 eligibility window (``age_minutes``, default 10) and stops refreshing it; ``set_heartbeat_age`` sets
 the age (and stops refreshing when it is past the window); ``resume_heartbeat`` reports now and
-refreshes again. ``write_timeout`` makes the API server answer the next ``times`` matching writes with
+refreshes again. ``fail_apply`` makes the member agent fail to apply a placement's manifests on a cluster
+(``Applied=False`` with the message in ``failedPlacements``, on the placement and on its binding) until
+cleared. ``write_timeout`` makes the API server answer the next ``times`` matching writes with
 504 Timeout at once and carry them out ``land_after`` seconds later (as kube-apiserver does when a
-request outlives its deadline: the write may still land). ``clear`` removes KAITO and write faults and
+request outlives its deadline: the write may still land). ``clear`` removes KAITO, apply and write faults and
 resumes heartbeats stopped by faults.
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from tools.embedded.controllers.kaito_status import Fate
 from tools.fleet.conventions import HEARTBEAT_MAX_AGE_SECONDS
+from tools.messages import embedded_staged as msg
 
 if TYPE_CHECKING:
     from tools.embedded.controllers.heartbeat import HeartbeatController
@@ -42,10 +45,18 @@ class _WriteTimeout:
     land_after: float
 
 
+@dataclass(frozen=True)
+class _ApplyFailure:
+    cluster: str | None
+    placement: str | None
+    message: str
+
+
 class Faults:
     def __init__(self, heartbeat: HeartbeatController | None = None):
         self._lock = threading.Lock()
         self._rules: list[_Rule] = []
+        self._apply_failures: list[_ApplyFailure] = []
         self._timeouts: list[_WriteTimeout] = []
         self._stopped: set[str] = set()
         self.heartbeat = heartbeat
@@ -66,6 +77,20 @@ class Faults:
             for rule in reversed(self._rules):
                 if rule.matches(cluster, deployment):
                     return rule.fate
+        return None
+
+    # --- member apply -----------------------------------------------------------------------------
+    def fail_apply(self, cluster: str | None = None, placement: str | None = None, message: str | None = None) -> None:
+        """Applies of ``placement`` (None = any) on ``cluster`` (None = any) fail from now on."""
+        with self._lock:
+            self._apply_failures.append(_ApplyFailure(cluster, placement, message or msg.INJECTED_APPLY_FAILURE))
+
+    def apply_failure(self, cluster: str, placement: str) -> str | None:
+        """The message an apply of ``placement`` on ``cluster`` fails with, or None."""
+        with self._lock:
+            for f in reversed(self._apply_failures):
+                if f.cluster in (None, cluster) and f.placement in (None, placement):
+                    return f.message
         return None
 
     # --- API writes -----------------------------------------------------------------------------
@@ -106,6 +131,7 @@ class Faults:
         with self._lock:
             self._rules.clear()
             self._timeouts.clear()
+            self._apply_failures.clear()
             stopped, self._stopped = sorted(self._stopped), set()
         for cluster in stopped:
             self._hb().resume(cluster)

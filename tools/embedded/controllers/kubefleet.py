@@ -15,10 +15,12 @@ import uuid
 from datetime import UTC, datetime
 
 from tools.embedded.conditions import find, parse_rfc3339, rfc3339
+from tools.embedded.controllers import external as ext
 from tools.embedded.controllers import overrides as ov
 from tools.embedded.controllers import placement_status as pst
 from tools.embedded.controllers import snapshots as snap
 from tools.embedded.controllers.base import Activity, Controller, Key
+from tools.embedded.controllers.faults import Faults
 from tools.embedded.controllers.matching import affinity_matches, untolerated_taints
 from tools.embedded.crds import by_kind, load_types
 from tools.embedded.errors import ApiError, NotFound
@@ -37,6 +39,16 @@ def _owner(obj: dict) -> str | None:
     return None
 
 
+def _failure(obj: dict, message: str, gen: int, now: str) -> dict:
+    """A ``failedPlacements`` entry: ``obj`` could not be applied on the member."""
+    meta = obj["metadata"]
+    group, _, version = obj["apiVersion"].rpartition("/")
+    return {"group": group, "version": version, "kind": obj["kind"], "name": meta["name"],
+            **({"namespace": meta["namespace"]} if meta.get("namespace") else {}),
+            "condition": {"type": "Applied", "status": "False", "reason": "ManifestApplyFailed",
+                          "message": message, "observedGeneration": gen, "lastTransitionTime": now}}
+
+
 def _spec_changed(ev: Event) -> bool:
     if ev.type != "MODIFIED" or ev.old is None:
         return True
@@ -46,9 +58,11 @@ def _spec_changed(ev: Event) -> bool:
 class KubeFleetController(Controller):
     name = "kubefleet"
 
-    def __init__(self, store: Store, activity: Activity, hub: str, reader=None):
+    def __init__(self, store: Store, activity: Activity, hub: str, reader=None, faults: Faults | None = None):
         super().__init__(store, activity, reader)
         self.hub = hub
+        self.faults = faults
+        self.binding_rt = ext.binding_type()
         self.crp_rt = snap.placement_type()
         self.mc_rt = by_kind("MemberCluster", cv.CLUSTER_GROUP)
         self.ro_rt = by_kind("ResourceOverride", cv.PLACEMENT_GROUP)
@@ -99,6 +113,10 @@ class KubeFleetController(Controller):
                 self.enqueue(("ns", meta["name"]))
         elif rt == self.cro_rt:
             self.enqueue(("resync",))
+        elif rt == self.binding_rt:
+            parent = (meta.get("labels") or {}).get(cv.PARENT_CRP_LABEL)
+            if parent and (ev.type == "DELETED" or _spec_changed(ev)):
+                self.enqueue(("crp", parent))  # an update run moved or deleted it (External placements)
         elif rt.namespaced and (rt.group not in snap.FLEET_GROUPS or rt == self.ro_rt) and _spec_changed(ev):
             self.enqueue(("ns", meta.get("namespace", "")))
 
@@ -165,6 +183,10 @@ class KubeFleetController(Controller):
             for cluster in sorted(self._placed.pop(name, set())):
                 self._remove(cluster, name)
             snap.delete_snapshots(self.store, self.hub, name, self.reader)
+            ext.delete_all(self.store, self.hub, name, self.reader)
+            return
+        if ext.is_external(crp):  # rolled out only by ClusterStagedUpdateRuns
+            ext.reconcile_external(self, crp)
             return
         gen = int(crp["metadata"].get("generation", 1))
         now = rfc3339()
@@ -277,6 +299,9 @@ class KubeFleetController(Controller):
         failures: list[dict] = []
         used: list[dict] = []
         wanted: set[tuple] = set()
+        injected = self.faults.apply_failure(cluster, crp) if self.faults else None
+        if injected and selected:
+            return [_failure(selected[0], injected, gen, now)], []
         for obj in selected:
             rt = self._type_of(obj)
             meta = obj["metadata"]
@@ -290,14 +315,7 @@ class KubeFleetController(Controller):
                 desired["metadata"]["ownerReferences"] = [owner]
                 self._upsert(cluster, rt, desired)
             except (ApiError, ov.OverrideError) as e:
-                group, _, version = obj["apiVersion"].rpartition("/")
-                failures.append({
-                    "group": group, "version": version, "kind": obj["kind"], "name": meta["name"],
-                    **({"namespace": meta["namespace"]} if meta.get("namespace") else {}),
-                    "condition": {"type": "Applied", "status": "False", "reason": "ManifestApplyFailed",
-                                  "message": getattr(e, "message", str(e)), "observedGeneration": gen,
-                                  "lastTransitionTime": now},
-                })
+                failures.append(_failure(obj, getattr(e, "message", str(e)), gen, now))
         self._prune(cluster, crp, wanted, {o["metadata"]["name"] for o in selected if o["kind"] == "Namespace"})
         return failures, used
 
