@@ -265,6 +265,8 @@ class Executor:
     @staticmethod
     def way_back(plan: Plan) -> str:
         """The one command that takes a change that was left half done back (text + command)."""
+        if plan.stages:
+            return M.EXEC_WAY_BACK_STAGED.format(deployment=plan.deployment)
         if plan.strategy == "create":
             return M.EXEC_WAY_BACK_CREATE.format(deployment=plan.deployment)
         if plan.strategy == "remove":

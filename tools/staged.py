@@ -270,7 +270,9 @@ def staged_rollback(args: dict, current: Deployment, rev: Revision, snap: FleetS
     first, second = run_names(dep, existing_runs, 2)
     gated, cleanup_strategy = strategy(dep, stages), strategy(dep, stages, gates=False)
     crp_ext = external(crp or mf.placement(dep, current.clusters))
-    restore = [mf.desired(o) for o in held if o.get("kind") in (*KAITO_KINDS, "ResourceOverride")]
+    leaving = {now, f"{now}-sku"} if now and now != target else set()  # the current object and its override
+    restore = [mf.desired(o) for o in held if o.get("kind") in (*KAITO_KINDS, "ResourceOverride")
+               and (o.get("metadata") or {}).get("name") not in leaving]
     target_obj = next(o for o in restore if o["kind"] in KAITO_KINDS and o["metadata"]["name"] == target)
     deletes: list[ObjectRef] = []
     if now and now != target:

@@ -68,6 +68,12 @@ def open_gates(run: dict) -> list[tuple[dict, str]]:
     return out
 
 
+def _rolled(stage: dict) -> bool:
+    """Every cluster of the stage runs the run's snapshot (its after-stage tasks may still wait)."""
+    clusters = stage.get("clusters") or []
+    return _true(stage, "Succeeded") or (bool(clusters) and all(cluster_word(c) == "updated" for c in clusters))
+
+
 def stage_progress(run: dict) -> list[tuple[str, str, str]]:
     """(stage, cluster, state word) for every cluster of every stage the run reports."""
     return [(s.get("stageName", ""), c.get("clusterName", ""), cluster_word(c))
@@ -139,10 +145,12 @@ def follow(ex: Executor, step: Step, i: int, emit: Listener,
         if (run.get("spec") or {}).get("state") == "Stop":
             why = ((run.get("metadata") or {}).get("annotations") or {}).get(cv.STOP_REASON_ANNOTATION) \
                 or M.RUN_STOPPED_NOWHY
-            finished = [s.get("stageName", "") for s in stages if _true(s, "Succeeded")]
-            current = next((s.get("stageName", "") for s in stages if not _true(s, "Succeeded")), "-")
+            finished = [s.get("stageName", "") for s in stages if _rolled(s)]
+            current = next((s.get("stageName", "") for s in stages if not _rolled(s)), "-")
+            gated = [st.get("stageName", "") for st, _ in open_gates(run)]
+            where = M.AT_GATE.format(stage=gated[0]) if gated else M.IN_STAGE.format(stage=current)
             rest = [s for s in order if s not in finished]
-            return False, M.RUN_STOPPED.format(run=name, stage=current, why=why,
+            return False, M.RUN_STOPPED.format(run=name, where=where, why=why,
                                                done=", ".join(finished) or M.NOTHING,
                                                rest=", ".join(rest) or M.NOTHING,
                                                deployment=(kaito or {}).get("metadata", {}).get("namespace", "")

@@ -38,7 +38,9 @@ RUN_GATE_NOT_READY = "stage {stage} done on KubeFleet's side; waiting for KAITO 
 RUN_GATE_APPROVED = "gate after stage {stage} approved; next stage"
 RUN_DONE = "update run {run}: every stage done"
 RUN_FAILED = "update run {run} failed: {why}"
-RUN_STOPPED = ("update run {run} stopped at stage {stage}: {why}. Stages done: {done}; not rolled: {rest}. "
+AT_GATE = "at the gate after stage {stage}"
+IN_STAGE = "in stage {stage}"
+RUN_STOPPED = ("update run {run} stopped {where}: {why}. Stages done: {done}; not rolled: {rest}. "
                "`roll {deployment} back in stages` takes the stages done back.")
 RUN_STOPPED_NOWHY = "the run was stopped"
 RUN_CLUSTER_FAILED = "{name} failed on {cluster} in stage {stage}: {why}"
