@@ -4,51 +4,17 @@ approve`) lets the next stage go, and the old copy leaves every cluster only at 
 the step with the stages done named; a staged rollback goes back stage by stage."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from tests.tools_mutating.mutating_helpers import plan_and_run
+from tests.tools_mutating.staged_helpers import Gatekeeper, members_with
+from tests.tools_mutating.staged_helpers import approve as _approve
 from tools import runner
 from tools.args import DeployArgs, RollbackArgs
-from tools.executor import Executor
 
 DEV, STAGING, PROD = "aks-centralindia-dev-1", "aks-westus3-staging-1", "aks-eastus-prod-1"
 THREE = [DEV, STAGING, PROD]
 NS = "mistral-all"
-
-
-def _members_with(fleet, name: str) -> list[str]:
-    return sorted(c for c, kube in fleet.members.items() if kube.get("Workspace", name, NS) is not None)
-
-
-class Gatekeeper:
-    """Runs the plan in a thread; on each gate event, records the members' state and decides."""
-
-    def __init__(self, fleet, plan, decide):
-        self.fleet, self.plan, self.decide = fleet, plan, decide
-        self.events: list = []
-        self.at_gates: list[tuple[str, list[str], list[str]]] = []  # (stage, members with new, with old)
-        self.outcome = None
-
-    def on_event(self, ev) -> None:
-        self.events.append(ev)
-        if ev.kind == "gate":
-            self.at_gates.append((ev.stage, _members_with(self.fleet, "mistral-all-r2"),
-                                  _members_with(self.fleet, "mistral-all-r1")))
-            self.decide(self.fleet, ev.gate)
-
-    def run(self):
-        t = threading.Thread(target=lambda: setattr(self, "outcome", Executor(self.fleet, timeout=30, poll=0.05)
-                                                    .apply(self.plan, on_event=self.on_event)), daemon=True)
-        t.start()
-        t.join(120)
-        assert not t.is_alive(), "the staged run did not finish"
-        return self.outcome
-
-
-def _approve(fleet, gate) -> None:
-    fleet.approve_request(gate["request"], "U0ALICE", "approved in a test")
 
 
 @pytest.fixture
@@ -84,7 +50,7 @@ def test_after_a_staged_update_only_the_new_copy_runs_everywhere(deployed):
     emb, fleet = deployed
     Gatekeeper(fleet, _staged_update(fleet), _approve).run()
     emb.wait_idle()
-    assert (_members_with(fleet, "mistral-all-r2"), _members_with(fleet, "mistral-all-r1")) == (sorted(THREE), [])
+    assert (members_with(fleet, "mistral-all-r2"), members_with(fleet, "mistral-all-r1")) == (sorted(THREE), [])
 
 
 def _stop(fleet, gate) -> None:
@@ -105,7 +71,7 @@ def test_a_staged_rollback_after_a_stopped_run_takes_dev_back(deployed):
     out = Gatekeeper(fleet, back, _approve).run()
     emb.wait_idle()
     assert out.status == "succeeded", out.message
-    assert (_members_with(fleet, "mistral-all-r2"), _members_with(fleet, "mistral-all-r1")) == ([], sorted(THREE))
+    assert (members_with(fleet, "mistral-all-r2"), members_with(fleet, "mistral-all-r1")) == ([], sorted(THREE))
 
 
 def test_a_staged_rollback_after_a_finished_update_brings_the_old_copy_back_beside_the_new_one_first(deployed):
@@ -115,11 +81,11 @@ def test_a_staged_rollback_after_a_finished_update_brings_the_old_copy_back_besi
     seen: list = []
 
     def check(fleet, gate):
-        seen.append((gate["stage"], _members_with(fleet, "mistral-all-r1"), _members_with(fleet, "mistral-all-r2")))
+        seen.append((gate["stage"], members_with(fleet, "mistral-all-r1"), members_with(fleet, "mistral-all-r2")))
         _approve(fleet, gate)
 
     out = Gatekeeper(fleet, back, check).run()
     emb.wait_idle()
     assert out.status == "succeeded", out.message
     assert seen[0] == ("dev", [DEV], sorted(THREE))  # old copy back on dev; the new one still serves everywhere
-    assert (_members_with(fleet, "mistral-all-r2"), _members_with(fleet, "mistral-all-r1")) == ([], sorted(THREE))
+    assert (members_with(fleet, "mistral-all-r2"), members_with(fleet, "mistral-all-r1")) == ([], sorted(THREE))
