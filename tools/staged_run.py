@@ -12,7 +12,8 @@ for people (up to ``GATE_WAIT``); otherwise the run must make progress within th
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -22,8 +23,16 @@ from tools.messages import staged as M
 from tools.outcome import Listener, ProgressEvent
 from tools.plan import Step
 
-if TYPE_CHECKING:
-    from tools.executor import Executor
+
+class Executor(Protocol):
+    """What following a run needs of ``tools.executor.Executor`` (not imported: the executor imports this)."""
+
+    fleet: Any
+    poll: float
+    _limit: float
+
+    def _watch(self, check: Callable[[], dict[str, ClusterDeploymentState]], emit: Listener,
+               states: dict[str, ClusterDeploymentState]) -> dict[str, ClusterDeploymentState]: ...
 
 GATE_WAIT = 7 * 24 * 3600.0  # how long a gate may wait for people before the step gives up (the run stays)
 

@@ -20,6 +20,7 @@ by another stays ``approved`` with the reason "waiting for change N on D"; ``wak
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -60,6 +61,9 @@ def facts_of(plan: Plan) -> Facts:
 
 
 class Execution(ServiceBase):
+    def gate_opened(self, change: ChangeRequest, info: dict) -> Any:  # defined by bot.changes.gates.Gates
+        raise NotImplementedError
+
     def execute(self, change_id: str, actor: str | None = None) -> ChangeRequest:
         """Run an ``approved`` request once (whoever claims it); returns the request as it ends up."""
         change = self.get(change_id)
@@ -210,6 +214,8 @@ class Execution(ServiceBase):
             self._audit("execution_step", running, clusters=[ev.cluster] if ev.cluster else [],
                         message=ev.message, result={"kind": ev.kind, "state": ev.state, "reason": ev.reason})
             self.notifier.progress(running, ev)
+            if ev.kind == "gate" and ev.gate:  # a staged rollout's stage gate (bot.changes.gates)
+                self.gate_opened(running, ev.gate)
 
         try:
             outcome = self.executor.apply(plan, on_event=on_event, change_id=change.id,
@@ -226,6 +232,7 @@ class Execution(ServiceBase):
             change = self.get(change.id)
             self._audit("outcome", change, actor=actor, clusters=plan.clusters, message=outcome.message,
                         result={"status": final.value, "revision": outcome.revision, "undone": outcome.undone})
+            self.store.gates.close_open(change.id, outcome.message, now=self.clock())
             told.append(change)
         self.wake()
         return change
