@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from kubernetes.client.rest import ApiException
+
 from tests.embedded_fleet.fleet_kube import KAITO, PLACEMENT, Contexts
 
 ENV = "fleetops.dev/environment"
@@ -16,7 +18,8 @@ CRPS, RUNS, STRATEGIES, APPROVALS, BINDINGS, SNAPSHOTS = (
 API = "placement.kubernetes-fleet.io/v1beta1"
 
 
-def create_external(kube: Contexts, name: str, clusters: list[str], setting: str = "v1") -> None:
+def create_external(kube: Contexts, name: str, clusters: list[str], setting: str = "v1",
+                    strategy: str = "External") -> None:
     hub = kube.hub
     hub.core.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     hub.create(KAITO, "workspaces", {
@@ -28,7 +31,7 @@ def create_external(kube: Contexts, name: str, clusters: list[str], setting: str
         "apiVersion": API, "kind": "ClusterResourcePlacement", "metadata": {"name": name},
         "spec": {"resourceSelectors": [{"group": "", "version": "v1", "kind": "Namespace", "name": name}],
                  "policy": {"placementType": "PickFixed", "clusterNames": clusters},
-                 "strategy": {"type": "External"}, "revisionHistoryLimit": 20}})
+                 "strategy": {"type": strategy}, "revisionHistoryLimit": 20}})
 
 
 def set_setting(kube: Contexts, name: str, value: str) -> None:
@@ -38,8 +41,10 @@ def set_setting(kube: Contexts, name: str, value: str) -> None:
 def member_setting(kube: Contexts, cluster: str, name: str) -> str | None:
     try:
         return kube(cluster).configmap(name, "settings")["data"]["setting"]
-    except Exception:  # noqa: BLE001 - absent namespace or object: nothing placed there
-        return None
+    except ApiException as e:  # no namespace or no ConfigMap there: nothing placed
+        if e.status == 404:
+            return None
+        raise
 
 
 def stage(env: str, after: list[dict] | None = None, before: list[dict] | None = None, **extra) -> dict:

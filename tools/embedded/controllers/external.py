@@ -11,19 +11,41 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from tools.embedded.conditions import find, make, merge, rfc3339
 from tools.embedded.controllers import placement_status as pst
 from tools.embedded.controllers import snapshots as snap
+from tools.embedded.controllers.base import Key
+from tools.embedded.controllers.index import ObjectIndex
 from tools.embedded.crds import by_kind
 from tools.embedded.errors import NotFound
 from tools.embedded.store import ResourceType, Store
 from tools.fleet import conventions as cv
 from tools.messages import embedded_staged as smsg
 
-if TYPE_CHECKING:
-    from tools.embedded.controllers.kubefleet import KubeFleetController
+
+class HubAgent(Protocol):
+    """What this module uses of the hub agent (``kubefleet.KubeFleetController``): scheduling, reachability, the
+    member apply and the record of where each placement has put things."""
+
+    store: Store
+    hub: str
+    reader: ObjectIndex | Store
+    crp_rt: ResourceType
+    _mcs: dict[str, dict]
+    _placed: dict[str, set[str]]
+
+    def enqueue_after(self, delay: float, key: Key) -> None: ...
+    def _schedule(self, crp: dict, mcs: dict[str, dict], old_ps: dict[str, dict]
+                  ) -> tuple[list[str], list[tuple[str, str]], int]: ...
+    def _reachable(self, cluster: str) -> bool: ...
+    def _stale_minutes(self, cluster: str) -> int: ...
+    def _lagging(self, crp: str, cluster: str, index: int, prev: dict | None) -> float | None: ...
+    def _overrides(self, selected: list[dict]) -> list[dict]: ...
+    def _apply(self, cluster: str, crp: str, selected: list[dict], labels: dict, overrides: list[dict],
+               now: str, gen: int) -> tuple[list[dict], list[dict]]: ...
+    def _remove(self, cluster: str, crp: str) -> None: ...
 
 POLICY_INDEX_LABEL = "kubernetes-fleet.io/policy-index"
 NUMBER_OF_CLUSTERS_ANNOTATION = "kubernetes-fleet.io/number-of-clusters"
@@ -132,21 +154,37 @@ def _binding_name(crp: dict, cluster: str) -> str:
     return f'{crp["metadata"]["name"]}-{cluster}-{suffix}'
 
 
-def sync_bindings(store: Store, hub: str, crp: dict, targets: list[str], policy_name: str, reader) -> dict[str, dict]:
-    """One binding per target (new ones ``Scheduled`` with no snapshot); bindings of clusters no longer
-    picked become ``Unscheduled``. Returns every binding of the placement by cluster."""
+def _rolled_out(store: Store, hub: str, crp_name: str, prev: dict | None) -> str:
+    """The snapshot a cluster already runs from before the placement became External ("" = none)."""
+    index = (prev or {}).get("observedResourceIndex")
+    if not index or (find(prev.get("conditions") if prev else None, "Applied") or {}).get("status") != "True":
+        return ""
+    name = f"{crp_name}-{index}-snapshot"
+    try:
+        store.get(hub, snap.snapshot_type(), None, name)
+    except NotFound:
+        return ""
+    return name
+
+
+def sync_bindings(store: Store, hub: str, crp: dict, targets: list[str], policy_name: str, reader,
+                  old_ps: dict[str, dict] | None = None) -> dict[str, dict]:
+    """One binding per target: a new one is ``Scheduled`` with no snapshot, or ``Bound`` to the snapshot the
+    cluster was already running when the placement switched from RollingUpdate to External; bindings of
+    clusters no longer picked become ``Unscheduled``. Returns every binding of the placement by cluster."""
     rt = binding_type()
     name = crp["metadata"]["name"]
     bindings = {b["spec"]["targetCluster"]: b for b in list_bindings(reader, hub, name)}
     for cluster in targets:
         b = bindings.get(cluster)
         if b is None:
+            current = _rolled_out(store, hub, name, (old_ps or {}).get(cluster))
             bindings[cluster] = store.create(hub, rt, None, {
                 "apiVersion": rt.api_version(), "kind": rt.kind,
                 "metadata": {"name": _binding_name(crp, cluster), "labels": {cv.PARENT_CRP_LABEL: name},
                              "ownerReferences": [_owner_ref(crp)]},
-                "spec": {"state": "Scheduled", "resourceSnapshotName": "", "schedulingPolicySnapshotName": policy_name,
-                         "targetCluster": cluster,
+                "spec": {"state": "Bound" if current else "Scheduled", "resourceSnapshotName": current,
+                         "schedulingPolicySnapshotName": policy_name, "targetCluster": cluster,
                          "clusterDecision": {"clusterName": cluster, "selected": True,
                                              "reason": smsg.SCHEDULED_REASON}},
             })
@@ -183,7 +221,7 @@ def write_binding_status(store: Store, hub: str, binding: dict, ps: dict) -> Non
         store.replace(hub, binding_type(), None, binding["metadata"]["name"], binding, subresource="status")
 
 
-def reconcile_external(ctl: KubeFleetController, crp: dict) -> None:
+def reconcile_external(ctl: HubAgent, crp: dict) -> None:
     store, hub, reader = ctl.store, ctl.hub, ctl.reader
     name = crp["metadata"]["name"]
     gen = int(crp["metadata"].get("generation", 1))
@@ -195,7 +233,7 @@ def reconcile_external(ctl: KubeFleetController, crp: dict) -> None:
     old_ps = {ps.get("clusterName"): ps for ps in old_status.get("placementStatuses") or [] if ps.get("clusterName")}
     targets, failed, wanted = ctl._schedule(crp, mcs, old_ps)
     policy = ensure_policy_snapshot(store, hub, crp, targets, wanted, reader)
-    bindings = sync_bindings(store, hub, crp, targets, policy["metadata"]["name"], reader)
+    bindings = sync_bindings(store, hub, crp, targets, policy["metadata"]["name"], reader, old_ps)
     statuses: list[dict] = []
     for cluster in targets:
         b = bindings[cluster]
@@ -217,7 +255,7 @@ def reconcile_external(ctl: KubeFleetController, crp: dict) -> None:
         store.replace(hub, ctl.crp_rt, None, name, crp, subresource="status")
 
 
-def _bound_status(ctl: KubeFleetController, crp: dict, b: dict, mcs: dict, prev: dict | None, gen: int,
+def _bound_status(ctl: HubAgent, crp: dict, b: dict, mcs: dict, prev: dict | None, gen: int,
                   now: str) -> dict | None:
     """Apply the binding's snapshot on its member (when bound and reachable) and return the per-cluster status."""
     spec = b["spec"]

@@ -7,6 +7,8 @@ reachable (stripped of status and server fields, owned by the AppliedWork ``<crp
 ResourceOverrides applied), remove them from members no longer picked, and write the CRP status.
 A member whose agent stopped heart-beating is unreachable: work for it waits (Applied Unknown) and
 its old objects stay until it is back. Deleting a CRP removes its objects from every member.
+A placement with ``strategy.type: External`` is scheduled here but rolled out only by staged update runs
+(``external``: bindings, policy snapshots; ``updaterun``: the run controller).
 """
 from __future__ import annotations
 

@@ -23,24 +23,14 @@ from tools.embedded.conditions import find
 from tools.embedded.controllers import external as ext
 from tools.embedded.controllers import updaterun_status as us
 from tools.embedded.controllers.base import Activity, Controller, Key
+from tools.embedded.controllers.updaterun_approvals import RUN_LABEL, Abort, approval, request_type, run_type, supersede
 from tools.embedded.controllers.updaterun_init import InitError, initialize, max_concurrency, snapshot_name
-from tools.embedded.crds import by_kind
 from tools.embedded.errors import NotFound
 from tools.embedded.store import Event, Store
 from tools.fleet import conventions as cv
 from tools.messages import embedded_staged as msg
 
-RUN_LABEL = "kubernetes-fleet.io/targetUpdateRun"
-STAGE_LABEL = "kubernetes-fleet.io/targetUpdatingStage"
-TASK_TYPE_LABEL = "kubernetes-fleet.io/taskType"
-IS_LATEST_LABEL = "kubernetes-fleet.io/isLatestUpdateRunApproval"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|m|s)")
-
-
-class _Abort(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def parse_duration(text: str) -> float:
@@ -50,7 +40,7 @@ def parse_duration(text: str) -> float:
 
 
 def _format(seconds: float) -> str:
-    s = max(0, int(round(seconds)))
+    s = max(0, round(seconds))
     h, rest = divmod(s, 3600)
     m, s = divmod(rest, 60)
     return (f"{h}h" if h else "") + (f"{m}m" if m or h else "") + f"{s}s"
@@ -64,8 +54,8 @@ class UpdateRunController(Controller):
         self.hub = hub
         # TimedWait lasts waitTime x time_scale real seconds (tests use a small scale instead of real minutes)
         self.time_scale = time_scale
-        self.run_rt = by_kind("ClusterStagedUpdateRun", cv.PLACEMENT_GROUP)
-        self.ar_rt = by_kind("ClusterApprovalRequest", cv.PLACEMENT_GROUP)
+        self.run_rt = run_type()
+        self.ar_rt = request_type()
         self.binding_rt = ext.binding_type()
         self.policy_rt = ext.policy_snapshot_type()
         self._wait_start: dict[tuple[str, str], float] = {}
@@ -126,7 +116,7 @@ class UpdateRunController(Controller):
                 return
             st.update(fields)
             us.set_condition(st, "Initialized", "True", "UpdateRunInitializedSuccessfully", msg.INIT_OK, gen)
-            self._supersede(run)
+            supersede(self.store, self.hub, self.reader, run)
         elif find(st.get("conditions"), "Succeeded") is not None:
             self._write(run, old, st)
             return
@@ -141,7 +131,7 @@ class UpdateRunController(Controller):
         if state == "Run":
             try:
                 wait = self._execute(run, st, gen)
-            except (_Abort, InitError) as e:
+            except (Abort, InitError) as e:
                 us.run_failed(st, gen, e.message)
         elif state == "Stop":
             us.run_stopped(st, gen)
@@ -174,8 +164,9 @@ class UpdateRunController(Controller):
                 us.stage_skipped(stage, gen)
                 continue
             for j, task in enumerate(cfg.get("beforeStageTasks") or []):
+                ts = stage["beforeStageTaskStatus"][j]
                 if task["type"] == "Approval" and \
-                        not self._approval(stage["beforeStageTaskStatus"][j], stage["stageName"], run, "beforeStage", gen):
+                        not approval(self.store, self.hub, ts, stage["stageName"], run, "beforeStage", gen):
                     us.stage_waiting(stage, gen, msg.STAGE_WAITING_BEFORE)
                     us.run_waiting(st, gen, "before-stage", stage["stageName"])
                     return None
@@ -205,7 +196,7 @@ class UpdateRunController(Controller):
             name = c["clusterName"]
             b = bindings.get(name)
             if b is None:
-                raise _Abort(msg.CLUSTER_FAILED.format(cluster=name, stage=stage["stageName"],
+                raise Abort(msg.CLUSTER_FAILED.format(cluster=name, stage=stage["stageName"],
                                                        detail="its binding is gone"))
             if not us.is_true(c, "Started"):
                 if b["spec"].get("resourceSnapshotName") != target or b["spec"].get("state") != "Bound":
@@ -225,7 +216,7 @@ class UpdateRunController(Controller):
                                                          detail=result)
                 us.cluster_failed(c, gen, detail)
                 us.stage_failed(stage, gen, detail)
-                raise _Abort(detail)
+                raise Abort(detail)
         return finished == len(stage["clusters"])
 
     def _after_tasks(self, run: dict, stage: dict, cfg: dict, gen: int) -> tuple[bool, float | None]:
@@ -247,7 +238,7 @@ class UpdateRunController(Controller):
                     us.task_waiting(ts, gen, _format(left / self.time_scale if self.time_scale > 0 else 0))
                     wait = left if wait is None else min(wait, left)
             elif task["type"] == "Approval" and \
-                    not self._approval(ts, stage["stageName"], run, "afterStage", gen):
+                    not approval(self.store, self.hub, ts, stage["stageName"], run, "afterStage", gen):
                 passed = False
         return passed, wait
 
@@ -270,57 +261,6 @@ class UpdateRunController(Controller):
         us.stage_succeeded(ds, gen)
         us.run_succeeded(st, gen)
         return None
-
-    # --- approvals ----------------------------------------------------------------------------
-    def _approval(self, ts: dict, stage: str, run: dict, task_type: str, gen: int) -> bool:
-        if us.is_true(ts, "ApprovalRequestApproved"):
-            return True
-        name = ts["approvalRequestName"]
-        run_name = run["metadata"]["name"]
-        try:
-            ar = self.store.get(self.hub, self.ar_rt, None, name)
-        except NotFound:
-            self.store.create(self.hub, self.ar_rt, None, {
-                "apiVersion": self.ar_rt.api_version(), "kind": self.ar_rt.kind,
-                "metadata": {"name": name, "labels": {STAGE_LABEL: stage, RUN_LABEL: run_name,
-                                                      TASK_TYPE_LABEL: task_type, IS_LATEST_LABEL: "true"}},
-                "spec": {"parentStageRollout": run_name, "targetStage": stage},
-            })
-            us.task_created(ts, gen)
-            return False
-        us.task_created(ts, gen)
-        if ar["spec"].get("targetStage") != stage or ar["spec"].get("parentStageRollout") != run_name:
-            raise _Abort(f"the approval request task `{name}` is targeting update run "
-                         f"`{ar['spec'].get('parentStageRollout')}` and stage `{ar['spec'].get('targetStage')}`, "
-                         f"want target update run `{run_name}` and stage `{stage}`")
-        ar_gen = int(ar["metadata"].get("generation", 1))
-        conds = (ar.get("status") or {}).get("conditions")
-
-        def current(ctype: str) -> bool:
-            c = find(conds, ctype)
-            return bool(c and c.get("status") == "True" and int(c.get("observedGeneration", -1)) == ar_gen)
-
-        approved, accepted = current("Approved"), current("ApprovalAccepted")
-        if not approved and not accepted:
-            return False
-        if approved and not accepted:
-            ar_status = ar.setdefault("status", {})
-            us.set_condition(ar_status, "ApprovalAccepted", "True", "ApprovalRequestApprovalAccepted",
-                             msg.APPROVAL_ACCEPTED, ar_gen)
-            self.store.replace(self.hub, self.ar_rt, None, name, ar, subresource="status")
-        us.task_approved(ts, gen)
-        return True
-
-    def _supersede(self, run: dict) -> None:
-        """The approval requests of older runs of the same placement are no longer the latest."""
-        me = run["metadata"]["name"]
-        for other in self.reader.list(self.hub, self.run_rt)[0]:
-            if other["metadata"]["name"] == me or other["spec"].get("placementName") != run["spec"]["placementName"]:
-                continue
-            selector = f'{RUN_LABEL}={other["metadata"]["name"]},{IS_LATEST_LABEL}=true'
-            for ar in self.reader.list(self.hub, self.ar_rt, label_selector=selector)[0]:
-                ar["metadata"]["labels"][IS_LATEST_LABEL] = "false"
-                self.store.replace(self.hub, self.ar_rt, None, ar["metadata"]["name"], ar)
 
     def _delete(self, rt, name: str) -> None:
         try:
