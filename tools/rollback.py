@@ -50,6 +50,7 @@ def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None
         raise UnknownName.among("deployment", args.deployment, [d.name for d in snap.deployments])
     rev = pick(current.revisions, current.revision, current.name, args.to_revision)
     live = live or {}
+    staged.require_stages(live.get("crp"), current.name, args.stages, list(current.clusters), snap)
     if args.stages:  # KubeFleet's way: a staged update run pinned to an older resource snapshot index
         intent = _intent(args, current, rev, catalog)
         return staged.staged_rollback(args.given(), current, rev, snap, list(args.stages),
@@ -110,10 +111,11 @@ def _check_fits(snap: FleetSnapshot, catalog: Catalog, current: Deployment, rev:
 def handle(ctx: ToolContext, args: RollbackArgs) -> Plan:
     """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
     snap, live = live_inputs(ctx, args.deployment, retired=True)
-    if args.stages and ctx.fleet is not None:
-        live = {**live, "snapshots": ctx.fleet.resource_snapshots(args.deployment),
-                "runs": ctx.fleet.update_runs(args.deployment),
-                "crp": ctx.fleet.get(ObjectRef("ClusterResourcePlacement", args.deployment))}
+    if ctx.fleet is not None:
+        live = {**live, "crp": ctx.fleet.get(ObjectRef("ClusterResourcePlacement", args.deployment))}
+        if args.stages:
+            live.update(snapshots=ctx.fleet.resource_snapshots(args.deployment),
+                        runs=ctx.fleet.update_runs(args.deployment))
     return plan(args, snap, ctx.catalog, live=live)
 
 

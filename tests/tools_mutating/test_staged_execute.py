@@ -11,6 +11,8 @@ from tests.tools_mutating.staged_helpers import Gatekeeper, members_with
 from tests.tools_mutating.staged_helpers import approve as _approve
 from tools import runner
 from tools.args import DeployArgs, RollbackArgs
+from tools.errors import InvalidRequest
+from tools.executor import Executor
 
 DEV, STAGING, PROD = "aks-centralindia-dev-1", "aks-westus3-staging-1", "aks-eastus-prod-1"
 THREE = [DEV, STAGING, PROD]
@@ -89,3 +91,43 @@ def test_a_staged_rollback_after_a_finished_update_brings_the_old_copy_back_besi
     assert out.status == "succeeded", out.message
     assert seen[0] == ("dev", [DEV], sorted(THREE))  # old copy back on dev; the new one still serves everywhere
     assert (members_with(fleet, "mistral-all-r2"), members_with(fleet, "mistral-all-r1")) == ([], sorted(THREE))
+
+
+def test_after_a_crash_a_staged_rollout_waits_for_a_person_and_finish_follows_the_same_run_on(deployed):
+    emb, fleet = deployed
+    plan = _staged_update(fleet)
+    ex = Executor(fleet, timeout=30, poll=0.05)
+    upto = next(i for i, s in enumerate(plan.steps) if s.kind == "run_stages")
+    ex.prepare(plan)
+    ex.write_intent(plan, "7")
+    for i, step in enumerate(plan.steps[:upto]):  # crashed right after creating the run
+        assert ex._run(step, i, lambda e: None, {}, {})[0]
+    status, why = ex.reconcile(plan)
+    assert status == "attention" and "Finish resumes following it" in why
+    events: list = []
+
+    def on_event(ev):
+        events.append(ev)
+        if ev.kind == "gate":
+            _approve(fleet, ev.gate)
+    out = ex.resolve(plan, "7", "finish", on_event=on_event)
+    assert out.status == "succeeded", out.message
+    assert fleet.update_runs("mistral-all") == ["mistral-all-run-1", "mistral-all-run-2"]  # the same run, followed on
+
+
+def test_a_new_deployment_rolled_out_in_stages_serves_everywhere_after_its_gates(fresh):
+    emb, fleet = fresh
+    plan = runner.plan("deploy", DeployArgs(model="mistral-7b-instruct", name="staged-new", clusters=THREE,
+                                            stages=["dev", "staging", "prod"]), fleet)
+    keeper = Gatekeeper(fleet, plan, _approve)
+    out = keeper.run()
+    emb.wait_idle()
+    assert out.status == "succeeded", out.message
+    assert members_with(fleet, "staged-new-r1", ns="staged-new") == sorted(THREE)
+
+
+def test_a_later_change_without_stages_is_refused(deployed):
+    emb, fleet = deployed
+    Gatekeeper(fleet, _staged_update(fleet), _approve).run()
+    with pytest.raises(InvalidRequest, match="rolls out in stages"):
+        runner.plan("deploy", DeployArgs(name="mistral-all", replicas=2), fleet)

@@ -205,3 +205,17 @@ def test_revision_kaito_name_comes_from_its_manifests():
     rev = Revision(revision=3, model=OLD, instance_type="x", manifests=[
         {"kind": "Workspace", "metadata": {"name": "mistral-all-r1"}}])
     assert staged.kaito_name_of(rev, "mistral-all") == "mistral-all-r1"
+
+
+def test_a_change_without_stages_of_a_deployment_rolled_in_stages_is_refused_naming_the_stages(snapshot, catalog):
+    snap, made = _with(snapshot, catalog)
+    crp = {"spec": {"strategy": {"type": "External"}}}
+    with pytest.raises(InvalidRequest, match=r'mistral-all rolls out in stages .*"... in stages dev, staging, prod"'):
+        deploy.plan(DeployArgs(name="mistral-all", model=NEW), snap, catalog, live={"crp": crp})
+
+
+def test_a_new_deployment_in_stages_gets_its_external_placement_first_and_rolls_through_one_run(snapshot, catalog):
+    p = deploy.plan(DeployArgs(model=OLD, name="fresh-one", clusters=THREE, stages=["dev", "staging", "prod"]),
+                    snapshot, catalog)
+    assert (p.steps[0].manifest or {})["kind"] == "ClusterResourcePlacement"
+    assert [s.kind for s in p.steps].count("run_stages") == 1

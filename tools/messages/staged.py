@@ -6,6 +6,8 @@ ALL_EMPTY = ("No cluster of {deployment} is in any of the stages {stages}: there
              "Name the environments its clusters are in.")
 CLUSTERS_CHANGE = ("A staged rollout keeps the clusters of {deployment} as they are. Change the clusters first "
                    "(without stages), then roll the update out in stages.")
+EXTERNAL_NEEDS_STAGES = ("{deployment} rolls out in stages (its placement is External since a staged rollout): say "
+                         "it in stages, e.g. \"... in stages {stages}\".")
 NO_SNAPSHOTS = ("KubeFleet holds no resource snapshot of {deployment}: there is no earlier snapshot to roll back "
                 "to in stages. Roll back without stages.")
 SNAPSHOT_GONE = ("No earlier resource snapshot of {deployment} holds {target} any more (KubeFleet keeps indices "
