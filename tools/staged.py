@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 
 from tools import manifests as mf
 from tools.errors import InvalidRequest
@@ -58,7 +59,7 @@ HISTORY_LIMIT = 20  # snapshots kept for staged rollbacks (FLEET_API §5.2)
 KAITO_KINDS = ("Workspace", "InferenceSet")
 
 
-def require_stages(crp: dict | None, deployment: str, stages: list[str] | None, clusters: list[str],
+def require_stages(crp: dict | None, deployment: str, stages: Sequence[str] | None, clusters: list[str],
                    snap: FleetSnapshot) -> None:
     """A placement that is External (rolled out in stages once) moves only through update runs: a change of it
     without stages would be written on the hub and never reach a cluster, so it is refused, naming the stages."""

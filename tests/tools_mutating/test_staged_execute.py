@@ -94,7 +94,7 @@ def test_a_staged_rollback_after_a_finished_update_brings_the_old_copy_back_besi
 
 
 def test_after_a_crash_a_staged_rollout_waits_for_a_person_and_finish_follows_the_same_run_on(deployed):
-    emb, fleet = deployed
+    _emb, fleet = deployed
     plan = _staged_update(fleet)
     ex = Executor(fleet, timeout=30, poll=0.05)
     upto = next(i for i, s in enumerate(plan.steps) if s.kind == "run_stages")
@@ -127,7 +127,7 @@ def test_a_new_deployment_rolled_out_in_stages_serves_everywhere_after_its_gates
 
 
 def test_a_later_change_without_stages_is_refused(deployed):
-    emb, fleet = deployed
+    _emb, fleet = deployed
     Gatekeeper(fleet, _staged_update(fleet), _approve).run()
     with pytest.raises(InvalidRequest, match="rolls out in stages"):
         runner.plan("deploy", DeployArgs(name="mistral-all", replicas=2), fleet)

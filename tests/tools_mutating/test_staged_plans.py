@@ -208,7 +208,7 @@ def test_revision_kaito_name_comes_from_its_manifests():
 
 
 def test_a_change_without_stages_of_a_deployment_rolled_in_stages_is_refused_naming_the_stages(snapshot, catalog):
-    snap, made = _with(snapshot, catalog)
+    snap, _made = _with(snapshot, catalog)
     crp = {"spec": {"strategy": {"type": "External"}}}
     with pytest.raises(InvalidRequest, match=r'mistral-all rolls out in stages .*"... in stages dev, staging, prod"'):
         deploy.plan(DeployArgs(name="mistral-all", model=NEW), snap, catalog, live={"crp": crp})
