@@ -71,6 +71,9 @@ class Gates(ServiceBase):
                                                                                       state=gate.state))
         decision = Decision.model_validate(gate.decision)
         if actor.id in gate.voters:
+            if decision.is_satisfied(gate.votes):  # the quorum is there but writing it on the hub failed: again
+                return self._approve_on_hub(change, gate, M.BY_PEOPLE.format(
+                    who=", ".join(v.actor_name or v.actor for v in gate.votes)), actor.id)
             return self._refused(change, gate, actor, Why.ALREADY_APPROVED, M.ALREADY.format(stage=gate.stage))
         ok, why = decision.can_approve(actor, change.requester, gate.votes)
         if not ok:
@@ -139,7 +142,7 @@ class Gates(ServiceBase):
     def _approve_on_hub(self, change: ChangeRequest, gate: Gate, message: str, by: str) -> Gate:
         try:
             self.executor.fleet.approve_request(gate.request, by, message)
-        except FleetError as e:  # the vote stands; the gate goes back to open so a click can write it again
+        except FleetError as e:  # the votes stand; the gate goes back to open: a voter's click writes it again
             with self.store.atomic():
                 self.store.gates.decide(gate.request, "approved", "open", now=self.clock())
                 self._audit("error", change, actor=by, message=M.HUB_WRITE_FAILED.format(error=e),

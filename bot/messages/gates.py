@@ -14,7 +14,8 @@ NOT_READY = ("KAITO does not report {name} ready on the stage's clusters yet ({c
 FLEET_ERROR = "The fleet cannot be read right now ({error}); try again in a moment."
 VOTE_COUNTED = "gate approval counted (stage {stage})"
 APPROVED = "gate after stage {stage} approved ({how}); stage {next} starts"
-HUB_WRITE_FAILED = "The approval could not be written on the hub ({error}); the gate stays open: approve again."
+HUB_WRITE_FAILED = ("The approval could not be written on the hub ({error}); the gate stays open: click Approve again "
+                    "(any of its approvers) to write it.")
 HUB_STOP_FAILED = "The run {run} could not be stopped on the hub ({error}); stop it with kubectl."
 REASON_REQUIRED = "Say why you reject the gate: `/gate reject ID stage reason`."
 CANNOT_REJECT = "Only the requester or someone who may approve this gate can reject it."

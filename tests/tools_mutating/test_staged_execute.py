@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tools_mutating.mutating_helpers import plan_and_run
+from tests.tools_mutating.mutating_helpers import assert_dry_run_accepts, plan_and_run, plan_manifests
 from tests.tools_mutating.staged_helpers import Gatekeeper, members_with
 from tests.tools_mutating.staged_helpers import approve as _approve
 from tools import runner
@@ -131,3 +131,11 @@ def test_a_later_change_without_stages_is_refused(deployed):
     Gatekeeper(fleet, _staged_update(fleet), _approve).run()
     with pytest.raises(InvalidRequest, match="rolls out in stages"):
         runner.plan("deploy", DeployArgs(name="mistral-all", replicas=2), fleet)
+
+
+def test_every_object_a_staged_plan_writes_is_valid_against_the_crds(deployed):
+    _emb, fleet = deployed
+    plan = _staged_update(fleet)
+    kinds = {m["kind"] for m in plan_manifests(plan)}
+    assert {"ClusterResourcePlacement", "ClusterStagedUpdateStrategy", "ClusterStagedUpdateRun", "Workspace"} <= kinds
+    assert assert_dry_run_accepts(fleet, plan) == len(plan_manifests(plan))
