@@ -20,7 +20,6 @@ by another stays ``approved`` with the reason "waiting for change N on D"; ``wak
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -61,9 +60,6 @@ def facts_of(plan: Plan) -> Facts:
 
 
 class Execution(ServiceBase):
-    def gate_opened(self, change: ChangeRequest, info: dict) -> Any:  # defined by bot.changes.gates.Gates
-        raise NotImplementedError
-
     def execute(self, change_id: str, actor: str | None = None) -> ChangeRequest:
         """Run an ``approved`` request once (whoever claims it); returns the request as it ends up."""
         change = self.get(change_id)
