@@ -69,8 +69,10 @@ def gate_text(change_id: str, gate: Gate) -> str:
 GATE_WAIT = 60.0  # a scripted /gate line may come before the gate opened: wait for it this long
 
 
-def gate_command(pipe: Pipeline, rest: list[str], actor: Actor, out, wait: float = GATE_WAIT) -> None:
-    """``/gate approve ID`` or ``/gate reject ID reason``: the open gate of change ID."""
+def gate_command(pipe: Pipeline, rest: list[str], actor: Actor, out, wait: float | None = None) -> None:
+    """``/gate approve ID`` or ``/gate reject ID reason``: the open gate of change ID (waiting up to ``wait``,
+    default ``GATE_WAIT``, for it to open)."""
+    wait = GATE_WAIT if wait is None else wait
     if len(rest) < 2 or rest[0] not in ("approve", "reject"):
         print(M.GATE_USAGE, file=out)
         return

@@ -28,7 +28,7 @@ class Terminal:
         assert command(self.session.pipe, line, self.state, self.out)
         return self.out.getvalue()[start:]
 
-    def wait_done(self, cid: str, timeout: float = 120.0) -> str:
+    def wait_done(self, cid: str, timeout: float = 600.0) -> str:
         deadline = time.monotonic() + timeout
         for t in self.state.get("background", []):
             t.join(max(0.0, deadline - time.monotonic()))
@@ -42,7 +42,8 @@ def _deploy(chat: ChatSession) -> None:
     assert chat.approve(t.change.id, CAROL).state == "succeeded"
 
 
-def test_a_staged_update_through_chat_with_its_gates_then_a_rejected_gate_and_a_staged_rollback(tmp_path):
+def test_a_staged_update_through_chat_with_its_gates_then_a_rejected_gate_and_a_staged_rollback(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.cli.cmd_chat.GATE_WAIT", 600.0)  # a typed /gate waits for its gate (slow machines)
     with ChatSession.start(tmp_path) as chat:
         _deploy(chat)
         term = Terminal(chat)

@@ -15,6 +15,7 @@ from tests.tools_mutating.staged_helpers import members_with
 
 DEV, STAGING, PROD = "aks-centralindia-dev-1", "aks-westus3-staging-1", "aks-eastus-prod-1"
 THREE = sorted([DEV, STAGING, PROD])
+SLOW = 300.0  # bounds for waits on background work (never reached when it works; generous for loaded machines)
 
 
 class Clicker:
@@ -23,20 +24,20 @@ class Clicker:
 
     def approve_change(self, cid: str, user: str) -> None:
         store = self.env.store
-        ts = wait_until(lambda: store.changes.get(cid).message_ts, what="the card's ts")
+        ts = wait_until(lambda: store.changes.get(cid).message_ts, timeout=SLOW, what="the card's ts")
         card = self.env.card(cid)
         value = button_value(Call("chat.postMessage", card.body, {}, ""))
         before = len(store.changes.get(cid).approvals)
         r = self.env.sender.click("fleet_approve", value, user=user, message_ts=ts)
         assert r.status == 200, r.body
         wait_until(lambda: len(store.changes.get(cid).approvals) > before or store.changes.get(cid).state != "pending",
-                   what=f"{user}'s approval of change {cid}")
+                   timeout=SLOW, what=f"{user}'s approval of change {cid}")
 
     def gate_card(self, cid: str, stage: str) -> Call:
         header = f"Stage gate: {stage} → "
         calls = self.env.fake.wait_for("chat.postMessage", lambda c: any(
             b.get("type") == "header" and b["text"]["text"].startswith(header)
-            and b["text"]["text"].endswith(f"(change #{cid})") for b in c.json("blocks") or []), timeout=60)
+            and b["text"]["text"].endswith(f"(change #{cid})") for b in c.json("blocks") or []), timeout=SLOW)
         assert len(calls) == 1, f"the gate card after {stage} was posted {len(calls)} times"
         return calls[0]
 
@@ -48,11 +49,11 @@ class Clicker:
         r = self.env.sender.click(action, value, user=user, message_ts="1.1")
         assert r.status == 200, r.body
         calls = self.env.fake.wait_for("chat.postEphemeral", lambda c: c.body.get("user") == user, count=before + 1,
-                                       timeout=30)
+                                       timeout=SLOW)
         return blocks_text(calls[-1])
 
     def gate_updates(self, card: Call) -> list[str]:
-        ts = wait_until(lambda: self._ts_of(card), what="the gate card's ts")
+        ts = wait_until(lambda: self._ts_of(card), timeout=SLOW, what="the gate card's ts")
         return [blocks_text(c) for c in self.env.fake.calls("chat.update", lambda c: c.body.get("ts") == ts)]
 
     def _ts_of(self, card: Call) -> str | None:
@@ -60,7 +61,7 @@ class Clicker:
         gate = self.env.store.gates.get(value or "")
         return gate.message_ts if gate else None
 
-    def done(self, cid: str, timeout: float = 120.0) -> str:
+    def done(self, cid: str, timeout: float = SLOW) -> str:
         store = self.env.store
         return str(wait_until(lambda: store.changes.get(cid).state in ("succeeded", "failed", "attention")
                               and store.changes.get(cid).state, timeout=timeout, what=f"change {cid} to end"))
@@ -90,7 +91,8 @@ def test_a_staged_update_through_slack_with_gate_cards_then_a_rejected_gate_and_
         said = c.click_gate(dev_gate, "gate_approve", DAVE)
         assert "approved" in said
         assert any("*approved*" in u for u in wait_until(lambda: [u for u in c.gate_updates(dev_gate)
-                                                                  if "*approved*" in u], what="the card updated"))
+                                                                  if "*approved*" in u], timeout=SLOW,
+                                                         what="the card updated"))
 
         prod_gate = c.gate_card(cid, "staging")
         assert "2 approvals from approvers" in blocks_text(prod_gate)
@@ -117,11 +119,11 @@ def test_a_staged_update_through_slack_with_gate_cards_then_a_rejected_gate_and_
         assert members_with(s.fleet, "mistral-all-r3") == [DEV]
         ts = s.env.store.changes.get(cid).message_ts
         final = s.env.fake.wait_for("chat.update", lambda u: u.body.get("ts") == ts
-                                    and button_value(u, "failed_rollback") is not None, timeout=30)[-1]
+                                    and button_value(u, "failed_rollback") is not None, timeout=SLOW)[-1]
         r = s.env.sender.click("failed_rollback", button_value(final, "failed_rollback"), user=ALICE, message_ts=ts)
         assert r.status == 200, r.body
         back = wait_until(lambda: next((ch for ch in s.env.store.changes.list(limit=5) if ch.tool == "rollback"), None),
-                          what="the rollback change request")
+                          timeout=SLOW, what="the rollback change request")
         plan = json.dumps(back.plan)
         assert "pinned to resource snapshot index" in plan
         c.approve_change(back.id, BOB)

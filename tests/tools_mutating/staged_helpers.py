@@ -30,10 +30,10 @@ class Gatekeeper:
             self.decide(self.fleet, ev.gate)
 
     def run(self):
-        t = threading.Thread(target=lambda: setattr(self, "outcome", Executor(self.fleet, timeout=30, poll=0.05)
+        t = threading.Thread(target=lambda: setattr(self, "outcome", Executor(self.fleet, timeout=300, poll=0.05)
                                                     .apply(self.plan, on_event=self.on_event)), daemon=True)
         t.start()
-        t.join(120)
+        t.join(600)
         assert not t.is_alive(), "the staged run did not finish"
         return self.outcome
 

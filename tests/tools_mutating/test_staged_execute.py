@@ -96,7 +96,7 @@ def test_a_staged_rollback_after_a_finished_update_brings_the_old_copy_back_besi
 def test_after_a_crash_a_staged_rollout_waits_for_a_person_and_finish_follows_the_same_run_on(deployed):
     _emb, fleet = deployed
     plan = _staged_update(fleet)
-    ex = Executor(fleet, timeout=30, poll=0.05)
+    ex = Executor(fleet, timeout=300, poll=0.05)
     upto = next(i for i, s in enumerate(plan.steps) if s.kind == "run_stages")
     ex.prepare(plan)
     ex.write_intent(plan, "7")
