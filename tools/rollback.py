@@ -55,7 +55,7 @@ def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None
         intent = _intent(args, current, rev, catalog)
         return staged.staged_rollback(args.given(), current, rev, snap, list(args.stages),
                                       list(live.get("snapshots") or []), live.get("crp"), live.get("override"),
-                                      list(live.get("runs") or []), intent.text)
+                                      list(live.get("runs") or []), intent.text, "rollback")
     unknown = [c for c in rev.clusters if snap.cluster(c) is None]
     if unknown:
         raise UnknownName.among("cluster", unknown[0], [c.name for c in snap.clusters])

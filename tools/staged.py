@@ -271,7 +271,7 @@ def pick_index(by_index: dict[int, list[dict]], target: str, deployment: str) ->
 
 def staged_rollback(args: dict, current: Deployment, rev: Revision, snap: FleetSnapshot, envs: list[str],
                     snapshots: list[dict], crp: dict | None, live_override: dict | None,
-                    existing_runs: list[str], intent_text: str) -> Plan:
+                    existing_runs: list[str], intent_text: str, tool: str) -> Plan:
     """Back to revision ``rev`` in stages: a run pinned to the snapshot index holding its KAITO object."""
     dep = current.name
     target = kaito_name_of(rev, dep)
@@ -318,7 +318,7 @@ def staged_rollback(args: dict, current: Deployment, rev: Revision, snap: FleetS
                for c in sorted(current.clusters) if c in where]
     pinned = M.PINNED.format(index=index, target=target, revision=rev.revision,
                              indices=", ".join(map(str, sorted(by_index))))
-    p = Plan(tool="rollback", args=args, deployment=dep, strategy="blue_green" if now != target else "in_place",
+    p = Plan(tool=tool, args=args, deployment=dep, strategy="blue_green" if now != target else "in_place",
              summary=M.SUMMARY_BACK.format(deployment=dep, index=index, target=target, revision=rev.revision,
                                            stages=" → ".join(s.environment for s in stages),
                                            gates=_gates_text(stages)),

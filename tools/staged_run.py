@@ -7,7 +7,8 @@ placement's ``Available`` says nothing about a model serving, §4.2). The gate i
 (``bot.changes.gates`` writes the ``Approved`` condition); the run then goes on. The step ends when the
 run succeeded (then KAITO must report the object ready on every cluster), failed, or was stopped (a
 rejected gate: ``fleetops.dev/stop-reason`` says by whom and why). The wait has no limit while a gate waits
-for people (up to ``GATE_WAIT``); otherwise the run must make progress within the executor's limit.
+for people (up to ``GATE_WAIT``); otherwise (KAITO not ready yet at a gate included) the run must make progress
+within the executor's limit.
 """
 from __future__ import annotations
 
@@ -116,8 +117,8 @@ def follow(ex: Executor, step: Step, i: int, emit: Listener,
                                    message=M.RUN_CLUSTER.format(stage=stage, state=word)))
         at_gate = False
         for st, request in open_gates(run):
-            at_gate = True
-            if request in told:
+            if request in told:  # waiting for people: no limit but GATE_WAIT
+                at_gate = True
                 continue
             clusters = [c.get("clusterName", "") for c in st.get("clusters") or []]
             ready = _kaito_states(ex, kaito, clusters) if kaito else {}

@@ -38,7 +38,7 @@ def open_rollback(bot: SlackBot, where: Where, change_id: str) -> tuple[bool, st
                                     args={"source": "slack-rollback-button", "after_change": change.id})
     reply = bot.pipeline.propose(Request(actor=actor, text=text, channel=channel, thread_ts=thread,
                                          source="slack-rollback-button"),
-                                 toolbox.name_of(RollbackArgs), RollbackArgs.model_validate({"deployment": dep, "stages": stages or None}))
+                                 toolbox.name_of(RollbackArgs), RollbackArgs.model_validate({"deployment": dep, **({"stages": stages} if stages else {})}))
     if reply.change is None:
         return False, reply.text
     if is_slack_channel(reply.change.channel):
