@@ -101,6 +101,19 @@ class JobStore:
             conn.execute(f"UPDATE jobs SET lease_until = ? WHERE owner = ? AND state = 'running' AND id IN "
                          f"({', '.join('?' * len(ids))})", (until, owner, *ids))
 
+    def running_owners(self) -> set[str]:
+        """The owners of ``running`` jobs (workers, alive or not)."""
+        with self.database.read() as conn:
+            return {r[0] for r in conn.execute("SELECT DISTINCT owner FROM jobs WHERE state = 'running' "
+                                               "AND owner IS NOT NULL")}
+
+    def requeue(self, owner: str, now: datetime | None = None) -> int:
+        """Queue again, at once, the ``running`` jobs of ``owner``, a worker known to be dead (instead of
+        waiting for their leases to run out). Returns how many."""
+        with self.database.write() as conn:
+            return conn.execute("UPDATE jobs SET state = 'queued', owner = NULL, lease_until = NULL, updated_at = ? "
+                                "WHERE state = 'running' AND owner = ?", (iso(now or utcnow()), owner)).rowcount
+
     def finish(self, job_id: int, now: datetime | None = None) -> None:
         self._end(job_id, "done", None, now)
 

@@ -11,7 +11,8 @@ commit together::
 ``claim_delivery(key)`` de-duplicates inbound deliveries (Slack ``event_id``, a retried request):
 True the first time a key is seen, False after, across threads and processes. ``jobs`` (``JobStore``)
 persists acknowledged work together with its delivery id; ``locks`` (``LockStore``) holds one executing
-change per deployment / cluster; ``gates`` (``GateStore``) the stage gates of staged rollouts and their votes.
+change per deployment / cluster; ``gates`` (``GateStore``) the stage gates of staged rollouts and their votes;
+``freezes`` (``FreezeStore``) the change freezes declared in chat.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from audit import messages as msg
 from audit.changes import ChangeStore
 from audit.db import BUSY_TIMEOUT_S, SYNCHRONOUS, Database
 from audit.errors import StoreOpenError
+from audit.freezes import FreezeStore
 from audit.gates import GateStore
 from audit.jobs import JobStore
 from audit.locks import LockStore
@@ -41,6 +43,7 @@ class Store:
     jobs: JobStore
     locks: LockStore
     gates: GateStore
+    freezes: FreezeStore
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
@@ -80,5 +83,6 @@ def open_store(path: str | Path, *, synchronous: str = SYNCHRONOUS,
     if not create and str(path) != ":memory:" and not Path(path).exists():
         raise StoreOpenError(path, msg.NO_SUCH_FILE)
     database = Database(path, synchronous=synchronous, busy_timeout=busy_timeout)
-    return Store(database, AuditLog(database), ChangeStore(database), JobStore(database), LockStore(database),
-                 GateStore(database))
+    audit = AuditLog(database)
+    return Store(database, audit, ChangeStore(database), JobStore(database), LockStore(database),
+                 GateStore(database), FreezeStore(database, audit))

@@ -4,16 +4,18 @@ commands, with 100 stalled connections and one 100 MB body at the same time.
     python bench/flood.py [--clicks 1000] [--commands 200] [--stalled 100] [--big-mb 100] [--deadline 600]
 
 The app is what ``fleetops serve`` runs (``bot.slack.build_slack_app`` + ``bot.slack.server``) on
-127.0.0.1 with the tests' fake Slack Web API and the embedded demo fleet, on a fresh SQLite file. One
+127.0.0.1 with the tests' fake Slack Web API (in a process of its own, as Slack is not in ours) and the embedded
+demo fleet, on a fresh SQLite file. One
 change request (staging, one approval needed) gets a card; the load generator, in its own process, then
 opens every connection at once: ``--stalled`` sockets that send half a header and wait, one POST that
 announces ``--big-mb`` MB and starts streaming it, and ``--clicks`` Approve clicks (each from another user)
 plus ``--commands`` ``/fleet list clusters``, each on its own connection as Slack does. Afterwards the
 bench waits for the persisted jobs to drain and counts, from the audit log:
 
-* requests lost: acked clicks without their approval event (counted or not, every click is recorded)
+* requests lost: acked clicks without their ``approval`` or ``approval_refused`` event (every click is recorded)
   plus acked commands without their ``request`` event (by delivery id) — must be 0;
 * ack latency p50 / p99 (until the HTTP answer) of clicks and commands; non-200 answers by status;
+* the serving process's CPU time while the flood was answered;
 * peak RSS (VmHWM) and peak thread count of the serving process, sampled every 20 ms.
 
 Loopback only, bounded in count (the flags) and time (``--deadline`` seconds overall; every socket has a
@@ -128,6 +130,16 @@ def generator(conn, url: str, requests: list[Req], stalled: int, big_mb: int, ho
                "stalled": stall_out, "big": big_out})
 
 
+# --- Slack's Web API (its own process: the real one is not in ours) --------------------------------------
+def slack_api(conn) -> None:
+    from fake_slack import FakeSlack
+
+    fake = FakeSlack().start()
+    conn.send((fake.url, fake.response_url("flood")))
+    conn.recv()  # stop
+    fake.stop()
+
+
 # --- the serving side ----------------------------------------------------------------------------------
 class Sampler:
     """Peak threads and RSS of this process, every 20 ms."""
@@ -195,18 +207,20 @@ def main() -> int:
         ap.error("at most 3,000 connections in all")
     started = time.monotonic()
     logging.basicConfig(level=logging.ERROR)
-
-    from fake_slack import FakeSlack
     from slack_client import SlackSender
 
     from bot.app import running_pipeline
     from bot.settings import Settings
     from bot.slack import build_slack_app, make_http_server
 
-    fake = FakeSlack().start()
+    ctx = multiprocessing.get_context("spawn")
+    api_conn, api_child = ctx.Pipe()
+    api = ctx.Process(target=slack_api, args=(api_child,), daemon=True)
+    api.start()
+    api_url, reply_url = api_conn.recv()
     tmp = Path(tempfile.mkdtemp(prefix="fleetops-bench-flood-"))
     (tmp / "policy.yaml").write_text(POLICY)
-    settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=fake.url, kubeconfig=None,
+    settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=api_url, kubeconfig=None,
                         in_cluster=False, llm="offline", policy_path=tmp / "policy.yaml", home=tmp,
                         db_path=tmp / "flood.db", demo_ready_delay=0.0)
     code = 0
@@ -217,23 +231,23 @@ def main() -> int:
         server = make_http_server(service.app, "127.0.0.1", 0, traffic=service.traffic)
         server.start_background()
         sender = SlackSender(server.url, SECRET)
-        r = sender.slash("deploy gemma 3 4b as flood-target on aks-westus3-staging-1", user="U0REQUESTER")
+        r = sender.slash("deploy gemma 3 4b as flood-target on aks-westus3-staging-1", user="U0REQUESTER",
+                         response_url=reply_url)
         assert r.status == 200, r
-        card = fake.wait_for("chat.postMessage", lambda c: "Change #1" in json.dumps(c.json("blocks") or []),
-                             timeout=120)[0]
         service.wait_idle(120)
-        message_ts = pipe.changes.get("1").message_ts or "1.0001"
-        requests = build_requests(args.clicks, args.commands, card.body["channel"], message_ts,
-                                  fake.response_url("flood"))
+        change = pipe.changes.get("1")
+        assert change.message_ts and change.channel, "the change's card was not posted"
+        requests = build_requests(args.clicks, args.commands, change.channel, change.message_ts, reply_url)
         rss_before = Sampler.rss_mb()[0]
         sampler = Sampler()
+        cpu_before = time.process_time()
 
-        ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
         gen = ctx.Process(target=generator, args=(child, server.url, requests, args.stalled, args.big_mb, 30.0))
         gen.start()
         left = args.deadline - (time.monotonic() - started)
         out = parent.recv() if parent.poll(max(1.0, left)) else None
+        cpu_flood = time.process_time() - cpu_before  # the server's CPU while the flood was being answered
         gen.join(10)
         if gen.is_alive():
             gen.kill()
@@ -253,7 +267,8 @@ def main() -> int:
         cmd_ms = [ms for label, ms in acked if label.startswith("command:")]
 
         approvals = pipe.store.audit.list(change_id="1", event="approval", limit=None)
-        traced_users = {e.actor for e in approvals}
+        refused = pipe.store.audit.list(change_id="1", event="approval_refused", limit=None)
+        traced_users = {e.actor for e in approvals + refused}  # every click leaves one or the other
         requests_seen = {(e.args or {}).get("delivery_id") for e in pipe.store.audit.list(event="request", limit=None)}
         lost_clicks = [label for label, _ in acked if label.startswith("click:") and label[6:] not in traced_users]
         lost_cmds = [label for label, _ in acked
@@ -270,10 +285,12 @@ def main() -> int:
         print(f"requests lost: {len(lost_clicks) + len(lost_cmds)} (acked clicks without their audit event: "
               f"{len(lost_clicks)}; acked commands without their request event: {len(lost_cmds)})")
         print(f"jobs: {jobs}; drained: {drained}; change 1: {change.state}, approvals counted {counted}, "
-              f"approval events {len(approvals)}")
+              f"clicks not counted (recorded with the reason) {len(refused)}")
         stalled = out["stalled"]
         print(f"stalled connections: {len(stalled)}, closed by the server after max {max(stalled or [0]):.1f} s")
         print(f"{args.big_mb} MB body: {out['big']} (status, bytes the server let us send)")
+        print(f"server CPU during the flood {cpu_flood:.1f} s ({cpu_flood * 1000 / max(1, len(results)):.1f} ms "
+              f"per request, acks and the jobs that ran meanwhile)")
         print(f"peak RSS {peak_rss:.0f} MB (before the flood {rss_before:.0f} MB); peak threads {sampler.threads}")
         print(f"total {time.monotonic() - started:.1f} s")
         if lost_clicks or lost_cmds:
@@ -281,7 +298,8 @@ def main() -> int:
         server.shutdown()
         server.server_close()
         service.close()
-    fake.stop()
+    api_conn.send("stop")
+    api.join(10)
     shutil.rmtree(tmp, ignore_errors=True)
     return code
 

@@ -2,16 +2,21 @@
 
     python bench/placement.py [--clusters 5000] [--runs 5] [--model microsoft/phi-4] [--count 3]
 
-Builds ``tools.embedded.synthetic.synthetic_fleet(n)`` into a FleetSnapshot here (no API server), warms
-up, then for each prefer mode (cost, capacity, spread) interleaves runs of ``plan_placement`` (the pure
-function: every filter on every cluster, ranking, a reason for every cluster) with runs of a baseline
-written independently below (best option per cluster from the raw fleet dict, then the ranking).
-Prints min / median / max milliseconds of each and the ratio of medians, and checks that both choose
-the same clusters. Asserts nothing about time.
+Builds ``tools.embedded.synthetic.synthetic_fleet(n)`` into a FleetSnapshot here (no API server) in two
+states: as generated ("full": its deployments take nearly every GPU, so nothing fits and placement
+also works out suggestions) and with every other deployment removed ("roomy": many clusters fit and
+are ranked). For each state and prefer mode (cost, capacity, spread) it warms up, then interleaves
+runs of ``plan_placement`` (the pure function: every filter on every cluster, the ranking, reasons
+for the chosen clusters; rejection reasons are written on demand) with runs of a baseline written
+independently below (best option per cluster from the raw fleet dict, then the ranking), and times
+the text answer too (``render()``: the summary a user sees). Prints min / median / max milliseconds
+(wall, and CPU of this process for plan_placement), the ratio of medians, and whether both chose the
+same clusters. Asserts nothing about time; on a shared machine compare the CPU column and the load.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -107,6 +112,32 @@ def ms(xs: list[float]) -> str:
     return f"{min(xs) * 1e3:7.1f} {statistics.median(xs) * 1e3:7.1f} {max(xs) * 1e3:7.1f}"
 
 
+def run_state(label: str, raw: dict, snap: FleetSnapshot, cat: Catalog, a: argparse.Namespace) -> None:
+    used = used_nodes(raw, cat)
+    for prefer in PREFER:
+        plan_placement(snap, cat, model=a.model, count=a.count, prefer=prefer)  # warm up
+        ours: list[float] = []
+        cpu: list[float] = []
+        base: list[float] = []
+        text: list[float] = []
+        for _ in range(max(a.runs, 3)):
+            t, c = time.perf_counter(), time.process_time()
+            p = plan_placement(snap, cat, model=a.model, count=a.count, prefer=prefer)
+            ours.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+            t = time.perf_counter()
+            p.render()
+            text.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            ref = baseline(raw, cat, used, a.model, a.count, prefer)
+            base.append(time.perf_counter() - t)
+        same = "yes" if p.clusters == ref else f"NO: {p.clusters} vs {ref}"
+        fit = f"{len(p.chosen)}/{a.count} chosen" if p.chosen else "nothing fits"
+        ratio = statistics.median(ours) / statistics.median(base)
+        print(f"{label:6} {prefer:9} {ms(ours):>24} {ms(cpu):>24} {ms(base):>24} {ratio:6.1f}x {ms(text):>24}"
+              f"  {same} ({fit})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clusters", type=int, default=5000)
@@ -117,27 +148,21 @@ def main() -> None:
     cat = default_catalog()
     t0 = time.perf_counter()
     raw = synthetic_fleet(a.clusters)
+    roomy = {**raw, "deployments": raw["deployments"][::2]}
     t1 = time.perf_counter()
-    snap = snapshot_of(raw, cat)
-    used = used_nodes(raw, cat)
+    snaps = {"full": snapshot_of(raw, cat), "roomy": snapshot_of(roomy, cat)}
     t2 = time.perf_counter()
-    print(f"{a.clusters} clusters, {len(raw['deployments'])} deployments: generated in {t1 - t0:.2f} s, "
-          f"snapshot in {t2 - t1:.2f} s; model {a.model}, count {a.count}, {a.runs} runs per side (interleaved)")
-    print(f"{'prefer':9} {'plan_placement ms (min med max)':>32} {'baseline ms (min med max)':>27}  ratio  same")
-    for prefer in PREFER:
-        plan_placement(snap, cat, model=a.model, count=a.count, prefer=prefer)  # warm up
-        ours: list[float] = []
-        base: list[float] = []
-        for _ in range(max(a.runs, 3)):
-            t = time.perf_counter()
-            p = plan_placement(snap, cat, model=a.model, count=a.count, prefer=prefer)
-            ours.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            ref = baseline(raw, cat, used, a.model, a.count, prefer)
-            base.append(time.perf_counter() - t)
-        same = "yes" if p.clusters == ref else f"NO: {p.clusters} vs {ref}"
-        ratio = statistics.median(ours) / statistics.median(base)
-        print(f"{prefer:9} {ms(ours):>32} {ms(base):>27}  {ratio:5.1f}x  {same}")
+    print(f"{a.clusters} clusters, {len(raw['deployments'])} deployments (roomy: {len(roomy['deployments'])}): "
+          f"generated in {t1 - t0:.2f} s, snapshots in {t2 - t1:.2f} s; model {a.model}, count {a.count}, "
+          f"{max(a.runs, 3)} runs per side (interleaved); load average {os.getloadavg()[0]:.2f} on "
+          f"{os.cpu_count()} CPUs")
+    print(f"{'fleet':6} {'prefer':9} {'plan_placement wall ms':>24} {'plan_placement cpu ms':>24} "
+          f"{'baseline wall ms':>24} {'ratio':>7} {'render() wall ms':>24}  same")
+    print(f"{'':16} {'(min med max)':>24} {'(min med max)':>24} {'(min med max)':>24} {'(med)':>7} "
+          f"{'(min med max)':>24}")
+    for label, snap in snaps.items():
+        run_state(label, raw if label == "full" else roomy, snap, cat, a)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from bot.fleetconn import open_fleet
 from bot.messages import settings as SM
 from bot.pipeline import Notifier, Pipeline
 from bot.policy import Policy, default_policy, load_policy
+from bot.policy.reload import PolicyWatcher
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def vocabulary_source(fleet: Any):
     """A callable giving the interpreter's live vocabulary (cluster/deployment names, regions, ...)."""
     from bot.interpreter import Vocabulary
 
-    return lambda: Vocabulary.from_snapshot(fleet.snapshot())
+    return lambda: Vocabulary.of(fleet.snapshot())  # built once per fleet version
 
 
 def start_witness(settings: Settings, store: Store) -> Witness | None:
@@ -79,6 +80,8 @@ def running_pipeline(settings: Settings | None = None, *, db: Path | None = None
             if witness is not None:
                 duties.callback(witness.stop)
             duties.callback(Housekeeper(store.database).start().stop)
+            if s.policy_path:  # reload without a restart: on change of the file, or `fleetops policy reload`
+                duties.callback(PolicyWatcher(pipe.live, s.policy_path, store.audit).start().stop)
             if recover:
                 pipe.changes.recover()
             duties.callback(pipe.retry.start().stop)

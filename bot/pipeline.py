@@ -18,12 +18,19 @@ from audit.redact import mask_text
 from audit.store import Store
 from bot import toolbox
 from bot.changes import ChangeService, Notifier
-from bot.changes.execution import facts_of
+from bot.changes.execution import facts_of, hub_of
 from bot.changes.retry import RetryScheduler
 from bot.identity import Actor
 from bot.interpreter.result import Clarify, Refuse, ToolCall
 from bot.messages import pipeline as M
-from bot.policy import Decision, Policy, decide
+from bot.messages import policy as PM
+from bot.policy import Decision, Facts, Policy, decide
+from bot.policy.impersonation import acting_as
+from bot.policy.live import LivePolicy
+from bot.policy.owners import requester_team
+from bot.policy.requesters import no_requester
+from bot.policy.scope import Reach, outside, reach, scoped_snapshot
+from bot.policy.teamfacts import team_facts
 from tools.args import Args
 from tools.context import ToolContext
 from tools.errors import ToolError
@@ -72,16 +79,27 @@ def hub_failing(e: FleetError) -> bool:
 
 
 class Pipeline:
-    def __init__(self, store: Store, fleet: Fleet, interpreter: Any, policy: Policy, *,
+    def __init__(self, store: Store, fleet: Fleet, interpreter: Any, policy: Policy | LivePolicy, *,
                  rollout_timeout: float | None = None, notifier: Notifier | None = None,
                  clock: Callable[[], datetime] | None = None, vocabulary: Callable[[], Any] | None = None):
-        self.store, self.fleet, self.interpreter, self.policy = store, fleet, interpreter, policy
+        self.store, self.fleet, self.interpreter = store, fleet, interpreter
         self.clock = clock or (lambda: datetime.now(UTC))
         self._vocabulary = vocabulary
-        self.changes = ChangeService(store, policy, self._plan, Executor(fleet, timeout=rollout_timeout),
+        # one live policy for the pipeline and the change service: the file's (reloadable) + freezes from chat
+        self.live = policy if isinstance(policy, LivePolicy) else LivePolicy(policy, store.freezes.active)
+        self.changes = ChangeService(store, self.live, self._plan, Executor(fleet, timeout=rollout_timeout),
                                      notifier=notifier, clock=self.clock)
         self.retry = RetryScheduler(self.changes)  # started by the app (bot.app.running_pipeline)
         self.changes.wake = self.retry.poke
+
+    @property
+    def policy(self) -> Policy:
+        """The policy as it reads now (``LivePolicy.at``): the file's plus the freezes declared in chat."""
+        return self.live.at(self.clock())
+
+    @policy.setter
+    def policy(self, value: Policy) -> None:
+        self.live.replace(value)
 
     @property
     def executor(self) -> Executor:
@@ -135,7 +153,7 @@ class Pipeline:
                     return Reply(kind="refuse", text=M.TOOL_NOT_BUILT.format(tool=tool), tool=tool)
                 if result.mutating:
                     return self._propose(req, tool, args)
-                return self._read(req, tool, args)
+                return self._read(req, tool, args, self.reach(req))
         raise TypeError(f"the interpreter returned {type(result).__name__}, not ToolCall | Clarify | Refuse")
 
     def _hub_failing(self, req: Request, tool: str | None, e: FleetError) -> Reply:
@@ -152,14 +170,23 @@ class Pipeline:
         return Context(who=req.actor.id, vocabulary=self._vocabulary(), history=list(req.history))
 
     # --- read-only tools ----------------------------------------------------------------------------
-    def read(self, tool: str, args: Args) -> Any:
-        """Run a read-only tool (the one place that dispatches them); raises ToolError/FleetError/AuditError."""
+    def reach(self, req: Request) -> Reach:
+        """The policy scope of a request (its channel's, in a DM the person's)."""
+        return reach(self.policy, req.actor, req.channel)
+
+    def read(self, tool: str, args: Args, scope: Reach | None = None) -> Any:
+        """Run a read-only tool (the one place that dispatches them); raises ToolError/FleetError/AuditError.
+        With a ``scope`` the tool sees only the part of the fleet the scope covers."""
         ctx = ToolContext(catalog=self.fleet.catalog, fleet=self.fleet, store=self.store, now=self.clock())
+        if scope is not None and not scope.whole_fleet and toolbox.get(tool).source != "store":
+            ctx = ToolContext(catalog=self.fleet.catalog, fleet=self.fleet, store=self.store, now=self.clock(),
+                              _snapshot=scoped_snapshot(self.fleet.snapshot(), scope))
         return toolbox.run(tool, args, ctx)
 
-    def _read(self, req: Request, tool: str, args: Args) -> Reply:
+    def _read(self, req: Request, tool: str, args: Args, scope: Reach | None = None) -> Reply:
         try:
-            result = self.read(tool, args)
+            with acting_as(self.policy, req.actor.id, hub_of(self.executor)):  # as the person, when the policy says
+                result = self.read(tool, args, scope)
         except FleetError as e:
             if hub_failing(e):
                 return self._hub_failing(req, tool, e)
@@ -176,7 +203,8 @@ class Pipeline:
 
     # --- changes -------------------------------------------------------------------------------------
     def _plan(self, tool: str, args: Args) -> Plan:
-        plan: Plan = toolbox.run(tool, args, ToolContext(catalog=self.fleet.catalog, fleet=self.fleet))
+        plan: Plan = toolbox.run(tool, args, ToolContext(catalog=self.fleet.catalog, fleet=self.fleet,
+                                                         store=self.store, now=self.clock()))
         return plan
 
     def propose(self, req: Request, tool: str, args: Args) -> Reply:
@@ -186,8 +214,19 @@ class Pipeline:
 
     def _propose(self, req: Request, tool: str, args: Args) -> Reply:
         audit = self.store.audit
+        nowhere = no_requester(self.policy, req.actor, tool)
+        if nowhere is not None:  # may not request this tool anywhere: refused before any planning
+            audit.record("decision", actor=req.actor.id, channel=req.channel, tool=tool, args=args.given(),
+                         result={"kind": "deny", "rules": nowhere.rule.split(", ")}, message=nowhere.reason)
+            return Reply(kind="refuse", text=M.DENIED.format(reason=nowhere.reason), tool=tool)
+        if getattr(args, "team", "absent") is None and getattr(args, "model", None) is not None:
+            team = requester_team(self.policy, req.actor)  # a new deployment belongs to the requester's team
+            if team is not None:
+                args = args.model_copy(update={"team": team})
         try:
-            plan = self._plan(tool, args)
+            with acting_as(self.policy, req.actor.id, hub_of(self.executor)):  # as the person, when the policy says
+                plan = self._plan(tool, args)
+                facts, refused = self._facts(req, plan, args)
         except FleetError as e:
             if hub_failing(e):
                 return self._hub_failing(req, tool, e)
@@ -204,10 +243,14 @@ class Pipeline:
                              "gpu_delta": plan.gpu_delta, "cost_delta_per_hour": plan.cost_delta_per_hour})
         if plan.strategy == "noop":
             return Reply(kind="noop", text=plan.summary, tool=tool, plan=plan)
-        decision = decide(self.policy, req.actor, facts_of(plan), self.clock())
+        if refused is not None:
+            audit.record("decision", actor=req.actor.id, channel=req.channel, tool=tool, deployment=plan.deployment,
+                         clusters=plan.clusters, result={"kind": "deny", "rules": [refused[1]]}, message=refused[0])
+            return Reply(kind="refuse", text=refused[0], tool=tool, plan=plan)
+        decision = decide(self.policy, req.actor, facts, self.clock())
         audit.record("decision", actor=req.actor.id, channel=req.channel, tool=tool, deployment=plan.deployment,
                      clusters=plan.clusters, result={"kind": decision.kind, "approvals": decision.approvals_required,
-                                                     "groups": decision.approver_groups},
+                                                     "groups": decision.approver_groups, "rules": decision.rules},
                      message=decision.reason)
         if decision.kind == "deny":
             return Reply(kind="refuse", text=M.DENIED.format(reason=decision.reason), tool=tool, plan=plan,
@@ -217,3 +260,19 @@ class Pipeline:
         if change.state == ChangeState.APPROVED:  # policy needs no approval (e.g. dev): run it now
             change = self.changes.execute(change.id, actor=req.actor.id)
         return Reply(kind="change", text=plan.summary, tool=tool, change=change, plan=plan, decision=decision)
+
+    def _facts(self, req: Request, plan: Plan, args: Args) -> tuple[Facts, tuple[str, str] | None]:
+        """The policy's facts about ``plan`` (with its team and the team's spend, when the policy has teams), and
+        a refusal (text, rule) when it touches anything outside the request's scope. Reads the fleet once."""
+        facts = facts_of(plan)
+        scope = self.reach(req)
+        if not self.policy.teams and scope.whole_fleet:
+            return facts, None
+        snap = self.fleet.snapshot()
+        facts = facts.model_copy(update=team_facts(self.policy, snap, plan, getattr(args, "team", None),
+                                                   self.fleet.catalog))
+        out = outside(snap, scope, list(plan.clusters), plan.deployment)
+        if out:
+            return facts, (PM.SCOPE_REFUSED.format(what=", ".join(out), scope=scope.label(), via=scope.via,
+                                                  rule=scope.rule), scope.rule)
+        return facts, None

@@ -168,6 +168,11 @@ class Settings(BaseSettings):
         default=600.0, gt=0, validation_alias="FLEETOPS_AUDIT_DIGEST_SECONDS",
         description="Write an audit digest at least this often (seconds) while events are recorded.",
     )
+    audit_channel: str | None = Field(
+        default=None, validation_alias="FLEETOPS_AUDIT_CHANNEL",
+        description="Slack channel id (C...) fleetops serve also posts every audit digest to (the bot must be in "
+        "it); check with fleetops audit verify --channel. Unset: digests go to the file only.",
+    )
 
     # --- health watch (incidents) ----------------------------------------------------------------------
     incident_after: str = Field(

@@ -5,12 +5,20 @@ InferenceSet's scale subresource; the deployment's ClusterResourcePlacement alre
 namespace, so the HPA lands on every member beside the InferenceSet and scales it there. The metric is
 ``conventions.AUTOSCALE_METRIC`` (requests waiting per replica), average ``AUTOSCALE_TARGET_AVERAGE``.
 
-* InferenceSet-backed deployment → in place: apply the HPA (noop when it already says the same).
+The member's HPA, not KubeFleet, owns the InferenceSet's replica count there: the KAITO object's
+ResourceOverride gets a rule removing ``spec.replicas`` from what KubeFleet applies (``tools.replica_owner``),
+else KubeFleet's work applier would re-apply the hub's count over every scaling decision. Turning
+autoscaling on or off is a revision of its own (``Revision.autoscaling`` says which), so that ``rollback``
+puts the autoscaler back as the target revision had it.
+
+* InferenceSet-backed deployment → in place: apply the HPA, then the override rule, then the new revision
+  label on the InferenceSet (noop when the HPA already says the same and the rule is there).
 * Workspace-backed (one fixed replica, KAITO has no scale subresource there) → blue/green first: a new
   InferenceSet (a new revision, starting at min_replicas) beside the Workspace, wait until it is ready
-  everywhere, delete the Workspace, then apply the HPA. If the new side fails, it is removed and the
-  Workspace keeps serving.
-* ``enabled: false`` → delete the HPA (noop without one); the deployment keeps its current replicas.
+  everywhere, delete the Workspace, then apply the HPA and the override rule. If the new side fails, it
+  is removed and the Workspace keeps serving.
+* ``enabled: false`` → delete the HPA, then the rule (the override goes when nothing else is in it): the
+  members go back to the hub's replica count; noop without either.
 
 GPUs and cost are counted at max_replicas ("up to"). Refused: unknown deployment, a deployment on no
 cluster, max_replicas above what a cluster can give (free nodes plus what the deployment holds there),
@@ -19,6 +27,7 @@ and a Workspace whose clusters have no room to start the InferenceSet beside it.
 from __future__ import annotations
 
 from tools import manifests as mf
+from tools import replica_owner as owner
 from tools.args import AutoscaleArgs
 from tools.catalog import Catalog, default_catalog
 from tools.errors import InvalidRequest, UnknownName
@@ -87,7 +96,8 @@ class _Pool:
 
 
 def plan(snap: FleetSnapshot, args: AutoscaleArgs, catalog: Catalog | None = None, live_hpa: dict | None = None,
-         live_override: dict | None = None) -> Plan:
+         live_override: dict | None = None, live_kaito: dict | None = None) -> Plan:
+    """``live_*``: the hub's HPA, the KAITO object's ResourceOverride and the KAITO object, as they are now."""
     catalog = catalog or default_catalog()
     dep = snap.deployment(args.deployment)
     if dep is None:
@@ -97,11 +107,14 @@ def plan(snap: FleetSnapshot, args: AutoscaleArgs, catalog: Catalog | None = Non
     pools = [_Pool(snap, catalog, dep, c) for c in sorted(dep.clusters)]
     base = dict(dep.resource_versions)
     base[f"HorizontalPodAutoscaler/{dep.name}/{cv.hpa_name(dep.name)}"] = inv.version_token(live_hpa)
+    if dep.kaito_name:
+        base[f"ResourceOverride/{dep.name}/{cv.kaito_override_name(dep.kaito_name)}"] = \
+            inv.version_token(live_override)
     envs = sorted({(c.environment if c else None) or "unknown" for c in map(snap.cluster, dep.clusters)})
     p = Plan(tool="autoscale", args=args.given(), deployment=dep.name, strategy="noop", summary="",
              environments=envs, clusters=sorted(dep.clusters), base=base)
     if not args.enabled:
-        return _off(p, dep, pools, live_hpa).seal()
+        return _off(p, dep, pools, live_hpa, live_override, live_kaito).seal()
     lo, hi = args.min_replicas, args.max_replicas
     if lo is None or hi is None:  # the argument model already refuses this; kept for direct callers
         raise InvalidRequest(M.NO_RANGE)
@@ -127,17 +140,25 @@ def plan(snap: FleetSnapshot, args: AutoscaleArgs, catalog: Catalog | None = Non
         _convert(p, dep, pools, lo, hi, live_override)
         p.summary = summary + M.PLAN_AUTOSCALE_CONVERT.format(old=dep.kaito_name, new=p.manifests[0]["metadata"]["name"])
     else:
-        hpa = hpa_manifest(dep.name, dep.kaito_name or cv.kaito_object_name(dep.name, dep.revision), lo, hi)
-        if live_hpa is not None and _same(live_hpa, hpa):
+        target_name = dep.kaito_name or cv.kaito_object_name(dep.name, dep.revision)
+        hpa = hpa_manifest(dep.name, target_name, lo, hi)
+        if live_hpa is not None and _same(live_hpa, hpa) and owner.has_rule(live_override):
             p.summary = M.PLAN_AUTOSCALE_SAME.format(deployment=dep.name, min=lo, max=hi)
             p.actions, p.gpu_delta, p.cost_delta_per_hour = [], 0, 0.0
             return p.seal()
-        p.strategy, p.manifests, p.steps, p.summary = "in_place", [hpa], [Step(kind="apply", manifest=hpa)], summary
+        ro = owner.with_rule(live_override, dep.name, "InferenceSet", target_name)
+        rev = _next_revision(dep)
+        kaito = _relabelled(dep, target_name, live_kaito, rev)
+        # the HPA first, then the override handing it the replica count, then the revision label
+        p.strategy, p.manifests, p.summary = "in_place", [hpa, ro, kaito], summary + M.PLAN_AUTOSCALE_OWNER
+        p.steps = [Step(kind="apply", manifest=m) for m in p.manifests]
+        p.revision = _revision(dep, rev, M.AUTOSCALE_NOTE.format(min=lo, max=hi), owner.state(lo, hi))
     target: dict = p.manifests[0] if dep.kaito_kind == "Workspace" else {"kind": "InferenceSet", "metadata": {
         "name": dep.kaito_name}}
     p.diff = "\n".join([M.DIFF_AUTOSCALE.format(deployment=dep.name, min=lo, max=hi, metric=cv.AUTOSCALE_METRIC,
                                                 target=cv.AUTOSCALE_TARGET_AVERAGE, kind=target["kind"],
-                                                name=target["metadata"]["name"])]
+                                                name=target["metadata"]["name"]),
+                        M.DIFF_REPLICAS_OWNER.format(name=cv.kaito_override_name(target["metadata"]["name"]))]
                        + [PM.DIFF_APPLY.format(kind=m["kind"], name=f"{dep.name}/{m['metadata']['name']}")
                           for m in p.manifests]
                        + [PM.DIFF_DELETE.format(kind=d.kind, name=f"{dep.name}/{d.name}") for d in p.deletes]
@@ -145,29 +166,75 @@ def plan(snap: FleetSnapshot, args: AutoscaleArgs, catalog: Catalog | None = Non
     return p.seal()
 
 
+def _next_revision(dep: Deployment) -> int:
+    return max([r.revision for r in dep.revisions] + [dep.revision]) + 1
+
+
+def _relabelled(dep: Deployment, name: str, live_kaito: dict | None, revision: int) -> dict:
+    """The hub InferenceSet labelled with the new revision (its spec as it is)."""
+    if live_kaito is not None:
+        return mf.relabel(live_kaito, revision)
+    return inference_set(dep, name, dep.replicas, revision)
+
+
+def _revision(dep: Deployment, revision: int, note: str, autoscaling: dict[str, int]) -> Revision:
+    return Revision(revision=revision, model=dep.model, instance_type=dep.instance_type, replicas=dep.replicas,
+                    clusters=sorted(dep.clusters), instance_types=dict(dep.instance_types), note=note,
+                    autoscaling=autoscaling)
+
+
 def _same(live: dict, want: dict) -> bool:
     return (live.get("spec") or {}) == want["spec"] and \
         all(((live.get("metadata") or {}).get("labels") or {}).get(k) == v for k, v in want["metadata"]["labels"].items())
 
 
-def _off(p: Plan, dep: Deployment, pools: list[_Pool], live_hpa: dict | None) -> Plan:
-    if live_hpa is None:
+def _off(p: Plan, dep: Deployment, pools: list[_Pool], live_hpa: dict | None, live_override: dict | None,
+         live_kaito: dict | None) -> Plan:
+    if live_hpa is None and not owner.has_rule(live_override):
         p.summary = M.PLAN_AUTOSCALE_NONE.format(deployment=dep.name)
         return p
-    old_max = int((live_hpa.get("spec") or {}).get("maxReplicas") or dep.replicas)
+    old_max = int(((live_hpa or {}).get("spec") or {}).get("maxReplicas") or dep.replicas)
     gpus = sum(x.delta(dep.replicas, old_max)[0] for x in pools)
     cost = sum(x.delta(dep.replicas, old_max)[1] for x in pools)
-    ref = _hpa_ref(dep.name)
-    p.strategy, p.deletes, p.steps = "in_place", [ref], [Step(kind="delete", ref=ref)]
+    # the HPA goes first, then KubeFleet gets the replica count back (the hub's) on every member
+    p.strategy = "in_place"
+    p.deletes, p.steps, p.manifests = removal(dep.name, live_hpa, live_override)
+    if dep.kaito_name and dep.kaito_kind == "InferenceSet":
+        rev = _next_revision(dep)
+        kaito = _relabelled(dep, dep.kaito_name, live_kaito, rev)
+        p.manifests.append(kaito)
+        p.steps.append(Step(kind="apply", manifest=kaito))
+        p.revision = _revision(dep, rev, M.AUTOSCALE_OFF_NOTE, {})
     p.gpu_delta, p.cost_delta_per_hour = gpus, round(cost, 4)
     p.actions = [ClusterAction(cluster=x.cluster, action="update", instance_type=x.sku,
                                gpu_delta=x.delta(dep.replicas, old_max)[0],
                                cost_delta_per_hour=round(x.delta(dep.replicas, old_max)[1], 4),
                                detail=M.ACTION_AUTOSCALE_OFF.format(replicas=dep.replicas)) for x in pools]
     p.summary = M.PLAN_AUTOSCALE_OFF.format(deployment=dep.name, replicas=dep.replicas, gpus=gpus, cost=M.money(cost))
-    p.diff = "\n".join([M.DIFF_AUTOSCALE_OFF.format(deployment=dep.name, name=ref.name),
-                        M.DIFF_CEILING.format(gpus=gpus, cost=f"{cost:+.2f}")])
+    p.diff = "\n".join([M.DIFF_AUTOSCALE_OFF.format(deployment=dep.name, name=cv.hpa_name(dep.name))]
+                       + [PM.DIFF_APPLY.format(kind=m["kind"], name=f"{dep.name}/{m['metadata']['name']}")
+                          for m in p.manifests]
+                       + [PM.DIFF_DELETE.format(kind=d.kind, name=f"{dep.name}/{d.name}") for d in p.deletes]
+                       + [M.DIFF_CEILING.format(gpus=gpus, cost=f"{cost:+.2f}")])
     return p
+
+
+def removal(deployment: str, live_hpa: dict | None, live_override: dict | None
+            ) -> tuple[list[ObjectRef], list[Step], list[dict]]:
+    """(deletes, steps, manifests) that take autoscaling away: the HPA, then the override rule that hands it
+    the replica count (the override goes with it when nothing else is left in it). Also used by rollback."""
+    deletes: list[ObjectRef] = [_hpa_ref(deployment)] if live_hpa is not None else []
+    manifests: list[dict] = []
+    if owner.has_rule(live_override) and live_override is not None:
+        rest = owner.without_rule(live_override)
+        if rest is None:
+            deletes.append(_kaito_ref(live_override))
+        else:
+            manifests.append(rest)
+    steps = [Step(kind="delete", ref=d) for d in deletes[:1] if d.kind == "HorizontalPodAutoscaler"]
+    steps += [Step(kind="apply", manifest=m) for m in manifests]
+    steps += [Step(kind="delete", ref=d) for d in deletes if d.kind != "HorizontalPodAutoscaler"]
+    return deletes, steps, manifests
 
 
 def _convert(p: Plan, dep: Deployment, pools: list[_Pool], lo: int, hi: int, live_override: dict | None) -> None:
@@ -177,11 +244,13 @@ def _convert(p: Plan, dep: Deployment, pools: list[_Pool], lo: int, hi: int, liv
     if cramped is not None:
         raise InvalidRequest(M.NO_ROOM_TO_SWITCH.format(deployment=dep.name, cluster=cramped.cluster, start=start,
                                                         nodes=cramped.nodes, sku=cramped.sku, free=cramped.free))
-    new_rev = max([r.revision for r in dep.revisions] + [dep.revision]) + 1
+    new_rev = _next_revision(dep)
     new_name = cv.kaito_object_name(dep.name, new_rev)
     new = inference_set(dep, new_name, start, new_rev)
     skus = {c: dep.instance_type_on(c) for c in dep.clusters}
     ro_new = mf.sku_override(dep.name, new, skus)
+    # once the HPA is there, the override also hands it the replica count (KubeFleet: one override per object)
+    ro_final = owner.with_rule(ro_new, dep.name, "InferenceSet", new_name)
     old_ref = ObjectRef(apiVersion=f"{cv.KAITO_GROUP}/{cv.KAITO_VERSION}", kind="Workspace",
                         name=dep.kaito_name or cv.kaito_object_name(dep.name, dep.revision), namespace=dep.name)
     hpa = hpa_manifest(dep.name, new_name, lo, hi)
@@ -191,33 +260,40 @@ def _convert(p: Plan, dep: Deployment, pools: list[_Pool], lo: int, hi: int, liv
         Step(kind="wait_ready", ref=new_ref, clusters=sorted(dep.clusters), note=PM.STEP_WAIT_READY)]
     deletes = [old_ref] + ([_kaito_ref(live_override)] if live_override else [])
     steps += [Step(kind="delete", ref=d) for d in deletes]
-    steps += [Step(kind="apply", manifest=hpa),
+    steps += [Step(kind="apply", manifest=hpa), Step(kind="apply", manifest=ro_final),
               Step(kind="wait_absent", ref=old_ref, clusters=sorted(dep.clusters), note=PM.STEP_WAIT_GONE)]
-    undo = [Step(kind="delete", ref=new_ref)] + ([Step(kind="delete", ref=_kaito_ref(ro_new))] if ro_new else []) + [
-        Step(kind="wait_absent", ref=new_ref, clusters=sorted(dep.clusters), note=PM.STEP_WAIT_GONE)]
+    undo = [Step(kind="delete", ref=new_ref), Step(kind="delete", ref=_kaito_ref(ro_final)),
+            Step(kind="wait_absent", ref=new_ref, clusters=sorted(dep.clusters), note=PM.STEP_WAIT_GONE)]
     p.strategy = "blue_green"
-    p.manifests = [new] + ([ro_new] if ro_new else []) + [hpa]
+    p.manifests = [new, hpa, ro_final]
     p.deletes, p.steps, p.undo = deletes, steps, undo
     p.peak_gpu_delta = sum(start * x.nodes * x.gpus_per_node for x in pools)
     default = new["spec"]["template"]["resource"]["instanceType"]
     p.revision = Revision(revision=new_rev, model=dep.model, instance_type=default, replicas=start,
                           clusters=sorted(dep.clusters), instance_types={c: s for c, s in skus.items() if s != default},
-                          note=M.AUTOSCALE_NOTE.format(min=lo, max=hi))
+                          note=M.AUTOSCALE_NOTE.format(min=lo, max=hi), autoscaling=owner.state(lo, hi))
     for a in p.actions:
         a.action = "replace"
         a.detail = f"{M.ACTION_AUTOSCALE_CONVERT.format(old=old_ref.name, new=new_name, min=lo, max=hi)}; {a.detail}"
 
 
+def live_objects(fleet, dep: Deployment) -> tuple[dict | None, dict | None, dict | None]:
+    """(HPA, the KAITO object's ResourceOverride, the KAITO object) of ``dep`` on the hub now."""
+    hpa = fleet.get(Ref("HorizontalPodAutoscaler", cv.hpa_name(dep.name), dep.name))
+    if not dep.kaito_name or not dep.kaito_kind:
+        return hpa, None, None
+    return hpa, fleet.get(Ref("ResourceOverride", cv.kaito_override_name(dep.kaito_name), dep.name)), \
+        fleet.get(Ref(dep.kaito_kind, dep.kaito_name, dep.name))
+
+
 def handler(ctx, args) -> Plan:  # ctx: ToolContext; args: AutoscaleArgs | dict
     a = coerce_args(AutoscaleArgs, args)
     snap = ctx.snapshot()
-    live_hpa = live_override = None
+    live: tuple[dict | None, dict | None, dict | None] = (None, None, None)
     dep = snap.deployment(a.deployment)
     if ctx.fleet is not None and dep is not None:
-        live_hpa = ctx.fleet.get(Ref("HorizontalPodAutoscaler", cv.hpa_name(dep.name), dep.name))
-        if dep.kaito_name:
-            live_override = ctx.fleet.get(Ref("ResourceOverride", f"{dep.kaito_name}-sku", dep.name))
-    return plan(snap, a, ctx.catalog, live_hpa, live_override)
+        live = live_objects(ctx.fleet, dep)
+    return plan(snap, a, ctx.catalog, *live)
 
 
 TOOL = Tool("autoscale", AutoscaleArgs, True, handler)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tools import manifests as mf
+from tools import replica_owner
 from tools.catalog import Catalog
 from tools.fleet import conventions as cv
 from tools.fleet.models import Deployment, FleetSnapshot, Revision
@@ -96,8 +97,11 @@ def _default_sku(skus: dict[str, str]) -> str:
 
 def build(tool: str, args: dict, deployment: str, current: Deployment | None, target: Target,
           snap: FleetSnapshot, catalog: Catalog, live_kaito: dict | None = None,
-          live_override: dict | None = None) -> Plan:
+          live_override: dict | None = None, keep_replica_owner: bool = True) -> Plan:
     """The plan that takes ``deployment`` from ``current`` (None = absent) to ``target``.
+
+    ``keep_replica_owner``: an autoscaled InferenceSet's HPA keeps the replica count (``replica_owner.keep``);
+    a rollback passes False and puts autoscaling back as its revision had it (``tools.rollback_hpa``).
 
     ``live_kaito``/``live_override`` are the current hub KAITO object and its ResourceOverride (needed for
     in-place updates, which must leave KAITO's immutable fields untouched)."""
@@ -145,6 +149,8 @@ def build(tool: str, args: dict, deployment: str, current: Deployment | None, ta
         plan.revision = None
         for a in plan.actions:
             a.action, a.detail = "keep", M.ACTION_KEEP
+    if keep_replica_owner:
+        replica_owner.keep(plan, deployment, live_override)
     _describe(plan, current, target, cur_clusters, tgt_clusters)
     return plan.seal()
 

@@ -7,6 +7,7 @@ else all free GPUs of the cluster, at least N); status (placeable, cordoned, ine
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -16,6 +17,7 @@ from tools.context import ToolContext
 from tools.fleet.conventions import CORDON_TAINT_KEY
 from tools.fleet.models import Cluster, Cordon, FleetSnapshot
 from tools.messages import clusterops as CM
+from tools.messages import placement as PM
 from tools.messages import tools as M
 from tools.readonly import (
     GpuRow,
@@ -31,6 +33,10 @@ from tools.readonly import (
 )
 from tools.registry import Tool
 from tools.render import filters_text, table
+
+SUMMARY_OVER = 30  # ``render()`` lists up to this many clusters, and summarises beyond
+SUMMARY_ROWS = 10  # clusters listed in a summary
+EXAMPLES = 3  # not-placeable clusters named per status in a summary
 
 
 class ClusterRow(BaseModel):
@@ -55,13 +61,41 @@ class ListClustersResult(ToolResult):
     clusters: list[ClusterRow]
     filters: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
-    def render(self) -> str:
+    @property
+    def summarised(self) -> bool:
+        """Whether ``render()`` summarises rather than listing every cluster."""
+        return len(self.clusters) > SUMMARY_OVER
+
+    def not_placeable_groups(self, examples: int = EXAMPLES) -> list[tuple[str, int, list[ClusterRow]]]:
+        """(status, how many clusters, the first ``examples`` of them) for every status other than ok,
+        largest first."""
+        counts: Counter[str] = Counter()
+        shown: dict[str, list[ClusterRow]] = {}
+        for c in self.clusters:
+            if c.status != M.OK:
+                counts[c.status] += 1
+                some = shown.setdefault(c.status, [])
+                if len(some) < examples:
+                    some.append(c)
+        return [(status, n, shown[status]) for status, n in counts.most_common()]
+
+    def render(self, full: bool | None = None) -> str:
+        """One row per instance type of every cluster and a note per cluster that is not placeable; over
+        ``SUMMARY_OVER`` clusters (unless ``full``) counts by status and GPU model, the not-placeable ones
+        grouped by status with examples, and the first ``SUMMARY_ROWS`` clusters."""
         filt = filters_text(self.filters)
         suffix = f" ({filt})" if filt else ""
         if not self.clusters:
             return M.CLUSTERS_NONE.format(filters=suffix)
+        if full is None:
+            full = not self.summarised
+        if not full:
+            return self._summary(suffix)
+        return "\n".join(self._table(self.clusters, suffix))
+
+    def _table(self, clusters: list[ClusterRow], suffix: str) -> list[str]:
         rows: list[list[Any]] = []  # cells: text, numbers, None (shown as table() shows them)
-        for c in self.clusters:
+        for c in clusters:
             first: list[Any] = [c.name, c.region, c.environment, c.provider, c.status]
             if not c.gpus:
                 rows.append(first + [None] * 5)
@@ -69,12 +103,43 @@ class ListClustersResult(ToolResult):
                 lead = first if i == 0 else [""] * len(first)
                 rows.append(lead + [p.instance_type, p.gpu, f"{p.free_nodes}/{p.capacity_nodes}",
                                     p.free_gpus, p.price_per_node_hour])
-        out = [M.CLUSTERS_COUNT.format(n=len(self.clusters), filters=suffix),
+        out = [M.CLUSTERS_COUNT.format(n=len(clusters), filters=suffix),
                table(M.CLUSTERS_HEAD, rows, right=(8, 9))]
         notes = [M.CLUSTER_NOTE.format(name=c.name, reason=not_placeable_reason_text(c))
-                 for c in self.clusters if c.status != M.OK]
+                 for c in clusters if c.status != M.OK]
         if notes:
             out += [M.CLUSTERS_NOTES, *notes]
+        return out
+
+    def status_line(self, suffix: str = "") -> str:
+        """``5,000 cluster(s): 4,585 ok, 206 cordoned, 209 ineligible.``"""
+        statuses = Counter(c.status for c in self.clusters)
+        return PM.CLUSTERS_SUMMARY.format(n=len(self.clusters), filters=suffix,
+                                          statuses=", ".join(f"{n:,} {s}" for s, n in statuses.most_common()))
+
+    def _summary(self, suffix: str) -> str:
+        out = [self.status_line(suffix)]
+        free: Counter[str] = Counter()
+        cap: Counter[str] = Counter()
+        for c in self.clusters:
+            for p in c.gpus:
+                free[p.gpu] += p.free_gpus
+                cap[p.gpu] += p.capacity_nodes * p.gpus_per_node
+        if cap:
+            out.append(PM.CLUSTERS_GPUS.format(gpus=", ".join(PM.CLUSTERS_GPU.format(gpu=g, free=free[g], cap=cap[g])
+                                                               for g in sorted(cap))))
+        groups = self.not_placeable_groups()
+        if groups:
+            out.append(M.CLUSTERS_NOTES)
+            for status, n, some in groups:
+                out.append(PM.CLUSTERS_GROUP.format(count=f"{n:,}", status=status))
+                out += ["    " + M.CLUSTER_NOTE.format(name=c.name, reason=not_placeable_reason_text(c)).strip()
+                        for c in some]
+                if n > len(some):
+                    out.append(PM.SUMMARY_MORE.format(n=n - len(some)))
+        out.append(PM.CLUSTERS_FIRST.format(n=SUMMARY_ROWS))
+        out += self._table(self.clusters[:SUMMARY_ROWS], suffix)[1:]
+        out.append(PM.CLUSTERS_ALL)
         return "\n".join(out)
 
 

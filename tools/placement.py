@@ -29,10 +29,11 @@ from typing import Any
 
 from tools.catalog import Catalog, Model, UnknownModel, default_catalog
 from tools.errors import UnknownName, did_you_mean
-from tools.fleet.models import FleetSnapshot
+from tools.fleet.models import Cluster, FleetSnapshot
 from tools.messages import tools as M
-from tools.placement_eval import HARD_FILTERS, Evaluation, Option, evaluate, fmt_option, free_after_text
-from tools.placement_explain import suggest
+from tools.placement_eval import Best, Option, Screen, evaluate, fmt_option, free_after_text
+from tools.placement_explain import needs_evaluation, suggest
+from tools.placement_rejections import Rejections
 from tools.placement_request import PlacementRequest
 from tools.placement_result import Choice, Placement, Rejection
 from tools.render import money
@@ -78,6 +79,28 @@ def rank(best: list[Option], prefer: str) -> list[Option]:
         else:
             seen.add(o.region_key)
             firsts.append(o)
+    return firsts + others
+
+
+def _rank_fitting(screened: list[tuple[Cluster, list[str], Best | None]], prefer: str) -> list[tuple[Cluster, Best]]:
+    """``rank`` on the screened clusters that fit, without building their options: the same keys, as
+    plain tuples (``Best`` carries the cost and the free GPUs after)."""
+    keyed = [((-b[4], c.name) if prefer == "capacity" else (b[3], -b[4], c.name), c, b)
+             for c, failed, b in screened if not failed and b is not None]
+    keyed.sort(key=lambda k: k[0])
+    ordered = [(c, b) for _, c, b in keyed]
+    if prefer != "spread":
+        return ordered
+    firsts: list[tuple[Cluster, Best]] = []
+    others: list[tuple[Cluster, Best]] = []
+    seen: set[str] = set()
+    for c, b in ordered:
+        region = c.region or f"?{c.name}"  # Option.region_key
+        if region in seen:
+            others.append((c, b))
+        else:
+            seen.add(region)
+            firsts.append((c, b))
     return firsts + others
 
 
@@ -129,11 +152,6 @@ class _Outranked:
         return (M.R_OUTRANKED_COST if strictly else M.R_OUTRANKED_COST_TIE).format(**words)
 
 
-def _rejection_reason(ev: Evaluation) -> str:
-    hard = [r for f, r in ev.failures if f in HARD_FILTERS]
-    return "; ".join(hard or [r for _, r in ev.failures])
-
-
 def plan_placement(snapshot: FleetSnapshot, catalog: Catalog | None = None,
                    req: PlacementRequest | Any = None, **kwargs: Any) -> Placement:
     """Choose ``req.count`` clusters for ``req.model`` (see the module docstring).
@@ -141,41 +159,41 @@ def plan_placement(snapshot: FleetSnapshot, catalog: Catalog | None = None,
     ``req`` may be a ``PlacementRequest``, a tool argument model (``PlanPlacementArgs``,
     ``DeployArgs``), a dict, or omitted in favour of keyword arguments.
     Raises ``UnknownName`` for a model that is not in the catalog.
+
+    O(n log n) in the fleet's size and no text per cluster: every cluster is screened
+    (``placement_eval.Screen``), the fitting ones ranked, and the reasons of the rejected ones are
+    written when asked for (``Placement.rejected``, or a few per reason in a summary).
     """
     catalog = catalog or default_catalog()
     req = PlacementRequest.coerce(req, **kwargs)
     model = _resolve_model(catalog, req.model)
-    names = [c.name for c in snapshot.clusters]
 
-    evals = [evaluate(c, model, req) for c in snapshot.clusters]
-    fitting = [e for e in evals if not e.failures]
-    best = {e.cluster.name: best_option(e.options, req.prefer) for e in fitting}
-    ranked = rank(list(best.values()), req.prefer)
-    top, rest = ranked[: req.count], ranked[req.count:]
+    screen = Screen(model, req)
+    screened = [(c, *screen(c)) for c in snapshot.clusters]
+    ranked = _rank_fitting(screened, req.prefer)
+    top = [screen.option(c, b) for c, b in ranked[: req.count]]
+    outranked = {c.name for c, _ in ranked[req.count:]}
 
     chosen = [_choice(o, why) for o, why in zip(top, _chosen_reasons(top, req.prefer), strict=True)]
-    outranked = {o.cluster: o for o in rest}
-    why_not = _Outranked(req.prefer, top)
-    rejected: list[Rejection] = []
-    known = set(names)
-    for name in req.clusters or []:
-        if name not in known:
-            sugg = did_you_mean(name, names)
-            hint = M.R_UNKNOWN_HINT.format(names=", ".join(sugg)) if sugg else ""
-            rejected.append(Rejection(cluster=name, reason=M.R_UNKNOWN_CLUSTER.format(hint=hint),
-                                      failed_filters=["unknown_cluster"]))
-    for e in evals:
-        name = e.cluster.name
-        if name in outranked:
-            o = outranked[name]
-            rejected.append(Rejection(cluster=name, reason=why_not.reason(o),
-                                      instance_type=o.instance_type, cost_per_hour=o.cost))
-        elif e.failures:
-            rejected.append(Rejection(cluster=name, reason=_rejection_reason(e),
-                                      failed_filters=[f for f, _ in e.failures]))
+    rejections = Rejections(model, req, _Outranked(req.prefer, top).reason, screen.option)
+    if req.clusters:
+        names = [c.name for c in snapshot.clusters]
+        known = set(names)
+        for name in req.clusters:
+            if name not in known:
+                sugg = did_you_mean(name, names)
+                hint = M.R_UNKNOWN_HINT.format(names=", ".join(sugg)) if sugg else ""
+                rejections.unknown.append(Rejection(cluster=name, reason=M.R_UNKNOWN_CLUSTER.format(hint=hint),
+                                                    failed_filters=["unknown_cluster"]))
+    for c, failed, b in screened:
+        if failed:
+            rejections.add_failed(c, failed)
+        elif c.name in outranked and b is not None:
+            rejections.add_outranked(c, b)
 
-    placement = Placement(model=model.preset, replicas=req.replicas, count=req.count,
-                          prefer=req.prefer, filters=req.filters(), chosen=chosen, rejected=rejected)
+    placement = Placement(model=model.preset, replicas=req.replicas, count=req.count, prefer=req.prefer,
+                          filters=req.filters(), chosen=chosen).with_rejections(rejections)
     if not placement.ok:
+        evals = [evaluate(c, model, req) for c, failed, _ in screened if needs_evaluation(req, failed)]
         placement.suggestions = suggest(snapshot, catalog, model, req, evals, top)
     return placement

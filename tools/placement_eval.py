@@ -174,3 +174,100 @@ def evaluate(c: Cluster, model: Model, req: PlacementRequest, *, labels: bool = 
                                          nodes=cheapest.nodes, instance_type=cheapest.instance_type)
         failures.append(("max_cost_per_hour", reason))
     return Evaluation(cluster=c, failures=failures, fit=fit, options=options)
+
+
+# a cluster's best option, unbuilt: its pool, nodes per replica, credit, cost (inf when unpriced), free GPUs after
+Best = tuple[GpuPool, int, int, float, int]
+
+
+class Screen:
+    """``evaluate`` without the words: which filters fail on a cluster and, when none does, its best
+    option (step 4). One per request; a call costs a few attribute reads per GPU pool and builds no
+    text and no ``Option`` (the explanation of a rejection is ``evaluate`` again, for the few clusters
+    whose reasons are shown). ``tests/placement/test_placement_screen.py`` checks that it agrees with
+    ``evaluate`` + ``best_option`` on every cluster of synthetic fleets."""
+
+    def __init__(self, model: Model, req: PlacementRequest):
+        self.req = req
+        self.labels = [(f, w.lower()) for f in LABEL_FILTERS if (w := getattr(req, f))]
+        self.gpu = req.gpu
+        self.it = req.instance_type.lower() if req.instance_type else None
+        self.nodes_by_sku = model.nodes_by_sku
+        self.replicas = req.replicas
+        self.credit = req.credit
+        self.cap = req.max_cost_per_hour
+        self.capacity_first = req.prefer == "capacity"
+
+    def __call__(self, c: Cluster) -> tuple[list[str], Best | None]:
+        """(failed filters in ``evaluate``'s order, the best option's pool when every filter passes)."""
+        req, name = self.req, c.name
+        failed: list[str] = []
+        if not req.listed(name):
+            failed.append("clusters")
+        if req.excluded(name):
+            failed.append("exclude")
+        taints = c.taints
+        tainted = bool(taints) and any(t.effect == "NoSchedule" for t in taints)
+        age_s = c.heartbeat_age_seconds
+        if age_s is not None and age_s > HEARTBEAT_MAX_AGE_SECONDS:
+            failed.append("eligibility")
+        elif not c.eligible:
+            reason = c.ineligible_reason or ""
+            if not (tainted and (not reason or reason.startswith("tainted"))):
+                failed.append("eligibility")
+        if tainted:
+            failed.append("taint")
+        for f, wanted in self.labels:
+            if (getattr(c, f) or "").lower() != wanted:
+                failed.append(f)
+        pools = c.gpus
+        gpu, it = self.gpu, self.it
+        hw_failed = False
+        if gpu or it:
+            if gpu and not any(p.gpu == gpu for p in pools):
+                failed.append("gpu")
+                hw_failed = True
+            if it and not any(p.instance_type.lower() == it for p in pools):
+                failed.append("instance_type")
+                hw_failed = True
+            pools = [p for p in pools if (not gpu or p.gpu == gpu) and (not it or p.instance_type.lower() == it)]
+        if not pools:
+            if not hw_failed:
+                failed.append("instance_type" if gpu and it else "model")
+            return failed, None
+        best: Best | None = None
+        best_key: tuple | None = None
+        fits = roomy = False
+        credit, cap, replicas, per_sku = self.credit, self.cap, self.replicas, self.nodes_by_sku
+        for p in pools:
+            npr = per_sku.get(p.instance_type)
+            if not npr:
+                continue
+            fits = True
+            npr = int(npr)
+            nodes = npr * replicas
+            extra = credit.get((name, p.instance_type), 0) if credit else 0
+            free = p.free_nodes + extra
+            if nodes > free:
+                continue
+            roomy = True
+            price = p.price_per_node_hour
+            cost = None if price is None else round(nodes * price, 4)
+            if cap is not None and (cost is None or cost > cap + EPS):
+                continue
+            after = (free - nodes) * p.gpus_per_node
+            ck = float("inf") if cost is None else cost
+            key = (-after, ck, p.instance_type) if self.capacity_first else (ck, -after, p.instance_type)
+            if best_key is None or key < best_key:
+                best_key, best = key, (p, npr, extra, ck, after)
+        if not fits:
+            failed.append("model")
+        elif not roomy:
+            failed.append("capacity")
+        elif best is None:
+            failed.append("max_cost_per_hour")
+        return failed, best
+
+    def option(self, c: Cluster, best: Best) -> Option:
+        pool, npr, extra = best[:3]
+        return make_option(c, pool, npr, self.replicas, extra)

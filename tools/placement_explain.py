@@ -22,6 +22,19 @@ from tools.render import money
 MAX_LINES = 4  # per kind of suggestion
 
 
+def needs_evaluation(req: PlacementRequest, failed: list[str]) -> bool:
+    """Whether a cluster that failed ``failed`` can appear in a suggestion for ``req``: every kind looks
+    only at clusters that fail exactly one filter, and most kinds at one filter only."""
+    if len(failed) != 1:
+        return False
+    f = failed[0]
+    if f in LABEL_FILTERS + HARDWARE_FILTERS + ("clusters",):
+        return True
+    if f == "capacity":
+        return bool(req.gpu or req.instance_type) or req.replicas >= 2
+    return f == "max_cost_per_hour" and req.max_cost_per_hour is not None
+
+
 def _cheapest(options: list[Option]) -> Option:
     return min(options, key=lambda o: (o.cost_key, -o.free_gpus_after, o.instance_type))
 

@@ -1,13 +1,23 @@
-"""Placement, the answer: the chosen clusters with their reasons, every rejection, suggestions; JSON and text."""
+"""Placement, the answer: the chosen clusters with their reasons, every rejection, suggestions; JSON and text.
+
+The rejections are written on demand (``tools.placement_rejections``): ``rejected`` lists every one
+(JSON, ``render(full=True)``, ``--all``); over a large fleet ``render()`` groups them by reason with
+counts and a few examples (``rejection_groups``).
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, PrivateAttr, computed_field
 
 from tools.errors import NothingFits
+from tools.messages import placement as PM
 from tools.messages import tools as M
 from tools.render import filters_text, money, table
+
+# ``render()`` lists every rejection up to this many, and groups them by reason beyond
+SUMMARY_OVER = 25
+EXAMPLES = 3  # rejections written out per group in a summary
 
 
 class Choice(BaseModel):
@@ -33,6 +43,26 @@ class Rejection(BaseModel):
     cost_per_hour: float | None = None
 
 
+class RejectionGroup(BaseModel):
+    """Rejections whose reasons name the same filters (``outranked``: fit but not among the first)."""
+
+    filters: list[str]
+    count: int
+    examples: list[Rejection]
+
+    @property
+    def label(self) -> str:
+        return PM.group_label(self.filters)
+
+
+class RejectionSource(Protocol):
+    def __len__(self) -> int: ...
+
+    def all(self) -> list[Rejection]: ...
+
+    def groups(self, examples: int = EXAMPLES) -> list[RejectionGroup]: ...
+
+
 class Placement(BaseModel):
     model: str
     replicas: int
@@ -40,8 +70,31 @@ class Placement(BaseModel):
     prefer: str
     filters: dict[str, Any] = Field(default_factory=dict)
     chosen: list[Choice] = Field(default_factory=list)
-    rejected: list[Rejection] = Field(default_factory=list)
     suggestions: list[str] = Field(default_factory=list)
+    _rejections: RejectionSource | None = PrivateAttr(default=None)
+
+    def with_rejections(self, source: RejectionSource) -> Placement:
+        self._rejections = source
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rejected(self) -> list[Rejection]:
+        """Every cluster that was not chosen, with its reason (written on first use)."""
+        return [] if self._rejections is None else self._rejections.all()
+
+    @property
+    def rejected_count(self) -> int:
+        return 0 if self._rejections is None else len(self._rejections)
+
+    def rejection_groups(self, examples: int = EXAMPLES) -> list[RejectionGroup]:
+        """The rejections grouped by reason, largest group first, ``examples`` written out per group."""
+        return [] if self._rejections is None else self._rejections.groups(examples)
+
+    @property
+    def summarised(self) -> bool:
+        """Whether ``render()`` groups the rejections rather than listing each."""
+        return self.rejected_count > SUMMARY_OVER
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -68,12 +121,17 @@ class Placement(BaseModel):
         return self
 
     def to_json(self) -> dict:
-        out = self.model_dump(mode="json")
+        dumped = self.model_dump(mode="json")
+        order = ("model", "replicas", "count", "prefer", "filters", "chosen", "rejected", "suggestions")
+        out = {k: dumped.pop(k) for k in order}
+        out.update(dumped)
         out["total_cost_per_hour"] = self.total_cost_per_hour
         return out
 
-    def render(self) -> str:
-        """Plain-text placement: title, chosen table, one line per cluster, suggestions."""
+    def render(self, full: bool | None = None) -> str:
+        """Plain-text placement: title, chosen table, why, the rejections, suggestions. The rejections
+        are one line per cluster when ``full`` (default: up to ``SUMMARY_OVER`` of them), else grouped
+        by reason with counts and a few examples."""
         filt = filters_text(self.filters)
         lines = [M.PLACEMENT_TITLE.format(model=self.model, count=self.count, replicas=self.replicas,
                                           prefer=self.prefer,
@@ -90,9 +148,13 @@ class Placement(BaseModel):
             lines += _reason_lines([(c.cluster, c.reason) for c in self.chosen])
         else:
             lines.append(M.PLACEMENT_NONE_CHOSEN.format(count=self.count))
-        if self.rejected:
+        if full is None:
+            full = not self.summarised
+        if full and self.rejected:
             lines.append(M.PLACEMENT_REJECTED)
             lines += _reason_lines([(r.cluster, r.reason) for r in self.rejected])
+        elif not full and self.rejected_count:
+            lines += summary_lines(self.rejected_count, self.rejection_groups())
         if self.suggestions:
             lines.append(M.PLACEMENT_SUGGESTIONS)
             lines += [f"  - {s}" for s in self.suggestions]
@@ -102,3 +164,16 @@ class Placement(BaseModel):
 def _reason_lines(pairs: list[tuple[str, str]]) -> list[str]:
     w = max(len(n) for n, _ in pairs)
     return [f"  {n.ljust(w)}  {r}" for n, r in pairs]
+
+
+def summary_lines(total: int, groups: list[RejectionGroup]) -> list[str]:
+    """``Rejected: 4,987 clusters, by reason``, then per group its count, label and examples."""
+    lines = [PM.SUMMARY_TITLE.format(n=total, clusters=M.plural(total, "cluster", "clusters"))]
+    w = max(len(f"{g.count:,}") for g in groups)
+    for g in groups:
+        lines.append(PM.SUMMARY_GROUP.format(count=f"{g.count:,}".rjust(w), label=g.label))
+        lines += ["    " + line for line in _reason_lines([(r.cluster, r.reason) for r in g.examples])]
+        if g.count > len(g.examples):
+            lines.append(PM.SUMMARY_MORE.format(n=g.count - len(g.examples)))
+    lines.append(PM.SUMMARY_ALL)
+    return lines

@@ -9,15 +9,19 @@ was made, and the intent says it in words ("Roll back coder-assist: revision 3 (
 revision 2 (Qwen2.5-Coder-7B, H100)"). A re-plan from those args goes to the same revision; when the
 deployment already runs what that revision ran (another rollback got there first), it is refused with the
 reason instead of turning into a change the other way.
+
+Autoscaling goes back too (``tools.rollback_hpa``): to a revision recorded before autoscale was enabled, the
+HPA (and the override rule that gave it the replica count) is removed; to one that autoscaled, it is put back.
 """
 from __future__ import annotations
 
-from tools import change, plan_text, staged
+from tools import change, plan_text, rollback_hpa, staged
 from tools.args import RollbackArgs
 from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
 from tools.errors import InvalidRequest, UnknownName
 from tools.fleet import conventions as cv
+from tools.fleet import inventory as inv
 from tools.fleet.models import Deployment, FleetSnapshot, ObjectRef, Revision
 from tools.messages import plans as M
 from tools.plan import Intent, Plan
@@ -63,10 +67,14 @@ def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None
     _check_fits(snap, catalog, current, rev, skus)
     target = change.Target(rev.model, rev.replicas, skus, note=M.PLAN_ROLLBACK_NOTE.format(revision=rev.revision))
     p = change.build("rollback", args.given(), current.name, current, target, snap, catalog,
-                     live.get("kaito"), live.get("override"))
+                     live.get("kaito"), live.get("override"), keep_replica_owner=False)
     if p.strategy == "noop":
-        raise InvalidRequest(M.ROLLBACK_ALREADY.format(deployment=current.name, revision=rev.revision,
-                                                       current=current.revision))
+        if not rollback_hpa.differs(current, rev, live):
+            raise InvalidRequest(M.ROLLBACK_ALREADY.format(deployment=current.name, revision=rev.revision,
+                                                           current=current.revision))
+        rollback_hpa.only_autoscale(p, current, rev, live, target.note or "")
+    p.base[f"HorizontalPodAutoscaler/{current.name}/{cv.hpa_name(current.name)}"] = inv.version_token(live.get("hpa"))
+    rollback_hpa.apply(p, current, rev, live)
     p.intent = _intent(args, current, rev, catalog)
     return p.seal()
 
@@ -109,8 +117,11 @@ def _check_fits(snap: FleetSnapshot, catalog: Catalog, current: Deployment, rev:
 
 
 def handle(ctx: ToolContext, args: RollbackArgs) -> Plan:
-    """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
+    """Plan against the live fleet: its snapshot, the hub objects an update builds on and the autoscaler."""
     snap, live = live_inputs(ctx, args.deployment, retired=True)
+    if ctx.fleet is not None and snap.deployment(args.deployment) is not None:
+        live = {**live, "hpa": ctx.fleet.get(ObjectRef(apiVersion=cv.HPA_API_VERSION, kind="HorizontalPodAutoscaler",
+                                                       name=cv.hpa_name(args.deployment), namespace=args.deployment))}
     if ctx.fleet is not None:
         live = {**live, "crp": ctx.fleet.get(ObjectRef("ClusterResourcePlacement", args.deployment))}
         if args.stages:

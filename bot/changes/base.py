@@ -12,6 +12,7 @@ from audit.store import Store
 from bot.changes.queries import ChangeQueries
 from bot.changes.types import Notifier, Silent, Workspace
 from bot.policy import Decision, Policy
+from bot.policy.live import LivePolicy
 from tools.executor import Executor
 from tools.plan import Plan
 
@@ -27,16 +28,26 @@ def _nothing() -> None:
 
 
 class ServiceBase(ChangeQueries):
-    def __init__(self, store: Store, policy: Policy, planner: Planner, executor: Executor, *,
+    def __init__(self, store: Store, policy: Policy | LivePolicy, planner: Planner, executor: Executor, *,
                  notifier: Notifier | None = None, clock: Callable[[], datetime]):
         super().__init__(store)
-        self.policy, self.planner, self.executor = policy, planner, executor
+        self.live = policy if isinstance(policy, LivePolicy) else LivePolicy(policy, store.freezes.active)
+        self.planner, self.executor = planner, executor
         self.notifier: Notifier = notifier or Silent()
         self.clock = clock
         self.workspace: Workspace | None = None  # the Slack install's (set by the Slack front end)
         self.wake: Callable[[], None] = _nothing  # called after locks were released (the retry scheduler's poke)
         # Whether this copy may execute now: None, or why not (a standby copy: another one holds the writer lease).
         self.gate: Callable[[], str | None] = _no_gate
+
+    @property
+    def policy(self) -> Policy:
+        """The policy as it reads now: the file's (a reload replaces it) plus the freezes declared in chat."""
+        return self.live.at(self.clock())
+
+    @policy.setter
+    def policy(self, value: Policy) -> None:
+        self.live.replace(value)
 
     @contextmanager
     def _tx(self) -> Iterator[list[ChangeRequest]]:

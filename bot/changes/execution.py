@@ -30,6 +30,8 @@ from bot.changes.base import ServiceBase
 from bot.identity import Actor
 from bot.messages import pipeline as M
 from bot.policy import Decision, Facts, decide
+from bot.policy.impersonation import NotMapped, acting_as, who_acts
+from bot.storetools.actions import store_action
 from tools.errors import ToolError
 from tools.executor import Outcome, ProgressEvent, StalePlan
 from tools.fleet.errors import FleetError
@@ -54,9 +56,29 @@ def lock_keys(plan: Plan) -> list[str]:
     return [f"deployment:{plan.deployment}"]
 
 
+def hub_of(executor: object) -> str:
+    """The hub's cluster name (whose requests impersonation applies to)."""
+    return str(getattr(getattr(getattr(executor, "fleet", None), "hub", None), "cluster", "") or "")
+
+
 def facts_of(plan: Plan) -> Facts:
     return Facts(tool=plan.tool, mutating=True, environments=frozenset(plan.environments),
                  clusters=tuple(plan.clusters), deployment=plan.deployment)
+
+
+def facts_again(plan: Plan, stored: Decision) -> Facts:
+    """The facts of a request (or of its re-plan) to decide again: the plan's, with the team and its spend as the
+    request was opened with (``Decision.facts``); the spend after follows the plan's cost."""
+    facts = facts_of(plan).model_copy(update=stored.facts)
+    if facts.spend_before is not None:
+        after = round(max(0.0, facts.spend_before + plan.cost_delta_per_hour), 2)
+        facts = facts.model_copy(update={"spend_after": after})
+    return facts
+
+
+def requester_of(change: ChangeRequest, stored: Decision) -> Actor:
+    """The requester as policy saw them (with the Slack user groups they had when they asked)."""
+    return Actor(change.requester, usergroups=frozenset(stored.requester_usergroups))
 
 
 class Execution(ServiceBase):
@@ -72,6 +94,14 @@ class Execution(ServiceBase):
         held = self.store.locks.holder(lock_keys(plan))
         if held is not None and held.change_id != change.id:  # no fleet reads while another change runs
             return self._lock_wait(change, actor, held)
+        try:  # every hub request of the execution acts as the person, when the policy says so
+            with acting_as(self.policy, who_acts(change), hub_of(self.executor)):
+                return self._checked(change, plan, actor)
+        except NotMapped as e:  # impersonation is on and nobody to act as: nothing was sent to the hub
+            return self._replanned(change, None, str(e), actor)
+
+    def _checked(self, change: ChangeRequest, plan: Plan, actor: str | None) -> ChangeRequest:
+        """Re-check the approved plan against the live fleet, then run it (or say why not)."""
         try:
             fresh: Plan | None = self._replan(change, plan)
             err = None
@@ -94,8 +124,10 @@ class Execution(ServiceBase):
         for change in self.store.changes.find_executing():
             plan = Plan.model_validate(change.plan)
             status: str
+            act = store_action(plan.tool)  # a store write (a freeze): idempotent, so it is simply done again
             try:  # ends it in a true state: finished, undone, or attention (tools.recovery)
-                out = self.executor.recover(plan, change.id, self._recorder(change))
+                out = act(self.store, plan, change.id, change.requester, self.clock()) if act is not None \
+                    else self.executor.recover(plan, change.id, self._recorder(change))
                 status, why, outcome = out.status, out.message, out.model_dump(mode="json")
             except (FleetError, ToolError) as e:
                 status, why = S.ATTENTION, M.RECONCILE_UNREACHABLE.format(error=e)
@@ -169,7 +201,8 @@ class Execution(ServiceBase):
             if fresh is None:
                 told.append(stale)
                 return stale
-            decision = decide(self.policy, Actor(change.requester), facts_of(fresh), now)
+            stored = self._decision(change)
+            decision = decide(self.policy, requester_of(change, stored), facts_again(fresh, stored), now)
             self.store.changes.replan(cid, fresh.model_dump(mode="json"), fresh.hash, summary=fresh.summary,
                                       decision=decision.model_dump(mode="json"),
                                       approvals_required=decision.approvals_required,
@@ -213,9 +246,10 @@ class Execution(ServiceBase):
             if ev.kind == "gate" and ev.gate:  # a staged rollout's stage gate (bot.changes.gates)
                 self.gate_opened(running, ev.gate)
 
+        act = store_action(plan.tool)  # a store tool (a freeze) writes the store, not the fleet
         try:
-            outcome = self.executor.apply(plan, on_event=on_event, change_id=change.id,
-                                          requester=change.requester)
+            outcome = act(self.store, plan, change.id, change.requester, self.clock()) if act is not None else \
+                self.executor.apply(plan, on_event=on_event, change_id=change.id, requester=change.requester)
         except StalePlan as e:
             outcome = Outcome(status="failed", message=str(e), deployment=plan.deployment)
         except (ToolError, FleetError) as e:

@@ -3,7 +3,8 @@
 A request stays ``approved`` when it could not start: the hub could not be read to re-check its plan, or
 another change holds its deployment (``bot.changes.execution``). ``RetryScheduler`` runs those again by
 itself: every ``tick`` seconds it looks at the approved requests and calls ``execute`` on each one that is
-due, with exponential backoff per request (``first``, ×``factor``, at most ``cap`` seconds) while the hub
+due (a request is first due ``first`` seconds after the scheduler first sees it, so the approval that just
+made it ``approved`` runs it and tells its approver the outcome), with exponential backoff per request (``first``, ×``factor``, at most ``cap`` seconds) while the hub
 keeps failing. ``poke()`` (the service's ``wake``, called whenever a change releases its locks) makes every
 waiting request due at once, so the second of two changes to one deployment runs right after the first.
 The request's ``reason`` (shown on its card and told to its approver) says what it waits for and that the
@@ -66,8 +67,9 @@ class RetryScheduler:
         with self._lock:
             for gone in set(self._due) - ids:
                 del self._due[gone]
+            # one seen for the first time gets ``first`` seconds: the approver's own call is starting it
             due = [c.id for c in sorted(waiting, key=lambda c: int(c.id) if c.id.isdigit() else 0)
-                   if self._due.setdefault(c.id, _Due(0, 0.0)).at <= now]
+                   if self._due.setdefault(c.id, _Due(0, now + self.first)).at <= now]
         for cid in due:
             if self._stop.is_set():
                 break

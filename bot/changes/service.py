@@ -15,13 +15,14 @@ from typing import Any
 from audit.models import ChangeRequest, ChangeState
 from audit.timeutil import iso
 from bot.changes.attention import Attention
-from bot.changes.execution import Execution, facts_of
+from bot.changes.execution import Execution, facts_again, requester_of
 from bot.changes.gates import Gates
 from bot.changes.notices import reason_of
 from bot.changes.types import Refusal, Result, Why, Workspace
 from bot.identity import Actor
 from bot.messages import pipeline as M
 from bot.policy import Decision, decide
+from bot.policy.requesters import NotARequester, may_request
 from tools.plan import Plan
 
 S = ChangeState
@@ -36,7 +37,14 @@ class ChangeService(Gates, Execution, Attention):  # Attention: resolve; Gates: 
              channel: str | None = None, thread_ts: str | None = None,
              request_key: str | None = None) -> ChangeRequest:
         """Persist a planned change (``approved`` at once when policy needs no approval) with its audit event.
-        The caller runs an approved one with ``execute``."""
+        The caller runs an approved one with ``execute``. Only someone the policy's ``requesters`` let request
+        this tool in the plan's environments may open it (``NotARequester``, audited with the rule)."""
+        admission = may_request(self.policy, actor, plan.tool, plan.environments)
+        if not admission.ok:
+            self.store.audit.record("decision", actor=actor.id, channel=channel, tool=plan.tool,
+                                    deployment=plan.deployment, clusters=plan.clusters, message=admission.reason,
+                                    result={"kind": "deny", "rules": [admission.rule]})
+            raise NotARequester(admission)
         state = S.APPROVED if decision.kind == "allow" else S.PENDING
         with self._tx() as told:
             change = self.store.changes.create(
@@ -162,7 +170,7 @@ class ChangeService(Gates, Execution, Attention):  # Attention: resolve; Gates: 
             plan = Plan.model_validate(change.plan)
         except ValueError:
             return stored
-        now = decide(self.policy, Actor(change.requester), facts_of(plan), self.clock())
+        now = decide(self.policy, requester_of(change, stored), facts_again(plan, stored), self.clock())
         if now.kind == "deny" or (now.kind == "approve" and now.model_dump(mode="json") != change.decision):
             if now.kind == "approve":
                 self.store.changes.transition(change.id, S.PENDING, S.PENDING, decision=now.model_dump(mode="json"),

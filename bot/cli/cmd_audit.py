@@ -95,11 +95,17 @@ def _verify(args: argparse.Namespace) -> int:
     from audit.witness import WitnessKeyError, load_key
 
     try:
-        key = load_key(key_file=args.key_file) if args.digests is not None else None
+        key = load_key(key_file=args.key_file) if args.digests is not None or args.channel else None
     except WitnessKeyError as e:
         return fail(e)
     path = args.db or get_settings().database
-    report = verify_path(path, digests=args.digests, key=key, expect_head=args.expect_head)
+    digests: Path | list[str] | None = args.digests
+    if args.channel:
+        lines = _channel_lines(args.channel)
+        if isinstance(lines, int):
+            return lines
+        digests = lines
+    report = verify_path(path, digests=digests, key=key, expect_head=args.expect_head)
     if args.json:
         print(report.model_dump_json(indent=2))
     elif report.ok:
@@ -107,10 +113,10 @@ def _verify(args: argparse.Namespace) -> int:
             print(msg.VERIFY_OK.format(n=report.events, head=report.head_hash))
         else:
             print(msg.VERIFY_FRESH.format(path=path))
-        if args.digests is not None:
+        if digests is not None:
             print(msg.VERIFY_DIGESTS_OK.format(n=report.digests, covered=report.covered_id or 0,
                                                uncovered=report.uncovered)
-                  if report.digests else msg.VERIFY_NO_DIGESTS)
+                  if report.digests else _no_digests(args.channel))
     else:
         for p in report.problems:
             if p.checked is not None:  # a break in the chain: the historical one-line form
@@ -118,6 +124,30 @@ def _verify(args: argparse.Namespace) -> int:
             else:
                 print(msg.VERIFY_PROBLEM.format(kind=msg.VERIFY_PROBLEM_KINDS[p.kind], message=p.message))
     return 0 if report.ok else 1
+
+
+def _channel_lines(channel: str) -> list[str] | int:
+    """The digest lines of the audit channel's history (with the bot token), or the exit code after saying
+    why they cannot be read."""
+    from bot.slack import make_client
+    from bot.slack import messages as SM
+    from bot.slack.digests import ChannelUnreadable, channel_digest_lines
+
+    settings = get_settings()
+    if not settings.slack_bot_token:
+        return fail(SM.AUDIT_CHANNEL_NEEDS_TOKEN)
+    try:
+        return channel_digest_lines(make_client(settings), channel)
+    except ChannelUnreadable as e:
+        return fail(SM.AUDIT_CHANNEL_UNREADABLE.format(channel=channel, error=e))
+
+
+def _no_digests(channel: str | None) -> str:
+    if channel:
+        from bot.slack import messages as SM
+
+        return SM.AUDIT_CHANNEL_NO_DIGESTS.format(channel=channel)
+    return msg.VERIFY_NO_DIGESTS
 
 
 def _digest(args: argparse.Namespace) -> int:
@@ -199,10 +229,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          description="Check the hash chain, the anchor and the file itself; with --digests, also "
                          "every signed digest written by the witness (detects a cut tail with a rewritten "
                          "anchor, a recomputed chain, emptied tables and a swapped file). Never changes "
-                         "the database; a missing database is a fresh install (0 events).")
+                         "the database; a missing database is a fresh install (0 events). --channel reads the digests "
+                         "from the audit Slack channel's history instead of a file.")
     ver.add_argument("--expect-head", metavar="HASH",
                      help="a head hash printed earlier: fail unless the log still contains it")
-    ver.add_argument("--digests", type=Path, metavar="FILE", help="digest file (JSON lines) to check against")
+    source = ver.add_mutually_exclusive_group()
+    source.add_argument("--digests", type=Path, metavar="FILE", help="digest file (JSON lines) to check against")
+    source.add_argument("--channel", metavar="CHANNEL_ID",
+                        help="Slack channel (C...) serve posts the digests to (FLEETOPS_AUDIT_CHANNEL): check "
+                        "against every digest in its history (needs SLACK_BOT_TOKEN, channels:history)")
     ver.add_argument("--key-file", type=Path, metavar="PATH",
                      help="file holding the audit key (default: FLEETOPS_AUDIT_KEY / FLEETOPS_AUDIT_KEY_FILE)")
     ver.add_argument("--json", action="store_true")

@@ -21,6 +21,7 @@ from bot.identity import Actor
 from bot.messages import chat as M
 from bot.pipeline import Pipeline, Reply, Request
 from bot.policy import Decision
+from bot.policy.freezes import freeze_notes
 from tools.plan import Plan
 from tools.plan_text import cluster_lines, intent_line, left_out_lines, part_lines, part_outcome_lines, question_of
 
@@ -29,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("chat", help=M.HELP, description=M.DESCRIPTION,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--as", dest="user", default=M.DEFAULT_USER, help="Slack-style user id to act as")
+    p.add_argument("--channel", default="terminal",
+                   help="Slack-style channel id to speak in, for the policy's channel scopes (default: a DM)")
     p.add_argument("--db", type=Path, help="database file (default: settings, ~/.fleetops/fleetops.db)")
     p.add_argument("--ready-delay", type=float, default=None,
                    help="seconds the demo fleet's KAITO stand-in takes per readiness step (default 2)")
@@ -150,6 +153,8 @@ def show_reply(r: Reply, out) -> None:
     if r.kind == "change" and r.change is not None:
         c, d = r.change, r.decision
         print(card_text(c, r.plan, d.reason if d else ""), file=out)
+        for note in freeze_notes(d):  # the freeze line: a freeze in force where this change lands
+            print(M.CARD_FREEZE.format(note=note), file=out)
         if c.state == ChangeState.PENDING:
             print(M.HOW_TO_APPROVE.format(id=c.id), file=out)
         else:
@@ -291,7 +296,7 @@ def run(ns: argparse.Namespace) -> int:
                 if not command(pipe, line, state, out):
                     break
                 continue
-            reply = pipe.handle(Request(actor=Actor(state["user"]), text=line, channel="terminal",
+            reply = pipe.handle(Request(actor=Actor(state["user"]), text=line, channel=ns.channel,
                                         history=history[-6:]))
             history += [("user", line), ("bot", reply.text)]
             show_reply(reply, out)

@@ -35,6 +35,22 @@ def _policy_file(ns: argparse.Namespace) -> Path:
     return Path(configured) if configured else Path(__file__).resolve().parents[1] / "policy_default.yaml"
 
 
+def _impersonation(policy_text: str, path: Path, namespace: str) -> list[dict]:
+    """The impersonate RBAC when the policy turns impersonation on (nothing for an invalid policy: ``policy check``
+    says what is wrong with it)."""
+    from bot.policy import PolicyError, loads_policy
+
+    try:
+        imp = loads_policy(policy_text, str(path)).impersonation
+    except PolicyError:
+        return []
+    if not imp.enabled:
+        return []
+    users = [k.user for k in imp.users.values()]
+    groups = [g for k in imp.users.values() for g in k.groups]
+    return km.impersonation_rbac(namespace, users, groups)
+
+
 def run(ns: argparse.Namespace) -> int:
     if not is_dns1123_label(ns.namespace):
         print(msg.MANIFESTS_BAD_NAMESPACE.format(namespace=ns.namespace), file=sys.stderr)
@@ -48,6 +64,7 @@ def run(ns: argparse.Namespace) -> int:
     image = ns.image or f"fleetops:{version()}"
     objs = km.hub_manifests(namespace=ns.namespace, socket=ns.socket, image=image, policy_text=policy_text,
                             storage=ns.storage, storage_class=ns.storage_class)
+    objs += _impersonation(policy_text, path, ns.namespace)
     mode = "--from-literal=slack-app-token=xapp-..." if ns.socket else "--from-literal=slack-signing-secret=..."
     header = msg.MANIFESTS_HEADER.format(version=version(), namespace=ns.namespace, secret=km.SECRET,
                                          mode_secret=mode, image=image)

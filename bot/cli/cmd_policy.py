@@ -1,4 +1,7 @@
-"""``fleetops policy check [FILE]``: validate a policy and say what it means in plain words."""
+"""``fleetops policy check [FILE]``: validate a policy and say what it means in plain words.
+``fleetops policy show``: the configured policy in plain words, with the freezes declared in chat that are active.
+``fleetops policy reload``: check the configured file, then ask every running copy of the bot to reload it
+(``bot.policy.reload``); a bad file is refused (and audited), the bot keeps its current policy."""
 from __future__ import annotations
 
 import argparse
@@ -6,9 +9,13 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from audit.errors import AuditError, StoreOpenError
 from audit.timeutil import format_duration, parse_duration, utcnow
+from bot.cli.cmd_audit import add_db_option, fail, open_from_args
 from bot.messages import policy as msg
 from bot.policy import ANY, Freeze, Policy, PolicyError, Rule, get_policy
+from bot.policy.freezes import as_freeze, freeze_line
+from bot.policy.reload import POLL_SECONDS, REFUSED, request_reload
 from bot.settings import get_settings
 
 _ORDER = {"dev": 0, "staging": 1, "prod": 2}
@@ -44,6 +51,58 @@ def _freeze_text(policy: Policy, fz: Freeze, now: datetime) -> str:
         reason=fz.reason, override=override, status=status)
 
 
+def _env_label(env: str) -> str:
+    return msg.CHECK_ANY_ENV if env == ANY else env
+
+
+def _members(users: list[str], usergroups: list[str]) -> str:
+    parts = ([msg.CHECK_USERS.format(users=", ".join(users))] if users else []) + (
+        [msg.CHECK_USERGROUPS.format(groups=", ".join(usergroups))] if usergroups else [])
+    return "; ".join(parts) or msg.NOBODY
+
+
+def team_lines(policy: Policy) -> list[str]:
+    """Requesters, teams, owners, budgets and scopes in plain words, each line naming its policy entry."""
+    lines: list[str] = []
+    if policy.requesters is None:
+        lines.append(msg.CHECK_REQUESTERS_ANYONE)
+    else:
+        lines.append(msg.CHECK_REQUESTERS)
+        for tool in sorted(policy.requesters, key=lambda t: (t == ANY, t)):
+            lines.append(msg.CHECK_RULE_TOOL.format(tool=msg.CHECK_ANY_TOOL if tool == ANY else tool))
+            envs = policy.requesters[tool]
+            for env in sorted(envs, key=lambda e: (e == ANY, _ORDER.get(e, 9), e)):
+                groups = envs[env]
+                lines.append((msg.CHECK_REQUESTER if groups else msg.CHECK_REQUESTER_NOBODY).format(
+                    env=_env_label(env), groups=msg.OR.join(groups), tool=tool, env_key=env))
+    if not policy.teams:
+        lines.append(msg.CHECK_TEAMS_NONE)
+    else:
+        lines.append(msg.CHECK_TEAMS)
+        for name, t in policy.teams.items():
+            budget = (msg.CHECK_TEAM_BUDGET.format(budget=f"${t.budget_per_hour:,.2f}")
+                      if t.budget_per_hour is not None else msg.CHECK_TEAM_NO_BUDGET)
+            lines.append(msg.CHECK_TEAM.format(name=name, members=_members(t.users, t.usergroups), budget=budget))
+        lines.append(msg.CHECK_OWNERS_ON if policy.owners.team_approval else msg.CHECK_OWNERS_OFF)
+        if any(t.budget_per_hour is not None for t in policy.teams.values()):
+            lines.append(msg.CHECK_BUDGET_DENY if policy.budgets.over_budget == "deny" else
+                         msg.CHECK_BUDGET_OVERRIDE.format(group=policy.budgets.override_group))
+    if not policy.scopes:
+        lines.append(msg.CHECK_SCOPES_NONE)
+        return lines
+    lines.append(msg.CHECK_SCOPES)
+    for name, sc in policy.scopes.items():
+        where = [msg.CHECK_SCOPE_CHANNELS.format(channels=", ".join(sc.channels))] if sc.channels else []
+        where += [msg.CHECK_SCOPE_GROUPS.format(groups=msg.OR.join(sc.groups))] if sc.groups else []
+        what = [msg.CHECK_SCOPE_ENVS.format(envs=", ".join(sc.environments))] if sc.environments else []
+        what += [msg.CHECK_SCOPE_LABELS.format(labels=", ".join(f"{k}={v}" for k, v in sc.cluster_labels.items()))
+                 ] if sc.cluster_labels else []
+        what += [msg.CHECK_SCOPE_TEAMS.format(teams=", ".join(sc.teams))] if sc.teams else []
+        lines.append(msg.CHECK_SCOPE.format(name=name, where=msg.AND.join(where) or msg.CHECK_SCOPE_NOWHERE,
+                                            what=msg.AND.join(what) or msg.CHECK_SCOPE_ALL))
+    return lines
+
+
 def describe(policy: Policy, now: datetime | None = None) -> list[str]:
     """The policy in plain words, one line each."""
     now = now or utcnow()
@@ -60,14 +119,28 @@ def describe(policy: Policy, now: datetime | None = None) -> list[str]:
         envs = policy.rules[tool]
         for env in sorted(envs, key=lambda e: (e == ANY, _ORDER.get(e, 9), e)):
             lines.append(msg.CHECK_RULE.format(env=msg.CHECK_ANY_ENV if env == ANY else env,
-                                               text=_rule_text(envs[env])))
+                                               text=_rule_text(envs[env]))
+                         + msg.CHECK_RULE_NAME.format(tool=tool, env=env))
     lines.append(msg.CHECK_SELF)
+    lines += team_lines(policy)
     if policy.freezes:
         lines.append(msg.CHECK_FREEZES)
         lines += [_freeze_text(policy, fz, now) for fz in policy.freezes]
     else:
         lines.append(msg.CHECK_NO_FREEZES)
+    lines.append(msg.CHECK_FREEZE_TOOLS)
+    lines.append(_impersonation_text(policy))
     return lines
+
+
+def _impersonation_text(policy: Policy) -> str:
+    imp = policy.impersonation
+    if not imp.enabled:
+        return msg.CHECK_IMPERSONATION_OFF
+    users = [msg.CHECK_IMPERSONATION_USER.format(
+        slack=slack, user=k.user, groups=f" (groups {', '.join(k.groups)})" if k.groups else "")
+        for slack, k in imp.users.items()]
+    return msg.CHECK_IMPERSONATION_ON.format(users="; ".join(users) or "nobody")
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -80,6 +153,48 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show(args: argparse.Namespace) -> int:
+    try:
+        policy = get_policy(get_settings().policy_path)
+    except PolicyError as e:
+        print(msg.CHECK_INVALID.format(error=e), file=sys.stderr)
+        return 1
+    lines = describe(policy)
+    try:
+        with open_from_args(args) as store:
+            stored = store.freezes.active(utcnow())
+    except StoreOpenError:  # no database yet: nothing was ever declared
+        stored = []
+    except AuditError as e:
+        return fail(e)
+    lines.append(msg.SHOW_CHAT_FREEZES if stored else msg.SHOW_NO_CHAT_FREEZES)
+    lines += [f"  {freeze_line(as_freeze(r))}" for r in stored]
+    print("\n".join(lines))
+    return 0
+
+
+def _reload(args: argparse.Namespace) -> int:
+    path = get_settings().policy_path
+    if not path:
+        print(msg.RELOAD_NO_FILE, file=sys.stderr)
+        return 1
+    try:
+        with open_from_args(args) as store:
+            try:
+                get_policy(path)
+            except PolicyError as e:  # refused here already: the running bot is never asked
+                store.audit.record("policy", message=msg.RELOAD_REFUSED.format(source=path, error=e),
+                                   result={"action": REFUSED, "file": str(path),
+                                           "problems": [f"{k}: {p}" if k else p for k, p in e.problems]})
+                print(msg.RELOAD_CLI_REFUSED.format(error=e), file=sys.stderr)
+                return 1
+            request_reload(store.audit, path)
+    except AuditError as e:
+        return fail(e)
+    print(msg.RELOAD_CLI_ASKED.format(source=path, every=POLL_SECONDS))
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("policy", help="check the approval policy",
                               description="Validate an approval policy file and explain it.")
@@ -89,3 +204,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("file", nargs="?", type=Path,
                        help="policy YAML (default: FLEETOPS_POLICY, else the shipped default)")
     check.set_defaults(func=_check)
+    show = sub.add_parser("show", help="the configured policy in plain words, with the freezes declared in chat",
+                          epilog="example: fleetops policy show")
+    add_db_option(show)
+    show.set_defaults(func=_show)
+    reload = sub.add_parser("reload", help="check the configured policy file, then make the running bot reload it",
+                            epilog="example: fleetops policy reload   (FLEETOPS_POLICY names the file)")
+    add_db_option(reload)
+    reload.set_defaults(func=_reload)

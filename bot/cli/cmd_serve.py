@@ -117,6 +117,11 @@ def _serve(ns: argparse.Namespace, settings: Any, pipe: Any, port: int | None, s
                         every=settings.watch_interval, after=settings.incident_after)
     say(C.SERVE_ALERTS_TO.format(channel=settings.alerts_channel) if settings.alerts_channel
         else C.SERVE_ALERTS_NOWHERE)
+    from bot.slack.digests import start_digest_poster
+
+    poster = start_digest_poster(settings, service.client, active=writer.may_execute)
+    if settings.audit_channel:
+        say(M.AUDIT_CHANNEL_POSTING.format(channel=settings.audit_channel) if poster else M.AUDIT_CHANNEL_NO_KEY)
     server = None
     if port is not None:
         server = make_http_server(None if ns.socket else service.app, ns.host, port, traffic=service.traffic,
@@ -141,6 +146,8 @@ def _serve(ns: argparse.Namespace, settings: Any, pipe: Any, port: int | None, s
             server.shutdown()
             server.server_close()
         watch.stop()
+        if poster is not None:
+            poster.stop()
         readiness.close()
         writer.close()
         service.close()

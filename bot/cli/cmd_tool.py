@@ -1,6 +1,6 @@
-"""``fleetops tool NAME [--ARG VALUE ...] [--json]`` and ``fleetops plan NAME [--ARG VALUE ...] [--json]``.
+"""``fleetops tool NAME [--ARG VALUE ...] [--json] [--all]`` and ``fleetops plan NAME [--ARG VALUE ...] [--json]``.
 
-``tool`` runs a read-only tool; ``plan`` prints a mutating tool's plan without applying it. Both work on
+``tool`` runs a read-only tool (``--all``: every row of a large answer, not its summary); ``plan`` prints a mutating tool's plan without applying it. Both work on
 the embedded demo fleet with no setup, or on a real hub with KUBECONFIG. Tools that read the bot's change
 store (``source == "store"``) run on the configured database. Names, arguments and help come from the
 registry (``bot.toolbox``).
@@ -8,6 +8,7 @@ registry (``bot.toolbox``).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from contextlib import ExitStack
@@ -58,17 +59,22 @@ def _context(stack: ExitStack, tool: toolbox.Tool) -> ToolContext:
     return ToolContext(catalog=fleet.catalog, fleet=fleet)
 
 
-def _print(result: Any, as_json: bool, mutating: bool) -> None:
+def _print(result: Any, as_json: bool, mutating: bool, full: bool = False) -> None:
     if as_json:
         print(json.dumps(result.to_json(), indent=2, default=str))
+    elif mutating:
+        print(text.render_plan(result))
+    elif full and "full" in inspect.signature(result.render).parameters:  # --all: no summary of a large answer
+        print(result.render(full=True))
     else:
-        print(text.render_plan(result) if mutating else result.render())
+        print(result.render())
 
 
 def run(ns: argparse.Namespace) -> int:
     rest = list(ns.rest)
     as_json = "--json" in rest
-    rest = [r for r in rest if r != "--json"]
+    full = "--all" in rest
+    rest = [r for r in rest if r not in ("--json", "--all")]
     tool = toolbox.get(ns.name)
     try:
         args = tool.validate(toolargs.parse(tool, rest), default_catalog())
@@ -81,7 +87,7 @@ def run(ns: argparse.Namespace) -> int:
     try:
         with ExitStack() as stack:
             result = toolbox.run(tool.name, args, _context(stack, tool))
-            _print(result, as_json, tool.mutating)
+            _print(result, as_json, tool.mutating, full)
         return 0
     except ToolError as e:
         _emit_error(e.message, as_json, e.kind, {k: v for k, v in e.to_json().items() if k not in ("error", "message")})

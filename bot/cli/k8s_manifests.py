@@ -68,6 +68,20 @@ def rbac_objects(text: str, namespace: str) -> list[dict[str, Any]]:
     return out
 
 
+def impersonation_rbac(namespace: str, users: list[str], groups: list[str]) -> list[dict[str, Any]]:
+    """With the policy's ``impersonation`` on: a ClusterRole letting the bot impersonate exactly the mapped
+    Kubernetes users and groups (``resourceNames``: never anyone else), bound to its ServiceAccount."""
+    rules = [{"apiGroups": [""], "resources": [kind], "verbs": ["impersonate"], "resourceNames": sorted(set(names))}
+             for kind, names in (("users", users), ("groups", groups)) if names]
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": _meta(f"{NAME}-impersonate"), "rules": rules}
+    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+               "metadata": _meta(f"{NAME}-impersonate"),
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": f"{NAME}-impersonate"},
+               "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": namespace}]}
+    return [role, binding]
+
+
 def _meta(name: str, namespace: str | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name, "labels": dict(LABELS)}
     if namespace:

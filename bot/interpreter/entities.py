@@ -84,7 +84,7 @@ class Entities:
 
 @dataclass(frozen=True)
 class _Matchers:
-    names: re.Pattern | None
+    names: fuzzy.NameIndex  # cluster and deployment names (lower case): spotted and matched by lookup
     itypes: re.Pattern | None
     regions: re.Pattern | None
     region_of: dict[str, str]
@@ -140,7 +140,7 @@ def _build_cached(clusters: tuple[str, ...], deployments: tuple[str, ...], insta
     regions = (re.compile(rf"{_B_OPEN}({'|'.join(sorted(region_alts, key=len, reverse=True))}){_B_CLOSE}")
                if region_alts else None)
     return _Matchers(
-        names=_alternation(names),
+        names=fuzzy.NameIndex(names),
         itypes=_alternation([t.lower() for t in instance_types]),
         regions=regions, region_of=region_of,
         typos=fuzzy.TypoIndex([*lx.KEYWORDS, *(r.lower() for r in region_names if r.isalpha())]),
@@ -187,16 +187,16 @@ def extract(text: Text, vocab: Vocabulary) -> Entities:
         found = list(mx.itypes.finditer(s))
         ent.instance_types = list(dict.fromkeys(canon_itype[m.group(1)] for m in found))
         s = _mask(s, [m.span() for m in found], "ITYPE")
-    if mx.names is not None:
+    if mx.names.names:
         tagged = []
-        for m in mx.names.finditer(s):
-            name = canon_name[m.group(1)]
+        for start, end, low in mx.names.spot(s):
+            name = canon_name[low]
             if name in vocab.clusters:
                 ent.clusters.append(name)
-                tagged.append((m.start(), m.end(), "CLUSTER"))
+                tagged.append((start, end, "CLUSTER"))
             else:
                 ent.deployments.append(name)
-                tagged.append((m.start(), m.end(), "DEPNAME"))
+                tagged.append((start, end, "DEPNAME"))
         ent.clusters = list(dict.fromkeys(ent.clusters))
         ent.deployments = list(dict.fromkeys(ent.deployments))
         for a, b, tag in sorted(tagged, reverse=True):
@@ -241,7 +241,7 @@ def extract(text: Text, vocab: Vocabulary) -> Entities:
         if tok in _NOT_NAMES or _TICKET.match(tok):
             continue
         limit = max(2, len(tok) // 5)
-        close = fuzzy.closest(tok, mx.all_names, limit)
+        close = mx.names.closest(tok, limit)
         clusterish = bool(_CLUSTERISH.search(tok))
         if close or clusterish:
             names = tuple(canon_name.get(c, c) for _, c in close[:4])

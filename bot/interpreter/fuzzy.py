@@ -1,6 +1,8 @@
-"""Edit distances and close-match lookups, small and fast enough for per-message use."""
+"""Edit distances and close-match lookups, small and fast enough for per-message use, at any fleet size."""
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable
 
 
@@ -90,3 +92,60 @@ class TypoIndex:
             same = [c for d, c in scored if d == scored[0][0] and c[-1] == token[-1]]
             return same[0] if len(same) == 1 else None
         return scored[0][1]
+
+
+_RUN = re.compile(r"[\w./-]+")  # where a name can be: not preceded by [\w./-] (entities._B_OPEN)
+_WORDCHAR = re.compile(r"\w")
+
+
+def _bigrams(w: str) -> set[str]:
+    return {w[i:i + 2] for i in range(len(w) - 1)}
+
+
+class NameIndex:
+    """The fleet's names, indexed so that a message costs what its length costs, not the fleet's size.
+
+    ``spot(s)``: the names in ``s``, as a regex alternation of every name bounded by ``entities._B_OPEN``
+    and ``_B_CLOSE`` finds them (longest first), by looking up the runs of name characters in a dict.
+    ``closest(word, limit)``: what ``closest(word, names, limit)`` returns, comparing ``word`` only with
+    names of a near length that share enough distinct bigrams with it: each edit (insert, delete,
+    substitute, swap neighbours) removes at most 3 of ``word``'s bigrams, so a name within ``limit``
+    edits shares at least ``len(bigrams(word)) - 3 × limit`` of them.
+    """
+
+    def __init__(self, names: Iterable[str]):
+        self.names = tuple(dict.fromkeys(names))
+        self._set = frozenset(self.names)
+        self._by_len: dict[int, list[int]] = {}
+        self._postings: dict[str, list[int]] = {}
+        for i, n in enumerate(self.names):
+            self._by_len.setdefault(len(n), []).append(i)
+            for g in _bigrams(n):
+                self._postings.setdefault(g, []).append(i)
+
+    def spot(self, s: str) -> list[tuple[int, int, str]]:
+        """(start, end, name) of every name in ``s``, left to right."""
+        out: list[tuple[int, int, str]] = []
+        names = self._set
+        for run in _RUN.finditer(s):
+            a, b = run.span()
+            ends = [b] + [k for k in range(b - 1, a, -1)
+                          if s[k] == "." and not (k + 1 < len(s) and _WORDCHAR.match(s, k + 1))]
+            for k in ends:  # longest first; a dot ends a name only when no word character follows it
+                if s[a:k] in names:
+                    out.append((a, k, s[a:k]))
+                    break
+        return out
+
+    def closest(self, word: str, limit: int) -> list[tuple[int, str]]:
+        n = len(word)
+        window = [i for ln in range(n - limit, n + limit + 1) for i in self._by_len.get(ln, ())]
+        grams = _bigrams(word)
+        need = len(grams) - 3 * limit
+        if need > 0:
+            shared: Counter[int] = Counter()
+            for g in grams:
+                shared.update(self._postings.get(g, ()))
+            window = [i for i in window if shared[i] >= need]
+        window.sort()
+        return closest(word, (self.names[i] for i in window), limit)

@@ -21,11 +21,8 @@ __all__ = ["Spec", "UnknownTool", "explain", "get", "name_of", "names", "validat
 UnknownTool = toolbox.UnknownTool
 explain = toolbox.explain
 
-# DESIGN §4 tools without a module (no ``TOOL`` yet), all mutating: name -> argument model.
-_PENDING: dict[str, type[a.Args]] = {
-    "declare_freeze": a.DeclareFreezeArgs,
-    "lift_freeze": a.LiftFreezeArgs,
-}
+# DESIGN §4 tools without a module (no ``TOOL`` yet), all mutating: name -> argument model (none left today).
+_PENDING: dict[str, type[a.Args]] = {}
 
 
 @dataclass(frozen=True)

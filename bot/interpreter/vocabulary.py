@@ -2,10 +2,17 @@
 
 Only names and public facts (clusters, their region/geo/environment/provider/GPUs, deployments and
 their models, the model catalog): it is also what an LLM is shown, so nothing secret goes in here.
+
+``Vocabulary.of(snapshot)`` builds it once per fleet version: the same snapshot object again (a fleet
+cache that hands out one snapshot while nothing changes) costs a lookup; a new snapshot with the same
+facts (fingerprint, then equality) gives back the vocabulary built before, with its compiled matchers
+(``derived``), so the per-message matchers are never rebuilt while the fleet's names stay the same.
 """
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -54,12 +61,23 @@ def _matcher(catalog: Catalog) -> ModelMatcher:
     return ModelMatcher(catalog)
 
 
-@dataclass(eq=False)
+_KEEP = 4  # fleet versions whose vocabularies are kept
+_lock = threading.Lock()
+_versions: OrderedDict[tuple[int, int], Vocabulary] = OrderedDict()
+_last: list[tuple[FleetSnapshot, Catalog | None, Vocabulary]] = []  # the snapshot object asked for last
+
+
+@dataclass(eq=False, repr=False)
 class Vocabulary:
     clusters: dict[str, ClusterFacts]
     deployments: dict[str, DeploymentFacts]
     catalog: Catalog = field(default_factory=default_catalog)
-    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # short: LangChain writes its chat model (which holds the vocabulary) into every run's metadata,
+        # and a repr listing every cluster made each message cost O(fleet)
+        return f"Vocabulary({len(self.clusters)} clusters, {len(self.deployments)} deployments)"
 
     # --- construction -----------------------------------------------------------------------------
     @classmethod
@@ -84,6 +102,34 @@ class Vocabulary:
             for d in snap.deployments
         }
         return cls(clusters, deployments, cat)
+
+    @classmethod
+    def of(cls, snap: FleetSnapshot, catalog: Catalog | None = None) -> Vocabulary:
+        """The vocabulary of ``snap``, built once per fleet version (see the module docstring)."""
+        with _lock:
+            if _last and _last[0][0] is snap and _last[0][1] is catalog:
+                return _last[0][2]
+        fresh = cls.from_snapshot(snap, catalog)
+        key = (fresh.fingerprint, id(fresh.catalog))
+        with _lock:
+            kept = _versions.get(key)
+            if kept is None or not kept.same_facts(fresh):
+                kept = _versions[key] = fresh
+            _versions.move_to_end(key)
+            while len(_versions) > _KEEP:
+                _versions.popitem(last=False)
+            _last[:] = [(snap, catalog, kept)]
+        return kept
+
+    @property
+    def fingerprint(self) -> int:
+        """A hash of every fact (names, labels, GPUs, placeability, deployments), computed once."""
+        return self.derived("fingerprint", lambda v: hash((tuple(v.clusters.items()),
+                                                           tuple(v.deployments.items()))))
+
+    def same_facts(self, other: Vocabulary) -> bool:
+        return (self.catalog is other.catalog and self.clusters == other.clusters
+                and self.deployments == other.deployments)
 
     @classmethod
     def catalog_only(cls, catalog: Catalog | None = None) -> Vocabulary:

@@ -31,6 +31,7 @@ CARD = """── change {id} ({state}) ──
 {diff}
 policy: {requirement}"""
 CARD_CLUSTER_LINE = "  · {line}"
+CARD_FREEZE = "❄ frozen: {note}"
 CARD_DIFF_TITLE = "diff:"
 CARD_MORE_LINES = "  · … {more} more cluster line(s): /changes, or `fleetops changes show {id}` for all"
 MAX_CARD_LINES = 40

@@ -5,7 +5,8 @@ TOOL_HELP = "run a read-only tool (fleet inventory, deployments, placement, chan
 PLAN_HELP = "print what a mutating tool would change, without applying it"
 TOOLS_HEADING = "tools:"
 TOOL_EPILOG = """Arguments are --name value (or --name=value); '-' and '_' are the same; a list argument
-(--clusters) may repeat or be comma-separated. Add --json for machine-readable output.
+(--clusters) may repeat or be comma-separated. Add --json for machine-readable output, --all for
+every row of a large answer (by default it is summarised).
 Without KUBECONFIG the embedded demo fleet is used.
 
 examples:

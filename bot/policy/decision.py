@@ -10,6 +10,10 @@ from pydantic import BaseModel, Field
 from audit.timeutil import format_duration, parse_duration, to_utc, utcnow
 from bot.identity import Actor, actors
 from bot.messages import policy as msg
+from bot.policy.budget import breach_text, spend
+from bot.policy.freezes import FREEZE_TOOLS, with_defaults
+from bot.policy.owners import owner_requirement, team_group_name
+from bot.policy.requesters import may_request
 from bot.policy.rules import ANY, ENVIRONMENTS, Group, Policy, Rule
 
 
@@ -22,6 +26,13 @@ class Facts(BaseModel):
     environments: frozenset[str] = frozenset()
     clusters: tuple[str, ...] = ()
     deployment: str | None = None
+    # owners and budgets: the deployment's team, and its GPU spend ($/h) before and after the plan
+    team: str | None = None
+    spend_before: float | None = None
+    spend_after: float | None = None
+
+    def team_facts(self) -> dict[str, Any]:
+        return {"team": self.team, "spend_before": self.spend_before, "spend_after": self.spend_after}
 
 
 class Requirement(BaseModel):
@@ -46,6 +57,9 @@ class Decision(BaseModel):
     groups: dict[str, Group] = Field(default_factory=dict)
     ttl_seconds: int
     reason: str
+    rules: list[str] = Field(default_factory=list)  # the policy entries that made this decision
+    facts: dict[str, Any] = Field(default_factory=dict)  # Facts.team_facts(), to decide again the same way
+    requester_usergroups: list[str] = Field(default_factory=list)
 
     # -- who counts where ------------------------------------------------------------------------
     def may_decide(self, a: Actor) -> bool:
@@ -160,13 +174,20 @@ def decide(policy: Policy, actor: Actor | str, facts: Facts | dict, now: datetim
            ) -> Decision:
     """The Decision for ``actor`` (the requester) asking for ``facts`` at ``now`` (pure)."""
     facts = facts if isinstance(facts, Facts) else Facts.model_validate(facts)
-    requester = Actor.of(actor).id
+    person = Actor.of(actor)
+    requester = person.id
     now = to_utc(now or utcnow())
     envs = sorted(facts.environments)
     base: dict[str, Any] = dict(tool=facts.tool, environments=envs, requester=requester,
-                ttl_seconds=policy.ttl_seconds)
+                                ttl_seconds=policy.ttl_seconds, facts=facts.team_facts(),
+                                requester_usergroups=sorted(person.usergroups))
     if not facts.mutating:
-        return Decision(kind="allow", reason=msg.READ_ONLY.format(tool=facts.tool), **base)
+        return Decision(kind="allow", reason=msg.READ_ONLY.format(tool=facts.tool), rules=["read-only"], **base)
+    policy = with_defaults(policy)  # the freeze tools' rules when the file has none (bot.policy.freezes)
+    admission = may_request(policy, person, facts.tool, envs)  # the freeze tools: members of freeze-override
+    if not admission.ok:
+        return Decision(kind="deny", reason=admission.reason, rules=[admission.rule], **base)
+    named = [admission.rule]
     where = msg.WHERE.format(envs=_envs_text(envs)) if envs else msg.WHERE_UNKNOWN
     candidates = envs or list(ENVIRONMENTS)
     rules: dict[str, Rule] = {}
@@ -174,13 +195,14 @@ def decide(policy: Policy, actor: Actor | str, facts: Facts | dict, now: datetim
         rule = policy.rule(facts.tool, env)
         if rule is None:
             return Decision(kind="deny", reason=msg.DENY_NO_RULE.format(
-                tool=facts.tool, where=where, env=env), **base)
+                tool=facts.tool, where=where, env=env), rules=named + [f"rules.{facts.tool}.{env}"], **base)
         rules[env] = rule
     strict_env = max(rules, key=lambda e: rules[e].strictness())
     rule = rules[strict_env]
+    named.append(policy.rule_name(facts.tool, strict_env))
     if rule.deny:
         return Decision(kind="deny", reason=msg.DENY_RULE.format(
-            tool=facts.tool, where=where, reason=rule.deny), **base)
+            tool=facts.tool, where=where, reason=rule.deny), rules=named, **base)
     ttl = min(parse_duration(r.ttl) if r.ttl else policy.ttl_seconds for r in rules.values())
     allow_self = all(r.allow_self_approval for r in rules.values())
     sentences = []
@@ -198,7 +220,7 @@ def decide(policy: Policy, actor: Actor | str, facts: Facts | dict, now: datetim
         sentences.insert(0, msg.NO_APPROVAL.format(tool=facts.tool, where=where))
     extra: list[Requirement] = []
     for fz in policy.freezes:
-        if not (fz.active(now) and fz.covers(candidates)):
+        if facts.tool in FREEZE_TOOLS or not (fz.active(now) and fz.covers(candidates)):
             continue
         name = f" '{fz.name}'" if fz.name else ""
         covered = candidates if ANY in fz.environments else sorted(set(fz.environments) & set(candidates))
@@ -206,19 +228,47 @@ def decide(policy: Policy, actor: Actor | str, facts: Facts | dict, now: datetim
         if group is None or not (group.users or group.usergroups):
             return Decision(kind="deny", reason=msg.FREEZE_NO_OVERRIDE.format(
                 tool=facts.tool, where=where, name=name, envs=_envs_text(covered),
-                end=_fmt_time(fz.end), reason=fz.reason, group=fz.override_group), **base)
+                end=_fmt_time(fz.end), reason=fz.reason, group=fz.override_group),
+                rules=named + ["freezes"], **base)
         text = msg.FREEZE.format(name=name, envs=_envs_text(covered), end=_fmt_time(fz.end),
                                  reason=fz.reason, group=fz.override_group)
         if all(r.group != fz.override_group for r in extra):
             extra.append(Requirement(group=fz.override_group, reason=text))
             sentences.append(text)
+            named.append("freezes")
+    more: dict[str, Group] = {}
+    owner = owner_requirement(policy, person, facts.team)
+    if owner is not None:
+        text, group = owner
+        named.append("owners.team_approval")
+        if group is None or facts.team is None:
+            return Decision(kind="deny", reason=" ".join(sentences + [text]), rules=named, **base)
+        gname = team_group_name(facts.team)
+        more[gname] = group
+        extra.append(Requirement(group=gname, reason=text))
+        sentences.append(text)
+    sp = spend(policy, facts.team, facts.spend_before, facts.spend_after)
+    if sp is not None:
+        sentences.append(sp.text())
+        if sp.breach:
+            named += [f"teams.{sp.team}.budget_per_hour", "budgets.over_budget"]
+            text = breach_text(policy, sp)
+            og = policy.budgets.override_group
+            group = policy.groups.get(og)
+            if policy.budgets.over_budget == "deny" or group is None or not (group.users or group.usergroups):
+                if policy.budgets.over_budget != "deny":
+                    text = msg.BUDGET_NO_OVERRIDE.format(team=sp.team, group=og)
+                return Decision(kind="deny", reason=" ".join(sentences + [text]), rules=named, **base)
+            extra.append(Requirement(group=og, reason=text))
+            sentences.append(text)
     kind: Literal["approve", "allow"] = "approve" if rule.approvals or extra else "allow"
     if kind == "approve":
         sentences.append(msg.EXPIRES.format(ttl=format_duration(ttl)))
     names = set(rule.approver_groups) | {r.group for r in extra}
+    groups = {n: policy.groups[n] for n in sorted(names) if n in policy.groups} | more
     return Decision(
         kind=kind, tool=facts.tool, environments=envs, requester=requester,
         approvals_required=rule.approvals, approver_groups=list(rule.approver_groups),
-        allow_self_approval=allow_self, extra=extra,
-        groups={n: policy.groups[n] for n in sorted(names) if n in policy.groups},
-        ttl_seconds=ttl, reason=" ".join(sentences))
+        allow_self_approval=allow_self, extra=extra, groups=groups,
+        ttl_seconds=ttl, reason=" ".join(sentences), rules=named, facts=facts.team_facts(),
+        requester_usergroups=sorted(person.usergroups))

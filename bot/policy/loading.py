@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.messages import policy as msg
+from bot.policy.impersonation import Impersonation, KubeIdentity
 from bot.policy.rules import (
     _USER,
     _USERGROUP,
@@ -24,6 +25,7 @@ from bot.policy.rules import (
     PolicyError,
     Rule,
 )
+from bot.policy.sections import allowed_keys, section_problems
 from bot.toolbox import MUTATING, READ_ONLY
 
 
@@ -37,12 +39,18 @@ def _guess(word: str, options: Iterable[str]) -> str:
 
 def _allowed(loc: list[str]) -> list[str]:
     """Keys allowed in the mapping that holds ``loc[-1]``."""
+    if (keys := allowed_keys(loc)) is not None:
+        return keys
     if loc[:1] == ["groups"] and len(loc) == 3:
         return list(Group.model_fields)
     if loc[:1] == ["rules"] and len(loc) == 4:
         return list(Rule.model_fields)
     if loc[:1] == ["freezes"] and len(loc) == 3:
         return list(Freeze.model_fields)
+    if loc[:1] == ["impersonation"] and len(loc) == 2:
+        return list(Impersonation.model_fields)
+    if loc[:2] == ["impersonation", "users"] and len(loc) == 4:
+        return list(KubeIdentity.model_fields)
     return [k for k in Policy.model_fields if k != "source"]
 
 
@@ -83,6 +91,10 @@ def _semantic(p: Policy) -> list[tuple[str, str]]:
             problems += [(f"rules.{tool}.{env}.approver_groups",
                           msg.UNKNOWN_GROUP.format(group=g, known=known))
                          for g in rule.approver_groups if g not in p.groups]
+    problems += [(f"impersonation.users.{u}", msg.BAD_USER.format(value=u))
+                 for u in p.impersonation.users if not _USER.match(u)]
+    if p.impersonation.enabled and not p.impersonation.users:
+        problems.append(("impersonation.users", msg.IMPERSONATION_NOBODY))
     for i, fz in enumerate(p.freezes):
         key = f"freezes[{i}]"
         if fz.end <= fz.start:
@@ -93,7 +105,7 @@ def _semantic(p: Policy) -> list[tuple[str, str]]:
         if fz.override_group != DEFAULT_OVERRIDE_GROUP and fz.override_group not in p.groups:
             problems.append((f"{key}.override_group",
                              msg.UNKNOWN_GROUP.format(group=fz.override_group, known=known)))
-    return problems
+    return problems + section_problems(p)
 
 
 def parse_policy(data: Any, source: str = "<policy>") -> Policy:

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from audit.timeutil import parse_duration, to_utc
 from bot.identity import Actor, is_member
 from bot.messages import policy as msg
+from bot.policy.impersonation import Impersonation
+from bot.policy.shape import Budgets, Owners, Requesters, Scope, Team
 from tools.args import Environment
 
 ENVIRONMENTS: tuple[str, ...] = tuple(e.value for e in Environment)
@@ -94,6 +96,12 @@ class Policy(_Strict):
     groups: dict[str, Group] = Field(default_factory=dict)
     rules: dict[str, dict[str, Rule]] = Field(default_factory=dict)
     freezes: list[Freeze] = Field(default_factory=list)
+    requesters: Requesters | None = None  # None: anyone may open a change (bot/policy/requesters.py)
+    teams: dict[str, Team] = Field(default_factory=dict)
+    owners: Owners = Field(default_factory=Owners)
+    budgets: Budgets = Field(default_factory=Budgets)
+    scopes: dict[str, Scope] = Field(default_factory=dict)
+    impersonation: Impersonation = Field(default_factory=Impersonation)  # act as the person (off by default)
     source: str = Field("<policy>", exclude=True)
 
     @field_validator("ttl", mode="before")
@@ -111,3 +119,10 @@ class Policy(_Strict):
             if (r := self.rules.get(t, {}).get(e)) is not None:
                 return r
         return None
+
+    def rule_name(self, tool: str, env: str) -> str:
+        """The entry ``rule(tool, env)`` found, as ``rules.deploy.prod``."""
+        for t, e in ((tool, env), (tool, ANY), (ANY, env), (ANY, ANY)):
+            if e in self.rules.get(t, {}):
+                return f"rules.{t}.{e}"
+        return f"rules.{tool}.{env}"

@@ -31,7 +31,16 @@ from bot.slack.commands import Command, CommandError, parse_command, plain_text
 from bot.slack.directory import Directory
 from bot.slack.notifier import SLACK_ERRORS, CardNotPosted, SlackNotifier
 from bot.slack.origin import Origin, respond
-from bot.slack.results import audit_message, change_rows, changes_message, error_message, help_message, reply_message
+from bot.slack.results import (
+    audit_message,
+    change_rows,
+    changes_message,
+    error_message,
+    full_list_messages,
+    help_message,
+    reply_message,
+    wants_full,
+)
 from bot.slack.worker import Accepted, JobRunner, Worker
 from tools import registry
 from tools.args import SearchAuditArgs
@@ -158,6 +167,7 @@ class SlackBot:
 
     def _request(self, origin: Origin, text: str, delivery_id: str | None, claimed: bool = False) -> None:
         actor = self.directory.actor(origin.user, origin.user_name)
+        full, text = wants_full(text)  # "--all": after a summarised answer, every row of it
         reply = self.pipeline.handle(Request(actor=actor, text=text, channel=origin.channel,
                                              thread_ts=origin.thread_ts, delivery_id=delivery_id, claimed=claimed,
                                              history=self._history_of(origin), source=f"slack-{origin.kind}"))
@@ -170,6 +180,8 @@ class SlackBot:
             payload = reply_message(reply)
             if payload is not None:
                 self.say(origin, payload, replace=True)
+            for part in full_list_messages(reply.tool, reply.result) if full and reply.kind == "result" else ():
+                self.say(origin, part)
         for notice in reply.notices:  # after the answer: a slash command's answer replaces the ack
             self.say(origin, B.mrkdwn_message(B.escape(notice)))
 

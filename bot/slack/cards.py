@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from audit.models import ChangeRequest, ChangeState
 from bot.policy import Decision
+from bot.policy.freezes import freeze_notes
 from bot.slack import blocks as B
 from bot.slack import messages as M
 from bot.slack.attention import attention_blocks
@@ -240,6 +241,7 @@ def change_card(change: ChangeRequest, progress: Progress | None = None) -> dict
             blocks += B.code_sections(plan.diff, max_blocks=2, how=M.HOW_FULL_DIFF.format(id=change.id))
     if d is not None:
         blocks.append(B.section(M.CARD_POLICY.format(reason=B.escape(d.reason))))
+        blocks += [B.context(M.CARD_FREEZE.format(note=B.escape(n))) for n in freeze_notes(d)]
     blocks.append(_approvals(change, d))
     blocks += _progress(change, progress)
     blocks += _outcome(change)

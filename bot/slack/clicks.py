@@ -16,6 +16,7 @@ from audit.models import ChangeState
 from bot.changes import Workspace, answer
 from bot.messages import pipeline as PM
 from bot.pipeline import Pipeline
+from bot.policy.freezes import covering, freeze_line
 from bot.slack import blocks as B
 from bot.slack import messages as M
 from bot.slack.attention import resolve_of
@@ -229,9 +230,11 @@ class Clicks:
                 actionable.append(c)
         mine = self.changes.list(requester=user, limit=11)
         recent = self.changes.list(limit=11)
-        updated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        now = datetime.now(UTC)
+        updated = now.strftime("%Y-%m-%d %H:%M UTC")
+        frozen = [freeze_line(fz) for fz in covering(self.changes.policy, [], now)]  # file's + declared in chat
         try:
             self.client.views_publish(user_id=user, view=home_view(user, actionable, mine, recent, notice=notice,
-                                                                   updated=updated))
+                                                                   updated=updated, freezes=frozen))
         except SLACK_ERRORS as e:
             log.warning("views.publish for %s failed: %s", user, e)

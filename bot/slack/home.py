@@ -34,9 +34,12 @@ def _list(title: str, changes: list[ChangeRequest], empty: str) -> list[B.Block]
 
 def home_view(user: str, actionable: list[ChangeRequest], mine: list[ChangeRequest],
               recent: list[ChangeRequest], *, notice: tuple[bool, str] | None = None,
-              updated: str = "") -> dict[str, Any]:
-    """The Home tab for ``user``: requests they can act on (with buttons), theirs, and recent ones."""
+              updated: str = "", freezes: list[str] | None = None) -> dict[str, Any]:
+    """The Home tab for ``user``: the change freezes in force (``freezes``, one line each), requests they can act
+    on (with buttons), theirs, and recent ones."""
     blocks: list[B.Block] = [B.header(M.HOME_HEADER), B.section(M.HOME_INTRO.format(user=who(user)))]
+    if freezes:
+        blocks.append(B.section(M.HOME_FREEZES.format(lines="\n".join(B.escape(f) for f in freezes))))
     if notice is not None:
         ok, text = notice
         blocks.append(B.section((M.HOME_NOTICE_OK if ok else M.HOME_NOTICE_NO).format(text=B.escape(text))))

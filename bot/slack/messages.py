@@ -50,6 +50,10 @@ CLUSTERS_HEADER = "{n} cluster(s){filters}"
 DEPLOYMENTS_HEADER = "{n} deployment(s){filters}"
 NOT_PLACEABLE = "*Not placeable*"
 NOT_PLACEABLE_ROW = "• `{name}`: {reason}"
+NOT_PLACEABLE_GROUP = "• *{count}* {status}, e.g. {examples}"
+NOT_PLACEABLE_EXAMPLE = "`{name}`: {reason}"
+FULL_LIST_PART = "{tool}, every row ({n} of {of})"
+FULL_LIST_HINT = "_Summarised: send the same request with `--all` for every row._"
 
 # --- placement -----------------------------------------------------------------------------------
 PLACEMENT_HEADER = "Placement for {model}"
@@ -60,6 +64,9 @@ PLACEMENT_CHOICE = ("{n}. `{cluster}` ({region}) — {nodes} × `{instance_type}
 PLACEMENT_NONE_CHOSEN = "_No cluster fits._"
 PLACEMENT_REJECTED = "*Not chosen*"
 PLACEMENT_REJECTION = "• `{cluster}`: {reason}"
+PLACEMENT_REJECTED_GROUPS = "*Not chosen: {n} clusters, by reason*"
+PLACEMENT_REJECTION_GROUP = "• *{count}* {label}, e.g. {examples}"
+PLACEMENT_REJECTION_EXAMPLE = "`{cluster}`: {reason}"
 PLACEMENT_SUGGESTIONS = "*What would fit*"
 PLACEMENT_SUGGESTION = "• {text}"
 PLACEMENT_TOTAL = "Total {cost} · {found} of {count} cluster(s) found"
@@ -88,6 +95,7 @@ CARD_LEFT_OUT_TITLE = "*Left out* (cannot take this change)"
 CARD_LEFT_OUT = ":no_entry_sign: `{cluster}` {reason}"
 CARD_DIFF_TITLE = "*Diff*"
 CARD_POLICY = ":scales: *Policy:* {reason}"
+CARD_FREEZE = ":snowflake: *Frozen:* {note}"
 CARD_APPROVED_BY = "*Approved by:* {who} ({have} of {need})"
 CARD_APPROVED_BY_NONE = "*Approved by:* nobody yet (0 of {need})"
 CARD_STILL_NEEDED = "*Still needed:* {needed}"
@@ -197,6 +205,7 @@ AUDIT_EXAMPLES = {"--actor": "U0BOB", "--deployment": "phi-4", "--cluster": "aks
 # --- App Home ------------------------------------------------------------------------------------
 HOME_HEADER = "fleetops"
 HOME_INTRO = "Hi {user}. Ask me anything about the fleet with `/fleet …` or in a message here."
+HOME_FREEZES = ":snowflake: *Change freezes in force*\n{lines}"
 HOME_FOR_YOU = "Waiting for you"
 HOME_FOR_YOU_NONE = "_Nothing waits for your approval._"
 HOME_MINE = "Your requests"
@@ -282,3 +291,12 @@ GATE_REJECT_CONFIRM = ("The staged update run stops: the stages rolled so far ke
 GATE_REJECT_YES = "Stop it"
 GATE_REJECT_NO = "Cancel"
 ROLLBACK_STAGED_REQUEST = "roll {deployment} back in stages {stages} (after change {id} stopped)"
+# the audit channel (bot/slack/digests.py): digests posted by serve, read back by `fleetops audit verify --channel`
+AUDIT_CHANNEL_POSTING = "fleetops serve: audit digests are also posted to Slack channel {channel}"
+AUDIT_CHANNEL_NO_KEY = ("fleetops serve: FLEETOPS_AUDIT_CHANNEL is set but no audit key is (FLEETOPS_AUDIT_KEY or "
+                        "FLEETOPS_AUDIT_KEY_FILE): there are no digests to post")
+AUDIT_CHANNEL_NEEDS_TOKEN = ("reading the channel needs the bot token: set SLACK_BOT_TOKEN (and FLEETOPS_SLACK_API_URL "
+                             "for a stand-in)")
+AUDIT_CHANNEL_UNREADABLE = ("cannot read the history of channel {channel}: {error}. The bot must be in the channel "
+                            "and have the channels:history scope (groups:history for a private channel)")
+AUDIT_CHANNEL_NO_DIGESTS = "channel {channel} holds no audit digests yet"

@@ -60,9 +60,18 @@ def clusters_message(result: Any) -> dict[str, Any]:
     if len(result.clusters) > shown:
         blocks.append(B.context(M.TRUNCATED_ROWS.format(more=len(result.clusters) - shown, what=M.WHAT_CLUSTERS,
                                                         how=M.HOW_NARROW_CLUSTERS)))
-    notes = [M.NOT_PLACEABLE_ROW.format(name=B.escape(c.name),
-                                        reason=B.escape(c.ineligible_reason or _taints(c)))
-             for c in result.clusters if c.status != TM.OK]
+    if getattr(result, "summarised", False):  # a large fleet: the not-placeable ones by status, a few named each
+        blocks.insert(1, B.context(B.escape(result.status_line())))
+        notes = [M.NOT_PLACEABLE_GROUP.format(
+            count=f"{n:,}", status=B.escape(status),
+            examples="; ".join(M.NOT_PLACEABLE_EXAMPLE.format(name=B.escape(c.name),
+                                                          reason=B.escape(B.cut(c.ineligible_reason or _taints(c), 150)))
+                               for c in some)) for status, n, some in result.not_placeable_groups()]
+        blocks.append(B.context(M.FULL_LIST_HINT))
+    else:
+        notes = [M.NOT_PLACEABLE_ROW.format(name=B.escape(c.name),
+                                            reason=B.escape(c.ineligible_reason or _taints(c)))
+                 for c in result.clusters if c.status != TM.OK]
     if notes:
         blocks += B.bullet_sections(notes, title=M.NOT_PLACEABLE, max_lines=15, what=M.WHAT_CLUSTERS,
                                     how=M.HOW_NARROW_CLUSTERS)
@@ -104,8 +113,19 @@ def placement_message(p: Any) -> dict[str, Any]:
                                 what=M.WHAT_CLUSTERS, how=M.HOW_NARROW_CLUSTERS)
     blocks.append(B.context(M.PLACEMENT_TOTAL.format(cost=money(p.total_cost_per_hour), found=len(p.chosen),
                                                      count=p.count)))
-    rejected = [M.PLACEMENT_REJECTION.format(cluster=B.escape(r.cluster), reason=B.escape(r.reason))
-                for r in p.rejected]
+    if getattr(p, "summarised", False):  # a large fleet: the rejections grouped by reason, a few examples each
+        rejected = [M.PLACEMENT_REJECTION_GROUP.format(
+            count=f"{g.count:,}", label=B.escape(g.label),
+            examples="; ".join(M.PLACEMENT_REJECTION_EXAMPLE.format(cluster=B.escape(r.cluster),
+                                                                    reason=B.escape(B.cut(r.reason, 200)))
+                               for r in g.examples)) for g in p.rejection_groups()]
+        blocks += B.bullet_sections(rejected, title=M.PLACEMENT_REJECTED_GROUPS.format(n=f"{p.rejected_count:,}"),
+                                    max_lines=12, what=M.WHAT_REJECTED, how=M.HOW_NARROW_CLUSTERS)
+        blocks.append(B.context(M.FULL_LIST_HINT))
+        rejected = []
+    else:
+        rejected = [M.PLACEMENT_REJECTION.format(cluster=B.escape(r.cluster), reason=B.escape(r.reason))
+                    for r in p.rejected]
     if rejected:
         blocks += B.bullet_sections(rejected, title=M.PLACEMENT_REJECTED, max_lines=25, what=M.WHAT_REJECTED,
                                     how=M.HOW_NARROW_CLUSTERS)
@@ -115,6 +135,30 @@ def placement_message(p: Any) -> dict[str, Any]:
     if p.chosen:
         blocks.append(B.context(M.PLACEMENT_HINT.format(model=B.escape(p.model), count=p.count)))
     return B.message(f"{title}: {', '.join(c.cluster for c in p.chosen) or '-'}", blocks)
+
+
+MAX_FULL_MESSAGES = 20  # "--all" in Slack: at most this many messages (about 3 MB of text)
+
+
+def wants_full(text: str) -> tuple[bool, str]:
+    """A request ending in ``--all`` (or holding it as a word) asks for every row of a large answer:
+    (whether it does, the request without it)."""
+    words = text.split()
+    if "--all" not in words:
+        return False, text
+    return True, " ".join(w for w in words if w != "--all")
+
+
+def full_list_messages(tool: str | None, result: Any) -> list[dict[str, Any]]:
+    """``--all`` for a summarised answer (placement, inventory): its full text, in as many messages as it
+    takes, each within Block Kit's limits (none when the answer was not summarised)."""
+    if not getattr(result, "summarised", False):
+        return []
+    blocks = B.code_sections(result.render(full=True), max_blocks=MAX_FULL_MESSAGES * (B.MAX_BLOCKS - 1))
+    per = B.MAX_BLOCKS - 1
+    parts = [blocks[i:i + per] for i in range(0, len(blocks), per)]
+    return [B.message(M.FULL_LIST_PART.format(tool=tool or "result", n=n, of=len(parts)), part)
+            for n, part in enumerate(parts, 1)]
 
 
 def change_rows(changes: list[ChangeRequest]) -> list[dict[str, Any]]:

@@ -16,11 +16,18 @@ With ``app=None`` (Socket Mode, where Slack needs no port) only these GET endpoi
 The front is bounded and timed (issue 12: a ``Content-Length: -1`` streamed 1.2 GB into memory before
 the signature was checked, 3,000 stalled connections held 3,000 threads):
 
-* at most ``max_connections`` connections are served at once; while all are busy the accepting thread
+* at most ``max_connections`` connections are served at once, by a pool of reused threads (a thread started
+  per connection made the accepting thread wait for each new thread to get the GIL while the others were
+  answering: under 1,200 simultaneous requests that, not the work, made acks late); the accepting thread takes
+  up to ``ACCEPT_BATCH`` connections from the backlog per wake-up; while all slots are busy it
   waits up to ``accept_wait`` seconds for one to free (new connections queue in the kernel's backlog,
   so a burst of 1,000 clicks is served, not dropped); after that one more is answered ``503`` with
   ``Retry-After`` by the accepting thread and closed, without a thread of its own;
-* every socket read times out after ``read_timeout`` seconds, and a request that has not been read
+* at most ``max_dispatch`` requests are inside the Bolt app at once (the rest wait, blocked, not competing for
+  the GIL: 128 at once made every ack later; 8 made the job store's group commits too small);
+* waiting for a request's line and headers (a new or an idle keep-alive connection) times out after
+  ``header_timeout`` seconds (1 s: Slack sends them in one packet), so stalled clients free their slots soon;
+  every other socket read times out after ``read_timeout`` seconds, and a request that has not been read
   completely ``request_deadline`` seconds after it started (headers + body; a client trickling a byte
   at a time) has its connection shut down by one watchdog thread;
 * before the body is read: a missing, malformed, negative or repeated ``Content-Length`` or any
@@ -57,6 +64,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -72,6 +80,9 @@ MAX_CONNECTIONS = 128
 ACCEPT_WAIT = 2.0  # seconds a connection over the cap waits (in the kernel's backlog) for a free slot
 BACKLOG = 1024  # connections the kernel holds while every slot is busy (capped by net.core.somaxconn)
 READ_TIMEOUT = 5.0  # seconds a socket read may wait (also the keep-alive idle time)
+HEADER_TIMEOUT = 1.0  # seconds to receive a request's line and headers (Slack sends them in one packet)
+MAX_DISPATCH = 24  # requests inside the Bolt app at once (8 made group commits too small, 128 fought over the GIL)
+ACCEPT_BATCH = 64  # connections taken from the backlog per wake-up of the accepting thread
 REQUEST_DEADLINE = 5.0  # seconds to receive one whole request: Slack wants the answer within 3 s anyway
 MAX_SKEW = 300  # Slack's window for X-Slack-Request-Timestamp
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
@@ -136,7 +147,8 @@ class Deadlines:
 
 class Traffic:
     """Requests being answered right now. Background work waits for a quiet moment before it starts
-    (``wait_quiet``) so that, in one Python process, acks get the CPU first."""
+    (``wait_quiet``) so that, in one Python process, acks get the CPU first: under a flood of clicks each job
+    waits up to 10 s for a gap (it was 0.5 s: jobs then ran beside the acks and pushed their p99 past 3 s)."""
 
     def __init__(self, quiet: float = 0.05):
         self.quiet = quiet
@@ -156,7 +168,7 @@ class Traffic:
             if self._busy == 0:  # waking every waiting worker on each ack would compete with the acks
                 self._cond.notify_all()
 
-    def wait_quiet(self, max_wait: float = 0.5) -> None:
+    def wait_quiet(self, max_wait: float = 10.0) -> None:
         """Return once no request has been in flight for ``quiet`` seconds, or after ``max_wait``."""
         deadline = time.monotonic() + max_wait
         with self._cond:
@@ -180,16 +192,26 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
 
     def handle_one_request(self) -> None:
+        # Waiting for the request line and headers (a new connection, or an idle keep-alive one) times out
+        # after ``header_timeout``: a stalled client frees its slot soon. Only waiting for bytes counts here;
+        # the whole request still has ``request_deadline`` (the watchdog), so a busy process never cuts off a
+        # client whose head arrived but whose handler has not run yet.
+        self.connection.settimeout(self.server.header_timeout)
         self.server.deadlines.set(self.connection, self.server.request_deadline)
         try:
             super().handle_one_request()
         finally:
             self.server.deadlines.clear(self.connection)
 
+    def _headers_read(self) -> None:
+        """The head is in: reading the body may wait ``read_timeout`` for each chunk."""
+        self.connection.settimeout(self.server.read_timeout)
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
     def do_GET(self) -> None:
+        self._headers_read()
         path = self.path.partition("?")[0]
         if path == "/healthz":
             self._send(200, {"content-type": ["text/plain"]}, "ok")
@@ -202,6 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._refuse(404, "")
 
     def do_POST(self) -> None:
+        self._headers_read()
         path, _, query = self.path.partition("?")
         if self.server.app is None or path != self.server.path:
             self._refuse(404, "")
@@ -231,11 +254,13 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         text = body.decode("utf-8", errors="replace")
         with self.server.traffic:
-            try:
-                resp: BoltResponse = self.server.app.dispatch(BoltRequest(body=text, query=query, headers=headers))
-            except Exception:
-                log.exception("dispatching a Slack request failed")
-                resp = BoltResponse(status=500, body="")
+            with self.server.dispatching:
+                try:
+                    resp: BoltResponse = self.server.app.dispatch(BoltRequest(body=text, query=query,
+                                                                              headers=headers))
+                except Exception:
+                    log.exception("dispatching a Slack request failed")
+                    resp = BoltResponse(status=500, body="")
             self._send(resp.status, resp.headers, resp.body)
         metrics.observe_request(request_kind(text), time.perf_counter() - started)
 
@@ -307,7 +332,7 @@ class SlackHTTPServer(ThreadingHTTPServer):
                  traffic: Traffic | None = None, *, signing_secret: str | None = None,
                  max_body: int = MAX_BODY, max_connections: int = MAX_CONNECTIONS, accept_wait: float = ACCEPT_WAIT,
                  read_timeout: float = READ_TIMEOUT, request_deadline: float = REQUEST_DEADLINE,
-                 ready: Callable[[], tuple[bool, str]] | None = None):
+                 header_timeout: float | None = None, max_dispatch: int = MAX_DISPATCH, ready: Callable[[], tuple[bool, str]] | None = None):
         secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", None)
         if app is not None and not secret:
             raise ValueError("the HTTP server needs the Slack signing secret (SLACK_SIGNING_SECRET) to check "
@@ -316,6 +341,7 @@ class SlackHTTPServer(ThreadingHTTPServer):
         self.ready = ready
         self.traffic = traffic or Traffic()
         self.max_body, self.read_timeout, self.request_deadline = max_body, read_timeout, request_deadline
+        self.header_timeout = min(HEADER_TIMEOUT, read_timeout) if header_timeout is None else header_timeout
         self.max_connections, self.accept_wait = max_connections, accept_wait
         self._slots = threading.BoundedSemaphore(max_connections)
         self.deadlines = Deadlines()
@@ -323,7 +349,13 @@ class SlackHTTPServer(ThreadingHTTPServer):
         self.connections = 0  # connections being served right now
         self.threads: set[threading.Thread] = set()  # their handler threads (one each)
         self._count = threading.Lock()
+        # Handler threads are reused: starting a thread per connection made the accepting thread wait for each
+        # new thread to get the GIL, one connection at a time, while the others were busy answering.
+        # Requests in Bolt at once: more only add threads competing for the GIL (each one's ack comes later).
+        self.dispatching = threading.BoundedSemaphore(max(1, max_dispatch))
+        self._pool = ThreadPoolExecutor(max_workers=max_connections, thread_name_prefix="fleetops-http")
         super().__init__((host, port), _Handler)
+        self.socket.setblocking(False)  # accept what the backlog holds in one go (``_handle_request_noblock``)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """Runs in the accepting thread: a connection over the cap waits ``accept_wait`` for a slot, then
@@ -340,10 +372,25 @@ class SlackHTTPServer(ThreadingHTTPServer):
         with self._count:
             self.connections += 1
         try:
-            super().process_request(request, client_address)
+            self._pool.submit(self.process_request_thread, request, client_address)
         except BaseException:
             self._release()
             raise
+
+    def _handle_request_noblock(self) -> None:
+        """The listening socket is readable: accept up to ``ACCEPT_BATCH`` connections (one select per batch,
+        not per connection)."""
+        for _ in range(ACCEPT_BATCH):
+            try:
+                request, client_address = self.get_request()
+            except OSError:  # BlockingIOError: the backlog is empty
+                return
+            request.setblocking(True)
+            try:
+                self.process_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+                self.shutdown_request(request)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         me = threading.current_thread()
@@ -372,6 +419,7 @@ class SlackHTTPServer(ThreadingHTTPServer):
     def server_close(self) -> None:
         super().server_close()
         self.deadlines.close()
+        self._pool.shutdown(wait=False)
 
     @property
     def url(self) -> str:
@@ -392,7 +440,8 @@ def make_http_server(app: App | None, host: str = "0.0.0.0", port: int = 3000, p
     """The HTTP server for ``app`` (port 0 picks a free port; see ``server.url``). Pass the service's
     ``traffic`` so its background work yields to acks (``SlackService.traffic``). ``limits``:
     ``signing_secret`` (default: the app's), ``max_body``, ``max_connections``, ``accept_wait``,
-    ``read_timeout``, ``request_deadline`` (see the module docstring); ``ready``: the ``/readyz`` check.
+    ``read_timeout``, ``header_timeout``, ``request_deadline``, ``max_dispatch`` (see the module docstring);
+    ``ready``: the ``/readyz`` check.
     ``app=None``: only the GET endpoints (Socket Mode)."""
     return SlackHTTPServer(app, host, port, path, traffic, **limits)
 

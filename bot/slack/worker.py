@@ -90,6 +90,28 @@ class Worker:
 Accepted = Literal["queued", "duplicate", "failed"]
 
 
+_LIVE_OWNERS: set[str] = set()  # the runners of this process (a test may run several on one database)
+
+
+def dead_local_owner(owner: str, me: str | None = None) -> bool:
+    """True when ``owner`` (``host:pid:tag``) was a runner on this host whose process is gone: its pid is not
+    running, or it is this process's pid but no runner of this process has that name (a restarted container
+    gets pid 1 again). A pid taken by an unrelated process reads as alive: its lease then runs out as usual."""
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit() or owner == me:
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return owner not in _LIVE_OWNERS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: someone else's process, alive
+        return False
+    return False
+
+
 class _Pending:
     __slots__ = ("done", "item", "result")
 
@@ -107,7 +129,8 @@ class JobRunner:
     ack must say "busy, try again"). Concurrent accepts are committed together by one committer thread (group
     commit: a burst of 1,000 clicks costs a few fsyncs, not 1,000). Workers claim jobs from the database, not
     from memory, so a job accepted by a process that died is run by the next one (``start()`` picks up what
-    is queued; a job a dead worker was running is taken again once its lease runs out). Each kind has one
+    is queued; a job a dead worker was running is taken again once its lease runs out, at once when that worker
+    was a process on this host that is gone). Each kind has one
     handler, ``handler(payload)``; a handler that raises fails its job (logged, ``on_error`` told).
     """
 
@@ -169,6 +192,8 @@ class JobRunner:
     def start(self) -> JobRunner:
         if not self._started:
             self._stop.clear()
+            _LIVE_OWNERS.add(self.owner)
+            self._requeue_orphans()
             for i in range(self.threads):
                 t = threading.Thread(target=self._work_loop, name=f"fleetops-job-{i}", daemon=True)
                 t.start()
@@ -177,6 +202,17 @@ class JobRunner:
             hb.start()
             self._started.append(hb)
         return self
+
+    def _requeue_orphans(self) -> None:
+        """Jobs a dead process on this host was running (SIGKILL, OOM, a crash) are taken again now, not
+        after their lease: a restart resumes them at once."""
+        try:
+            for owner in self.jobs.running_owners():
+                if dead_local_owner(owner, self.owner):
+                    n = self.jobs.requeue(owner)
+                    log.warning("%d job(s) of %s, which is gone, are queued again", n, owner)
+        except Exception:
+            log.exception("taking back the jobs of a dead process failed (their leases will run out)")
 
     def _claim(self) -> Job | None:
         try:
@@ -255,6 +291,7 @@ class JobRunner:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking jobs; jobs still running finish (or are taken again after a restart)."""
         self._stop.set()
+        _LIVE_OWNERS.discard(self.owner)
         with self._cond:
             self._cond.notify_all()
         for t in self._started:

@@ -1,5 +1,4 @@
 """Many threads and processes at once: one intact chain, nothing lost, one executor claim."""
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -12,8 +11,9 @@ from pathlib import Path
 import audit_workers
 
 from audit.store import open_store
+from tests.processes import children
 
-SPAWN = multiprocessing.get_context("spawn")
+SPAWN = children()
 
 
 def test_threads_and_processes_append_one_intact_chain(db_path):

@@ -7,6 +7,8 @@ deletion stage.
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 from kubernetes.client.rest import ApiException
 
@@ -216,6 +218,10 @@ def test_timed_wait_follows_the_fleet_time_scale(fresh):
     fresh.fleet.wait_idle()
     task = stage_status(fresh, "soak-r1", "dev")["afterStageTaskStatus"][0]
     assert cond(task, "WaitTimeElapsed")["status"] == "True"
+    deadline = time.monotonic() + 30  # the staging stage starts when the wait ends, maybe after wait_idle returned
+    while member_setting(fresh, STAGING, "soak") != "v1" and time.monotonic() < deadline:
+        fresh.fleet.wait_idle()
+        time.sleep(0.05)
     assert member_setting(fresh, STAGING, "soak") == "v1"
 
 

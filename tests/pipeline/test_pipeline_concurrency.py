@@ -2,7 +2,6 @@
 fleet): exactly one execution, no approval counted twice."""
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from pathlib import Path
 
@@ -12,8 +11,9 @@ from audit.store import open_store
 from bot.identity import Actor
 from bot.policy import loads_policy
 from tests.pipeline.pipeline_helpers import ALICE, acted, ask, events, executions_started, runner_of
+from tests.processes import children
 
-SPAWN = multiprocessing.get_context("spawn")
+SPAWN = children()
 APPROVERS = [f"U{i:03d}" for i in range(1, 13)]
 POLICY = f"""
 ttl: 4h

@@ -5,7 +5,6 @@ events agree."""
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import signal
 import time
@@ -14,9 +13,10 @@ import pipeline_workers
 
 from audit.models import NEW_STATES, ChangeState
 from tests.pipeline.pipeline_helpers import events, executions_started, state_history
+from tests.processes import children
 from tools.fleet import conventions as cv
 
-SPAWN = multiprocessing.get_context("spawn")
+SPAWN = children()
 NAME = "crash-test"
 TEXT = f"deploy mistral 7b instruct as {NAME} on eks-us-west-2-dev-1"  # dev: runs without approval
 

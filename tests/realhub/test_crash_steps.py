@@ -8,7 +8,6 @@ landed, for every k from 1 to the number of writes the change makes when nothing
 """
 from __future__ import annotations
 
-import multiprocessing
 import signal
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from bot.app import vocabulary_source
 from bot.identity import Actor
 from bot.pipeline import Pipeline
 from bot.policy import loads_policy
+from tests.processes import children
 from tests.realhub import crash_workers
 from tools import get_deployment, recovery, runner
 from tools.args import DeployArgs, UndeployArgs
@@ -27,7 +27,7 @@ from tools.executor import Executor
 from tools.fleet.adapter import Fleet
 from tools.plan import Plan
 
-SPAWN = multiprocessing.get_context("spawn")
+SPAWN = children()
 POLICY = """
 ttl: 4h
 rules:

@@ -9,7 +9,9 @@
 Answers ``auth.test``, ``chat.postMessage`` (a new ``ts`` each time), ``chat.update``,
 ``chat.postEphemeral``, ``views.open`` / ``views.update`` / ``views.publish``, ``apps.connections.open``
 (``fake.socket_url``), ``usergroups.list`` (from ``fake.usergroups``), ``usergroups.users.list``,
-``users.info``, and ``POST /response/<id>`` (a response_url; see ``fake.response_url()``). Bodies are parsed whether they come as JSON, a form or
+``users.info``, ``conversations.history`` (what ``chat.postMessage`` posted to a channel, plus anything a
+test puts in ``fake.history[channel]``; newest first, ``limit`` + ``cursor`` pages), and
+``POST /response/<id>`` (a response_url; see ``fake.response_url()``). Bodies are parsed whether they come as JSON, a form or
 a query string. ``fake.fail(method, error=..., status=..., retry_after=...)`` makes the next call fail.
 """
 from __future__ import annotations
@@ -59,6 +61,7 @@ class FakeSlack:
         self._failures: dict[str, list[Failure]] = {}
         self.usergroups: list[dict[str, Any]] = []
         self.names: dict[str, str] = {}
+        self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> its messages, oldest first
         self.socket_url: str | None = None  # what apps.connections.open hands out (see fake_socket.py)
         self.server: ThreadingHTTPServer | None = None
 
@@ -168,8 +171,19 @@ class FakeSlack:
             channel = body.get("channel", "")
             if channel.startswith("U"):
                 channel = "D" + channel[1:]
-            return {"ok": True, "channel": channel, "ts": ts,
-                    "message": {"text": body.get("text"), "ts": ts, "user": BOT_USER, "bot_id": BOT_ID}}
+            message = {"type": "message", "text": body.get("text"), "ts": ts, "user": BOT_USER, "bot_id": BOT_ID}
+            with self._cond:
+                self.history.setdefault(channel, []).append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "conversations.history":
+            with self._cond:
+                newest_first = list(reversed(self.history.get(body.get("channel", ""), [])))
+            start = int(body.get("cursor") or 0)
+            limit = int(body.get("limit") or 100)
+            page = newest_first[start:start + limit]
+            more = start + limit < len(newest_first)
+            return {"ok": True, "messages": page, "has_more": more,
+                    "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text")}
         if method == "chat.postEphemeral":

@@ -254,7 +254,7 @@ def test_trickling_client_is_cut_off_by_the_deadline(front):
 def capped():
     """Slow limits, so the stalled connections hold their slots for the whole test."""
     server = SlackHTTPServer(StubApp(), "127.0.0.1", 0, max_connections=4, accept_wait=0.05, read_timeout=60,
-                             request_deadline=60)
+                             request_deadline=60, header_timeout=60)
     server.start_background()
     yield server
     server.shutdown()

@@ -58,9 +58,21 @@ def test_plan_counts_gpus_and_cost_at_max(demo):
     assert gpus == 6  # the issue's example: "up to +6 GPUs"
     assert p.gpu_delta == gpus and p.cost_delta_per_hour == pytest.approx(cost)
     assert f"up to +{gpus} GPUs" in p.summary and f"up to +${cost:,.2f}/h" in p.summary
-    assert p.strategy == "in_place" and not p.deletes and p.revision is None
+    assert p.strategy == "in_place" and not p.deletes
+    # a revision of its own, so that a rollback to the one before knows it had no autoscaler
+    assert p.revision.revision == raw("llama-support")["revision"] + 1
+    assert p.revision.autoscaling == {"min_replicas": 2, "max_replicas": 5}
     assert p.environments == ["prod"] and p.clusters == sorted(raw("llama-support")["clusters"])
-    (hpa,) = p.manifests
+    hpa, ro, kaito = p.manifests
+    assert [s.manifest["kind"] for s in p.steps] == ["HorizontalPodAutoscaler", "ResourceOverride", "InferenceSet"]
+    # KubeFleet leaves the replica count to the member's HPA: the InferenceSet's override removes it everywhere
+    assert ro["metadata"]["name"] == cv.kaito_override_name(cv.kaito_object_name("llama-support", 1))
+    assert ro["spec"]["resourceSelectors"] == [{"group": "kaito.sh", "version": "v1beta1", "kind": "InferenceSet",
+                                                "name": cv.kaito_object_name("llama-support", 1)}]
+    assert ro["spec"]["policy"]["overrideRules"] == [{"clusterSelector": {"clusterSelectorTerms": []},
+                                                      "jsonPatchOverrides": [{"op": "remove", "path": "/spec/replicas"}]}]
+    assert kaito["metadata"]["labels"][cv.REVISION_LABEL] == str(p.revision.revision)
+    assert kaito["spec"]["replicas"] == raw("llama-support")["replicas"]  # the hub keeps its count
     assert (hpa["apiVersion"], hpa["kind"]) == ("autoscaling/v2", "HorizontalPodAutoscaler")
     assert hpa["metadata"]["namespace"] == "llama-support"
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "kaito.sh/v1beta1", "kind": "InferenceSet",
@@ -123,12 +135,16 @@ def test_hpa_accepted_placed_and_removed(own):
     assert wider.base["HorizontalPodAutoscaler/llama-support/llama-support"] is not None
 
     off = autoscale.TOOL.handler(ctx(fleet), {"deployment": "llama-support", "enabled": False})
-    assert off.strategy == "in_place" and [d.kind for d in off.deletes] == ["HorizontalPodAutoscaler"]
+    assert off.strategy == "in_place"
+    # the HPA, then its override (nothing else was in it): KubeFleet owns the replica count again
+    assert [d.kind for d in off.deletes] == ["HorizontalPodAutoscaler", "ResourceOverride"]
+    assert off.revision.autoscaling == {}
     assert off.gpu_delta == -ceiling("llama-support", 5)[0]
     assert "keeps 2 replica(s)" in off.summary
     assert execute(fleet, off).status == "succeeded"
     emb.wait_idle()
     assert fleet.hub.get("HorizontalPodAutoscaler", "llama-support", "llama-support") is None
+    assert fleet.hub.list("ResourceOverride", "llama-support") == []
     for c in raw("llama-support")["clusters"]:
         assert fleet.members[c].list("HorizontalPodAutoscaler", "llama-support") == []
 
@@ -142,10 +158,11 @@ def test_workspace_becomes_inference_set_then_autoscales(own):
     p = autoscale.TOOL.handler(ctx(fleet), {"deployment": "phi4-chat", "min_replicas": 1, "max_replicas": 3})
     assert p.strategy == "blue_green" and p.revision.revision == d["revision"] + 1
     assert [(m["kind"], m["metadata"]["name"]) for m in p.manifests] == [
-        ("InferenceSet", new), ("HorizontalPodAutoscaler", "phi4-chat")]
-    assert [s.kind for s in p.steps] == ["apply", "wait_ready", "delete", "apply", "wait_absent"]
+        ("InferenceSet", new), ("HorizontalPodAutoscaler", "phi4-chat"), ("ResourceOverride", f"{new}-sku")]
+    assert [s.kind for s in p.steps] == ["apply", "wait_ready", "delete", "apply", "apply", "wait_absent"]
     assert p.steps[2].ref.name == old  # the Workspace goes only after the InferenceSet is ready
-    assert [s.kind for s in p.undo] == ["delete", "wait_absent"] and p.undo[0].ref.name == new
+    assert p.steps[4].manifest["kind"] == "ResourceOverride"  # the HPA owns the replicas once it is there
+    assert [s.kind for s in p.undo] == ["delete", "delete", "wait_absent"] and p.undo[0].ref.name == new
     assert p.gpu_delta == ceiling("phi4-chat", 3)[0]
     assert old in p.summary and new in p.summary
 

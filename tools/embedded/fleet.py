@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tools.embedded.controllers.autoscaling import AutoscalingController
 from tools.embedded.controllers.base import Activity
 from tools.embedded.controllers.faults import Faults
 from tools.embedded.controllers.heartbeat import HeartbeatController
@@ -75,6 +76,7 @@ class EmbeddedFleet:
         self._heartbeat: HeartbeatController | None = None
         self._namespaces: NamespaceController | None = None
         self._updaterun: UpdateRunController | None = None
+        self.autoscaling: AutoscalingController | None = None  # members' HPAs; ``want`` sets what they ask for
         self._started = False
 
     # --- facts ----------------------------------------------------------------------------------
@@ -132,6 +134,7 @@ class EmbeddedFleet:
                                               time_scale=self._time_scale)
         self._namespaces = NamespaceController(self.store, self.activity, self.namespace_delete_delay)
         self._kaito = KaitoController(self.store, self.activity, hub, self.faults, ready_delay=0.0, reader=index)
+        self.autoscaling = AutoscalingController(self.store, self.activity, hub, reader=index)
         self._heartbeat = HeartbeatController(self.store, hub, self.heartbeat_period,
                                               on_round=self._kubefleet.check_members)
         self.faults.heartbeat = self._heartbeat
@@ -143,6 +146,7 @@ class EmbeddedFleet:
             self._kubefleet.start()
             self._namespaces.start()
             self._updaterun.start()
+            self.autoscaling.start()
             self.wait_idle(SEED_TIMEOUT)
             for cluster, minutes in sorted(result.heartbeat_ages.items()):
                 self._heartbeat.set_age(cluster, minutes)
@@ -176,7 +180,7 @@ class EmbeddedFleet:
     def stop(self) -> None:
         if self._heartbeat:
             self._heartbeat.stop_thread()
-        for ctl in (self._kubefleet, self._kaito, self._namespaces, self._updaterun):
+        for ctl in (self._kubefleet, self._kaito, self._namespaces, self._updaterun, self.autoscaling):
             if ctl:
                 ctl.stop()
         if self.server:

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from tools.embedded import discovery, verbs
 from tools.embedded.errors import ApiError, Cause, Invalid, MethodNotAllowed, NotFound, invalid
+from tools.embedded.impersonation import Impersonation, verb_of
 from tools.embedded.schema import admission_options
 from tools.embedded.store import ResourceType, Store
 from tools.embedded.watch import Broadcaster, WatchStream
@@ -53,6 +54,7 @@ class ApiServer:
         self.store = store
         self.faults = faults  # controllers.faults.Faults: write timeouts (None: no faults)
         self.activity = activity  # counts a write that lands late, so wait_idle waits for it
+        self.impersonation = Impersonation()  # Impersonate-User/-Group requests and what they may do
         self.types_for_cluster = types_for_cluster or _all_types
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.api = self  # type: ignore[attr-defined]
@@ -296,6 +298,8 @@ class _Handler(BaseHTTPRequestHandler):
             raise NotFound(msg.NOT_FOUND_PATH)
         if rt.namespaced and name and namespace is None:
             raise NotFound(msg.NOT_FOUND_PATH)
+        self.api.impersonation.authorize(self.headers, cluster, verb_of(self.command, name, params), group,
+                                         rt.plural, namespace, name)
         call = verbs.Call(self.api.store, cluster, rt, version, namespace, name, sub, params,
                           (self.headers.get("Content-Type") or "application/json").split(";")[0].strip().lower(),
                           self.headers.get("Accept") or "", self.headers.get("User-Agent") or "", body)

@@ -7,6 +7,7 @@ KubeFleet objects are read and written as ``v1beta1`` (FLEET_API §11).
 """
 from __future__ import annotations
 
+import contextvars
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -90,13 +91,13 @@ class Fleet:
     def snapshot(self, now: datetime | None = None) -> FleetSnapshot:
         """Clusters with GPU inventory and every deployment with per-cluster state, read at once."""
         now = now or datetime.now(UTC)
-        f_mcs = self._pool.submit(self.hub.list, "MemberCluster")
-        f_crps = self._pool.submit(self.hub.list, "ClusterResourcePlacement")
-        f_ns = self._pool.submit(self.hub.list, "Namespace", None, cv.DEPLOYMENT_LABEL)
-        f_ws = self._pool.submit(self.hub.list, "Workspace", None, cv.DEPLOYMENT_LABEL)
-        f_is = self._pool.submit(self.hub.list, "InferenceSet", None, cv.DEPLOYMENT_LABEL)
-        f_cms = self._pool.submit(self.hub.list, "ConfigMap", cv.REVISIONS_NAMESPACE)
-        f_ros = self._pool.submit(self.hub.list, "ResourceOverride", None, cv.DEPLOYMENT_LABEL)
+        f_mcs = self._pool.submit(contextvars.copy_context().run, self.hub.list, "MemberCluster")
+        f_crps = self._pool.submit(contextvars.copy_context().run, self.hub.list, "ClusterResourcePlacement")
+        f_ns = self._pool.submit(contextvars.copy_context().run, self.hub.list, "Namespace", None, cv.DEPLOYMENT_LABEL)
+        f_ws = self._pool.submit(contextvars.copy_context().run, self.hub.list, "Workspace", None, cv.DEPLOYMENT_LABEL)
+        f_is = self._pool.submit(contextvars.copy_context().run, self.hub.list, "InferenceSet", None, cv.DEPLOYMENT_LABEL)
+        f_cms = self._pool.submit(contextvars.copy_context().run, self.hub.list, "ConfigMap", cv.REVISIONS_NAMESPACE)
+        f_ros = self._pool.submit(contextvars.copy_context().run, self.hub.list, "ResourceOverride", None, cv.DEPLOYMENT_LABEL)
         mcs, crps, nss = f_mcs.result(), f_crps.result(), f_ns.result()
         kaito = f_ws.result() + f_is.result()
         cms = {cm["metadata"]["name"]: cm for cm in f_cms.result()}

@@ -76,6 +76,18 @@ def hpa_name(deployment: str) -> str:
 
 # why fleetops stopped a staged update run (a rejected stage gate), on the ClusterStagedUpdateRun
 STOP_REASON_ANNOTATION = "fleetops.dev/stop-reason"
+# Who owns an autoscaled InferenceSet's replica count on the members: the member's HPA, not KubeFleet. The
+# KAITO object's one ResourceOverride (KubeFleet allows one per resource, named ``kaito_override_name``) gets a
+# rule for every cluster that removes REPLICAS_PATH from what KubeFleet applies there, so the field is not in
+# the applied manifest and KubeFleet's work applier (PartialComparison) leaves it to the HPA. The hub copy keeps
+# ``spec.replicas`` (the count it goes back to when autoscaling is turned off).
+REPLICAS_PATH = "/spec/replicas"
+
+
+def kaito_override_name(kaito_name: str) -> str:
+    """The ResourceOverride of a KAITO object (per-cluster instance types, the HPA's replica count)."""
+    return f"{kaito_name}-sku"
+
 
 # KubeFleet snapshot labels/annotations (FLEET_API §5.2)
 PARENT_CRP_LABEL = "kubernetes-fleet.io/parent-CRP"

@@ -32,6 +32,7 @@ from tools.fleet.errors import (
     FleetWriteTimeout,
     NamespaceTerminating,
 )
+from tools.fleet.impersonation import headers_for
 from tools.fleet.models import ObjectRef
 from tools.messages import fleet as text
 
@@ -149,6 +150,10 @@ class Kube:
             _m, url, hdrs, body_s, _ = self.api.param_serialize(
                 method=method, resource_path=path, query_params=q, header_params=headers, body=body,
                 auth_settings=["BearerToken"])
+            if acting_as := headers_for(self.cluster):  # the person, not the bot (tools.fleet.impersonation)
+                hdrs = urllib3.HTTPHeaderDict(hdrs)  # Impersonate-Group repeats: one header per group
+                for name, value in acting_as:
+                    hdrs.add(name, value)
             resp = self.api.call_api(method, url, header_params=hdrs, body=body_s, _request_timeout=self.timeout)
             resp.read()
             status = resp.status

@@ -177,14 +177,19 @@ class Revision(BaseModel):
     # "in_progress" = the intent, written before the change's first hub write (not carried out yet);
     # "failed" = the change failed and left what it wrote on the hub (the note says what)
     status: Literal["in_progress", "failed"] | None = None
+    # autoscaling as this revision left it: {"min_replicas": a, "max_replicas": b} = on, {} = off, None = as the
+    # revision before (tools that do not touch autoscaling record nothing; ``tools.replica_owner.autoscale_at``)
+    autoscaling: dict[str, int] | None = None
 
     @model_serializer(mode="wrap")
     def _without_empty_status(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
-        """No ``status`` key when it is None: plans embed a revision, and their hashes (and the records
-        written before the field existed) must not change."""
+        """No ``status``/``autoscaling`` key when it is None: plans embed a revision, and their hashes (and the
+        records written before the fields existed) must not change."""
         data = handler(self)
-        if isinstance(data, dict) and data.get("status") is None:
-            data.pop("status", None)
+        if isinstance(data, dict):
+            for key in ("status", "autoscaling"):
+                if data.get(key) is None:
+                    data.pop(key, None)
         return data
 
     @property

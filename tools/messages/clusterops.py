@@ -36,8 +36,10 @@ PLAN_AUTOSCALE = ("Autoscale {deployment} between {min} and {max} replicas per c
                   "up to {cost}/h.")
 PLAN_AUTOSCALE_CONVERT = (" {old} is a Workspace (one fixed replica); it becomes InferenceSet {new} first, "
                           "blue/green: {new} starts beside it, and {old} goes once {new} is ready everywhere.")
-PLAN_AUTOSCALE_OFF = ("Turn autoscaling of {deployment} off: remove its HorizontalPodAutoscaler; it keeps "
-                      "{replicas} replica(s) per cluster (at most {gpus:+d} GPUs, {cost}/h against the previous "
+PLAN_AUTOSCALE_OWNER = (" Each member's HPA owns the replica count there: KubeFleet stops re-applying the hub's "
+                        "spec.replicas (a ResourceOverride removes it from what it applies).")
+PLAN_AUTOSCALE_OFF = ("Turn autoscaling of {deployment} off: remove its HorizontalPodAutoscaler and give KubeFleet "
+                      "the replica count back; it keeps {replicas} replica(s) per cluster (at most {gpus:+d} GPUs, {cost}/h against the previous "
                       "ceiling).")
 PLAN_AUTOSCALE_SAME = "{deployment} already autoscales between {min} and {max} replicas: nothing to change."
 PLAN_AUTOSCALE_NONE = "{deployment} does not autoscale: nothing to turn off."
@@ -46,7 +48,10 @@ ACTION_AUTOSCALE_CONVERT = "replace {old} with InferenceSet {new}, then autoscal
 ACTION_AUTOSCALE_OFF = "stop autoscaling, keep {replicas} replica(s)"
 DIFF_AUTOSCALE = ("deployment {deployment}: autoscale {min}–{max} replicas\n  metric         {metric} "
                   "(Pods, average {target} per replica)\n  target         {kind} {name}")
-DIFF_AUTOSCALE_OFF = "deployment {deployment}: autoscaling off\n  - delete HorizontalPodAutoscaler {name}"
+DIFF_AUTOSCALE_OFF = ("deployment {deployment}: autoscaling off\n  - delete HorizontalPodAutoscaler {name}\n"
+                      "  replicas       KubeFleet applies the hub's spec.replicas again")
+DIFF_REPLICAS_OWNER = ("  replicas       owned by the member's HPA: ResourceOverride {name} removes spec.replicas "
+                       "from what KubeFleet applies")
 DIFF_CEILING = "  at max_replicas: GPUs {gpus:+d}, cost {cost} $/h"
 TOO_MANY_REPLICAS = ("max_replicas={max} is more than {deployment}'s clusters can give: {limits}. Ask for at most "
                      "max_replicas={fit}, or free capacity there.")
@@ -57,6 +62,17 @@ NO_ROOM_TO_SWITCH = ("{deployment} must become an InferenceSet first, and {clust
 NOT_PLACED = "{deployment} runs on no cluster; deploy it somewhere before autoscaling it."
 NO_RANGE = "Say min_replicas and max_replicas (for example 2 and 5)."
 AUTOSCALE_NOTE = "autoscale {min}–{max}"
+AUTOSCALE_OFF_NOTE = "autoscaling off"
+# rollback (tools/rollback.py) across an autoscale change
+ROLLBACK_HPA_REMOVE = "remove the autoscaler (revision {revision} had none)"
+ROLLBACK_HPA_WORKSPACE = (" It runs a Workspace (one fixed replica), which cannot autoscale: ask for autoscaling "
+                          "again to turn it into an InferenceSet.")
+ROLLBACK_HPA_ONLY = "Roll back {deployment} to revision {revision}: it runs the same, only autoscaling differs."
+ROLLBACK_HPA_RESTORE = "autoscale {min}–{max} replicas again, as revision {revision} did"
+ROLLBACK_HPA_SUMMARY_REMOVE = (" Revision {revision} did not autoscale: the HorizontalPodAutoscaler {name} goes and "
+                               "KubeFleet applies the revision's replica count again.")
+ROLLBACK_HPA_SUMMARY_RESTORE = (" Revision {revision} autoscaled {min}–{max} replicas: the HorizontalPodAutoscaler "
+                                "{name} is put back, and owns the replica count on the members.")
 
 # --- drain (pure part) ---------------------------------------------------------------------------
 DRAIN_MOVE = "{deployment}: move to {target} ({why})"

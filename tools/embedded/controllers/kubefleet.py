@@ -9,6 +9,12 @@ A member whose agent stopped heart-beating is unreachable: work for it waits (Ap
 its old objects stay until it is back. Deleting a CRP removes its objects from every member.
 A placement with ``strategy.type: External`` is scheduled here but rolled out only by staged update runs
 (``external``: bindings, policy snapshots; ``updaterun``: the run controller).
+
+The work applier re-applies the hub's manifest whenever a placed object's spec drifts on a member
+(``whenToApply: Always``), so a member-side change to a field the manifest sets is undone — e.g. an HPA's
+``spec.replicas``. A field the manifest leaves out (a ResourceOverride ``remove``) is not Fleet's
+(``comparisonOption: PartialComparison``): for ``spec.replicas`` (the scale subresource an HPA writes) the
+member's value stays.
 """
 from __future__ import annotations
 
@@ -97,9 +103,11 @@ class KubeFleetController(Controller):
         rt = ev.rtype
         meta = ev.obj.get("metadata") or {}
         if ev.cluster != self.hub:
-            owner = _owner(ev.obj) if ev.type == "DELETED" else None
+            drifted = ev.type == "DELETED" or (
+                ev.type == "MODIFIED" and ev.old is not None and ev.obj.get("spec") != ev.old.get("spec"))
+            owner = _owner(ev.obj) if drifted else None
             if owner:
-                self.enqueue(("crp", owner))  # the member agent re-applies what was removed
+                self.enqueue(("crp", owner))  # the member agent re-applies what was removed or changed
             return
         if rt == self.crp_rt:
             if _spec_changed(ev):
@@ -329,6 +337,9 @@ class KubeFleetController(Controller):
         except NotFound:
             self.store.create(cluster, rt, ns, desired)
             return
+        unmanaged = (cur.get("spec") or {}).get("replicas")
+        if unmanaged is not None and isinstance(desired.get("spec"), dict) and "replicas" not in desired["spec"]:
+            desired = {**desired, "spec": {**desired["spec"], "replicas": unmanaged}}  # not Fleet's: the HPA's
         same = snap.strip(cur, rt) == snap.strip(desired, rt) and \
             (cur["metadata"].get("ownerReferences") == meta.get("ownerReferences"))
         if same:
