@@ -97,7 +97,7 @@ def test_a_later_update_keeps_the_hpa_in_charge(setup):
 
 
 def test_a_blue_green_update_points_the_hpa_at_the_new_inferenceset(setup):
-    emb, fleet, cluster, name, hub_replicas = setup
+    emb, fleet, cluster, name, _ = setup
     p = autoscale.TOOL.handler(ctx(fleet), {"deployment": DEP, "min_replicas": 2, "max_replicas": 5})
     assert execute(fleet, p).status == "succeeded"
     emb.wait_idle()
