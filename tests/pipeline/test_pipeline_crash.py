@@ -184,7 +184,10 @@ def test_killed_at_every_step_state_and_audit_agree_after_recover(make_pipeline,
     for k in range(1, total + 1):
         db = tmp_path / f"kill{k}.db"
         make_pipeline(db=db)
-        assert _run_flow(emb, db, args_for(k), k, counter) == -signal.SIGKILL, k
+        code = _run_flow(emb, db, args_for(k), k, counter)
+        # the number of progress events (one transaction each) depends on how often the rollout was polled: a
+        # run with fewer transactions than the first one finishes before the k-th, and is checked the same way
+        assert code == -signal.SIGKILL or (code == 0 and int(counter.read_text()) < k), (k, code)
         emb.wait_idle()
         pipe = make_pipeline(db=db)  # the restarted bot
         pipe.changes.recover()
