@@ -94,12 +94,12 @@ class Pipeline:
 
     @property
     def policy(self) -> Policy:
-        """The policy as it reads now (``LivePolicy.at``): the file's plus the freezes declared in chat."""
-        return self.live.at(self.clock())
+        """The policy as it reads now: the change service's (they share one ``LivePolicy``)."""
+        return self.changes.policy
 
     @policy.setter
     def policy(self, value: Policy) -> None:
-        self.live.replace(value)
+        self.changes.policy = value
 
     @property
     def executor(self) -> Executor:
