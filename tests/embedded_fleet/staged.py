@@ -32,6 +32,9 @@ def create_external(kube: Contexts, name: str, clusters: list[str], setting: str
         "spec": {"resourceSelectors": [{"group": "", "version": "v1", "kind": "Namespace", "name": name}],
                  "policy": {"placementType": "PickFixed", "clusterNames": clusters},
                  "strategy": {"type": strategy}, "revisionHistoryLimit": 20}})
+    # A run created before the scheduler has picked the clusters fails to initialize for good, as on a real hub
+    # ("policy snapshot not fully scheduled yet"); tests create their runs on a scheduled placement.
+    kube.fleet.wait_idle()
 
 
 def set_setting(kube: Contexts, name: str, value: str) -> None:
