@@ -14,7 +14,7 @@ the raw request (it may hold what a person typed, before masking) and is dropped
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -49,6 +49,21 @@ def _job(row: tuple) -> Job:
     return Job.model_validate(d)
 
 
+def _kind_filter(kinds: Collection[str] | None, exclude: Collection[str]) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (`` AND kind IN (...)`` / ``NOT IN``) and its parameters; empty for no filter."""
+    where = ""
+    params: tuple[str, ...] = ()
+    if kinds is not None:
+        only = tuple(kinds)
+        where += f" AND kind IN ({', '.join('?' * len(only))})" if only else " AND 0"
+        params += only
+    if exclude:
+        left_out = tuple(exclude)
+        where += f" AND kind NOT IN ({', '.join('?' * len(left_out))})"
+        params += left_out
+    return where, params
+
+
 class JobStore:
     def __init__(self, database: Database):
         self.database = database
@@ -76,10 +91,13 @@ class JobStore:
                 out.append(_job(row))
         return out
 
-    def claim(self, owner: str, lease: timedelta, now: datetime | None = None) -> Job | None:
-        """Take the oldest runnable job for ``owner`` (``running`` until ``now + lease``); None if none."""
+    def claim(self, owner: str, lease: timedelta, now: datetime | None = None, *,
+              kinds: Collection[str] | None = None, exclude: Collection[str] = ()) -> Job | None:
+        """Take the oldest runnable job for ``owner`` (``running`` until ``now + lease``); None if none.
+        ``kinds``: only jobs of these kinds; ``exclude``: none of these (a runner's separate lanes)."""
         t = to_utc(now or utcnow())
         ts, until = iso(t), iso(t + lease)
+        where, params = _kind_filter(kinds, exclude)
         with self.database.write() as conn:
             conn.execute(  # jobs whose lease ran out after their last attempt: give up on them
                 "UPDATE jobs SET state = 'failed', payload = NULL, updated_at = ?, error = ? "
@@ -87,9 +105,9 @@ class JobStore:
                 (ts, "its worker stopped during every attempt", ts, MAX_ATTEMPTS))
             row = conn.execute(
                 f"UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, attempts = attempts + 1, "
-                f"updated_at = ? WHERE id = (SELECT id FROM jobs WHERE state = 'queued' OR "
-                f"(state = 'running' AND lease_until < ?) ORDER BY id LIMIT 1) RETURNING {', '.join(_COLS)}",
-                (owner, until, ts, ts)).fetchone()
+                f"updated_at = ? WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' OR "
+                f"(state = 'running' AND lease_until < ?)){where} ORDER BY id LIMIT 1) RETURNING {', '.join(_COLS)}",
+                (owner, until, ts, ts, *params)).fetchone()
         return _job(row) if row else None
 
     def renew(self, owner: str, ids: Iterable[int], lease: timedelta, now: datetime | None = None) -> None:
@@ -139,12 +157,14 @@ class JobStore:
         with self.database.read() as conn:
             return {s: n for s, n in conn.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state")}
 
-    def runnable(self, now: datetime | None = None) -> int:
-        """How many jobs a worker could claim now."""
+    def runnable(self, now: datetime | None = None, *, kinds: Collection[str] | None = None,
+                 exclude: Collection[str] = ()) -> int:
+        """How many jobs a worker could claim now (of ``kinds``, not of ``exclude``, as ``claim``)."""
         ts = iso(now or utcnow())
+        where, params = _kind_filter(kinds, exclude)
         with self.database.read() as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM jobs WHERE state = 'queued' OR "
-                                    "(state = 'running' AND lease_until < ?)", (ts,)).fetchone()[0])
+            return int(conn.execute("SELECT COUNT(*) FROM jobs WHERE (state = 'queued' OR "
+                                    f"(state = 'running' AND lease_until < ?)){where}", (ts, *params)).fetchone()[0])
 
     def prune(self, before: datetime) -> int:
         """Forget ended jobs last touched before ``before``."""

@@ -37,6 +37,10 @@ from bot.slack.worker import JobRunner, Worker
 log = logging.getLogger(__name__)
 
 
+EXECUTION_KINDS = ("approve",)  # jobs that run a change's execution (changes.approve executes at once)
+MAX_QUEUED = 5000  # runnable jobs per lane before acks say "busy" (a flood of 1,000 clicks still queues)
+
+
 class SlackSetupError(RuntimeError):
     """Slack could not be reached or refused the bot token (``auth.test``)."""
 
@@ -97,8 +101,15 @@ class SlackService:
 
 def build_slack_app(settings: Settings, pipeline: Pipeline, *, client: WebClient | None = None,
                     workers: int = 8, max_pending: int = 256, update_interval: float = 1.0,
-                    usergroup_ttl: float = 300.0) -> SlackService:
-    """A Bolt app for ``pipeline`` configured from ``settings`` (tokens, signing secret, API URL)."""
+                    usergroup_ttl: float = 300.0, execution_threads: int | None = None,
+                    max_queued: int = MAX_QUEUED) -> SlackService:
+    """A Bolt app for ``pipeline`` configured from ``settings`` (tokens, signing secret, API URL).
+
+    Persisted jobs run in two lanes: Approve clicks (each executes its change, waiting on KAITO readiness) on
+    ``execution_threads`` threads of their own (default half of ``workers``, at least 2; 0: no lane of their
+    own, every job on the ``workers`` threads in the order accepted), everything else
+    (commands, mentions, reject submissions) on ``workers`` threads, so running executions never hold up an
+    answer. Each lane holds at most ``max_queued`` runnable jobs; past that the ack says "busy, try again"."""
     client = client or make_client(settings)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     try:
@@ -114,7 +125,10 @@ def build_slack_app(settings: Settings, pipeline: Pipeline, *, client: WebClient
     pipeline.changes.workspace = install_workspace(client)
     traffic = Traffic()
     worker = Worker(max_workers=workers, max_pending=max_pending, before_task=traffic.wait_quiet)
-    runner = JobRunner(pipeline.store.jobs, {}, threads=workers, before_task=traffic.wait_quiet)
+    threads = max(2, workers // 2) if execution_threads is None else execution_threads
+    lanes = {"executions": (EXECUTION_KINDS, threads)} if threads > 0 else {}  # 0: one lane, jobs in order
+    runner = JobRunner(pipeline.store.jobs, {}, threads=workers, before_task=traffic.wait_quiet, lanes=lanes,
+                       max_queued=max_queued)
     bot = SlackBot(pipeline, client, notifier, Directory(client, ttl=usergroup_ttl), worker, runner)
     runner.on_error = bot.job_failed
     register(app, bot)

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, Literal
@@ -132,14 +132,26 @@ class JobRunner:
     is queued; a job a dead worker was running is taken again once its lease runs out, at once when that worker
     was a process on this host that is gone). Each kind has one
     handler, ``handler(payload)``; a handler that raises fails its job (logged, ``on_error`` told).
+
+    ``lanes`` (``{name: (kinds, threads)}``) give some kinds threads of their own: an Approve click executes
+    its change (minutes of waiting on KAITO readiness), so with ``{"executions": (("approve",), 4)}`` eight
+    executions in flight cannot hold the threads that answer commands, and a burst of commands cannot delay
+    an execution's start. The ``threads`` of the default lane take every kind not in a lane.
+    ``max_queued``: at most this many runnable jobs per lane; past it ``accept`` answers ``failed`` at once
+    (the ack says "busy, try again") instead of queueing work nobody will get to in time.
     """
 
     def __init__(self, jobs: JobStore, handlers: dict[str, Callable[[Any], None]], *, threads: int = 8,
                  lease: float = 60.0, accept_wait: float = 2.0, batch: int = 256,
                  before_task: Callable[[], None] | None = None,
-                 on_error: Callable[[Job, BaseException], None] | None = None):
+                 on_error: Callable[[Job, BaseException], None] | None = None,
+                 lanes: Mapping[str, tuple[Collection[str], int]] | None = None, max_queued: int | None = None):
         self.jobs, self.handlers = jobs, handlers
         self.threads, self.lease, self.accept_wait, self.batch = max(1, threads), lease, accept_wait, batch
+        self.lanes = {name: (frozenset(kinds), max(1, n)) for name, (kinds, n) in (lanes or {}).items()}
+        self._laned = frozenset(k for kinds, _ in self.lanes.values() for k in kinds)
+        self.max_queued = max_queued
+        self.refused = 0  # accepts refused because a lane's queue was full (stats, tests)
         self._before, self.on_error = before_task, on_error
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
@@ -178,8 +190,9 @@ class JobRunner:
                     break
                 group.append(more)
             try:
-                results = self.jobs.enqueue_many([p.item for p in group])
-                for p, job in zip(group, results, strict=True):
+                admitted = self._admit(group)
+                results = self.jobs.enqueue_many([p.item for p in admitted])
+                for p, job in zip(admitted, results, strict=True):
                     p.result = "queued" if job is not None else "duplicate"
             except Exception:
                 log.exception("persisting %d jobs failed", len(group))
@@ -188,16 +201,45 @@ class JobRunner:
             with self._cond:
                 self._cond.notify_all()
 
+    def lane_of(self, kind: str) -> str:
+        return next((name for name, (kinds, _) in self.lanes.items() if kind in kinds), "default")
+
+    def _filter(self, lane: str) -> tuple[frozenset[str] | None, frozenset[str]]:
+        """(kinds, exclude) of a lane's jobs, as ``JobStore.claim`` takes them."""
+        return (self.lanes[lane][0], frozenset()) if lane in self.lanes else (None, self._laned)
+
+    def _admit(self, group: list[_Pending]) -> list[_Pending]:
+        """The part of ``group`` its lanes have room for (``max_queued``); the rest is refused (``failed``)."""
+        if self.max_queued is None:
+            return group
+        room: dict[str, int] = {}
+        admitted: list[_Pending] = []
+        for p in group:
+            lane = self.lane_of(p.item[1])
+            if lane not in room:
+                kinds, exclude = self._filter(lane)
+                room[lane] = self.max_queued - self.jobs.runnable(kinds=kinds, exclude=exclude)
+            if room[lane] > 0:
+                room[lane] -= 1
+                admitted.append(p)
+            else:
+                self.refused += 1
+                log.warning("job %s refused: %d jobs already wait in lane %s", p.item[0], self.max_queued, lane)
+        return admitted
+
     # --- running ---------------------------------------------------------------------------------------
     def start(self) -> JobRunner:
         if not self._started:
             self._stop.clear()
             _LIVE_OWNERS.add(self.owner)
             self._requeue_orphans()
-            for i in range(self.threads):
-                t = threading.Thread(target=self._work_loop, name=f"fleetops-job-{i}", daemon=True)
-                t.start()
-                self._started.append(t)
+            loops = [("default", self.threads)] + [(name, n) for name, (_, n) in self.lanes.items()]
+            for lane, n in loops:
+                for i in range(n):
+                    name = f"fleetops-job-{i}" if lane == "default" else f"fleetops-job-{lane}-{i}"
+                    t = threading.Thread(target=self._work_loop, args=self._filter(lane), name=name, daemon=True)
+                    t.start()
+                    self._started.append(t)
             hb = threading.Thread(target=self._heartbeat, name="fleetops-job-lease", daemon=True)
             hb.start()
             self._started.append(hb)
@@ -214,16 +256,16 @@ class JobRunner:
         except Exception:
             log.exception("taking back the jobs of a dead process failed (their leases will run out)")
 
-    def _claim(self) -> Job | None:
+    def _claim(self, kinds: frozenset[str] | None = None, exclude: frozenset[str] = frozenset()) -> Job | None:
         try:
-            return self.jobs.claim(self.owner, timedelta(seconds=self.lease))
+            return self.jobs.claim(self.owner, timedelta(seconds=self.lease), kinds=kinds, exclude=exclude)
         except Exception:
             log.exception("claiming a job failed")
             return None
 
-    def _work_loop(self) -> None:
+    def _work_loop(self, kinds: frozenset[str] | None = None, exclude: frozenset[str] = frozenset()) -> None:
         while not self._stop.is_set():
-            job = self._claim()
+            job = self._claim(kinds, exclude)
             if job is None:
                 with self._cond:
                     self._cond.wait(0.5)

@@ -92,7 +92,8 @@ def button_value(call: Any, action_id: str = "fleet_approve") -> str | None:
 
 @contextmanager
 def slack_app(fake: FakeSlack, tmp: Path, *, ready_delay: float = 0.0, update_interval: float = 0.2,
-              policy: str | None = None, workers: int = 4) -> Iterator[SlackEnv]:
+              policy: str | None = None, workers: int = 4, execution_threads: int | None = None
+              ) -> Iterator[SlackEnv]:
     from bot.app import running_pipeline
     from bot.slack import build_slack_app, make_http_server
 
@@ -103,7 +104,8 @@ def slack_app(fake: FakeSlack, tmp: Path, *, ready_delay: float = 0.0, update_in
         over["policy_path"] = path
     settings = make_settings(fake, tmp, **over)
     with running_pipeline(settings, db=settings.database, ready_delay=ready_delay) as pipe:
-        service = build_slack_app(settings, pipe, update_interval=update_interval, workers=workers)
+        service = build_slack_app(settings, pipe, update_interval=update_interval, workers=workers,
+                                  execution_threads=execution_threads)
         server = make_http_server(service.app, "127.0.0.1", 0, traffic=service.traffic)
         server.start_background()
         try:

@@ -67,8 +67,9 @@ def test_acked_work_persisted_before_the_ack_runs_once_after_a_restart(fake, tmp
             assert _click_from(env, "T0TEAM").status == 200
             assert [j.kind for j in env.store.jobs.list("queued")] == ["command", "approve"]
             assert env.store.changes.list() == []
-    # the restarted bot finds both jobs and runs each once, in order (one worker: the click needs the change)
-    with slack_app(fake, tmp_path, policy=STAGING_ONE, workers=1) as env:
+    # the restarted bot finds both jobs and runs each once, in order (one worker and no separate execution lane:
+    # the click needs the change)
+    with slack_app(fake, tmp_path, policy=STAGING_ONE, workers=1, execution_threads=0) as env:
         env.idle()
         wait_until(lambda: env.store.changes.get("1").state == "succeeded", what="the change to run")
         assert executions(env, "1") == 1
