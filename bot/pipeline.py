@@ -70,6 +70,7 @@ class Reply:
     plan: Plan | None = None
     decision: Decision | None = None
     notices: list[str] = field(default_factory=list)  # said before the answer (e.g. a secret was masked)
+    args: Any = None  # a read-only result's arguments (``Args``): what to recompute for "show all"
 
 
 def hub_failing(e: FleetError) -> bool:
@@ -170,6 +171,11 @@ class Pipeline:
         return Context(who=req.actor.id, vocabulary=self._vocabulary(), history=list(req.history))
 
     # --- read-only tools ----------------------------------------------------------------------------
+    def read_as(self, req: Request, tool: str, args: Args) -> Reply:
+        """Run a read-only tool call again for ``req.actor`` (a "show all" click): the same policy scope,
+        identity and audit as asking the question."""
+        return self._read(req, tool, args, self.reach(req))
+
     def reach(self, req: Request) -> Reach:
         """The policy scope of a request (its channel's, in a DM the person's)."""
         return reach(self.policy, req.actor, req.channel)
@@ -199,7 +205,7 @@ class Pipeline:
             return Reply(kind="error", text=str(e), tool=tool)
         self.store.audit.record("outcome", actor=req.actor.id, channel=req.channel, tool=tool, args=args.given(),
                                 message=M.READ_DONE.format(tool=tool))
-        return Reply(kind="result", text=result.render(), tool=tool, result=result)
+        return Reply(kind="result", text=result.render(), tool=tool, result=result, args=args)
 
     # --- changes -------------------------------------------------------------------------------------
     def _plan(self, tool: str, args: Args) -> Plan:

@@ -279,3 +279,12 @@ AUDIT_CHANNEL_NEEDS_TOKEN = ("reading the channel needs the bot token: set SLACK
 AUDIT_CHANNEL_UNREADABLE = ("cannot read the history of channel {channel}: {error}. The bot must be in the channel "
                             "and have the channels:history scope (groups:history for a private channel)")
 AUDIT_CHANNEL_NO_DIGESTS = "channel {channel} holds no audit digests yet"
+
+# --- "Show all" (issue 17: the full list of a summarised answer, on request) ----------------------------------
+SHOW_ALL_BUTTON = "Show all"
+SHOW_ALL_HINT = "_Summarised: *Show all* uploads every row into the thread (or send the request with `--all`)._"
+SHOW_ALL_TITLE = "{tool}: every row"
+SHOW_ALL_COMMENT = "Every row of `{tool}` ({lines} lines), as <@{user}> asked."
+SHOW_ALL_BAD = "This button does not name a read-only request I can run again. Ask the question again instead."
+SHOW_ALL_SENT_FILE = "The full list is in the thread, as a file."
+SHOW_ALL_SENT_PARTS = "The full list follows in {n} message(s)."

@@ -12,6 +12,7 @@ from audit.models import ChangeRequest
 from bot.slack import blocks as B
 from bot.slack import messages as M
 from bot.slack.cards import change_card, who
+from bot.slack.show_all_button import show_all_blocks
 from tools.list_clusters import ListClustersResult
 from tools.list_deployments import ListDeploymentsResult
 from tools.messages import tools as TM
@@ -36,8 +37,9 @@ def _table_blocks(head: tuple[str, ...], rows: list[tuple], *, what: str, how: s
     return out
 
 
-def clusters_message(result: Any) -> dict[str, Any]:
-    """``list_clusters``: one row per instance type (first row of a cluster carries its name)."""
+def clusters_message(result: Any, tool: str | None = None, args: Any = None) -> dict[str, Any]:
+    """``list_clusters``: one row per instance type (first row of a cluster carries its name). Summarised
+    (a large fleet): a "Show all" button carrying the tool call (``tool``, ``args``) when given."""
     filt = filters_text(getattr(result, "filters", {}) or {})
     title = M.CLUSTERS_HEADER.format(n=len(result.clusters), filters=f" ({filt})" if filt else "")
     rows: list[tuple] = []
@@ -67,7 +69,7 @@ def clusters_message(result: Any) -> dict[str, Any]:
             examples="; ".join(M.NOT_PLACEABLE_EXAMPLE.format(name=B.escape(c.name),
                                                           reason=B.escape(B.cut(c.ineligible_reason or _taints(c), 150)))
                                for c in some)) for status, n, some in result.not_placeable_groups()]
-        blocks.append(B.context(M.FULL_LIST_HINT))
+        blocks += show_all_blocks(tool, args)
     else:
         notes = [M.NOT_PLACEABLE_ROW.format(name=B.escape(c.name),
                                             reason=B.escape(c.ineligible_reason or _taints(c)))
@@ -94,8 +96,9 @@ def deployments_message(result: Any) -> dict[str, Any]:
     return B.message(title, blocks, how=M.HOW_NARROW_DEPLOYMENTS)
 
 
-def placement_message(p: Any) -> dict[str, Any]:
-    """``plan_placement``: the chosen clusters with their reasons, every rejection, and suggestions."""
+def placement_message(p: Any, tool: str | None = None, args: Any = None) -> dict[str, Any]:
+    """``plan_placement``: the chosen clusters with their reasons, every rejection, and suggestions (grouped by
+    reason over a large fleet, with a "Show all" button carrying the tool call when given)."""
     filt = filters_text(p.filters or {})
     title = M.PLACEMENT_HEADER.format(model=p.model)
     blocks: list[B.Block] = [
@@ -121,7 +124,7 @@ def placement_message(p: Any) -> dict[str, Any]:
                                for r in g.examples)) for g in p.rejection_groups()]
         blocks += B.bullet_sections(rejected, title=M.PLACEMENT_REJECTED_GROUPS.format(n=f"{p.rejected_count:,}"),
                                     max_lines=12, what=M.WHAT_REJECTED, how=M.HOW_NARROW_CLUSTERS)
-        blocks.append(B.context(M.FULL_LIST_HINT))
+        blocks += show_all_blocks(tool, args)
         rejected = []
     else:
         rejected = [M.PLACEMENT_REJECTION.format(cluster=B.escape(r.cluster), reason=B.escape(r.reason))
@@ -154,7 +157,13 @@ def full_list_messages(tool: str | None, result: Any) -> list[dict[str, Any]]:
     takes, each within Block Kit's limits (none when the answer was not summarised)."""
     if not getattr(result, "summarised", False):
         return []
-    blocks = B.code_sections(result.render(full=True), max_blocks=MAX_FULL_MESSAGES * (B.MAX_BLOCKS - 1))
+    return text_messages(tool, result.render(full=True))
+
+
+def text_messages(tool: str | None, text: str) -> list[dict[str, Any]]:
+    """A long text in as many messages as it takes (at most ``MAX_FULL_MESSAGES``), each within Block Kit's
+    limits (code sections of at most 3,000 characters, 49 blocks)."""
+    blocks = B.code_sections(text, max_blocks=MAX_FULL_MESSAGES * (B.MAX_BLOCKS - 1))
     per = B.MAX_BLOCKS - 1
     parts = [blocks[i:i + per] for i in range(0, len(blocks), per)]
     return [B.message(M.FULL_LIST_PART.format(tool=tool or "result", n=n, of=len(parts)), part)
@@ -207,16 +216,17 @@ def text_result_message(tool: str, text: str) -> dict[str, Any]:
     return B.message(M.RESULT_FALLBACK.format(tool=tool, first_line=_first_line(text)), blocks)
 
 
-def result_message(tool: str | None, result: Any, text: str) -> dict[str, Any]:
-    """The message for a read-only tool's result (falls back to its plain-text rendering)."""
+def result_message(tool: str | None, result: Any, text: str, args: Any = None) -> dict[str, Any]:
+    """The message for a read-only tool's result (falls back to its plain-text rendering); ``args``: the
+    call's arguments, carried by a summarised answer's "Show all" button."""
     try:
         # chosen by what the result is, not by the tool's name
         if isinstance(result, ListClustersResult):
-            return clusters_message(result)
+            return clusters_message(result, tool, args)
         if isinstance(result, ListDeploymentsResult):
             return deployments_message(result)
         if isinstance(result, Placement):
-            return placement_message(result)
+            return placement_message(result, tool, args)
         payload = result.to_json() if hasattr(result, "to_json") else None
         if isinstance(payload, dict) and isinstance(payload.get("changes"), list):
             return changes_message(payload["changes"])
@@ -263,7 +273,7 @@ def reply_message(reply: Any) -> dict[str, Any] | None:
     """The message for a pipeline ``Reply`` that is not a change request (None: nothing to say)."""
     kind = reply.kind
     if kind == "result":
-        return result_message(reply.tool, reply.result, reply.text)
+        return result_message(reply.tool, reply.result, reply.text, getattr(reply, "args", None))
     if kind == "clarify":
         return clarify_message(reply.text)
     if kind == "refuse":

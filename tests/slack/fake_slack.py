@@ -9,7 +9,9 @@
 Answers ``auth.test``, ``chat.postMessage`` (a new ``ts`` each time), ``chat.update``,
 ``chat.postEphemeral``, ``views.open`` / ``views.update`` / ``views.publish``, ``apps.connections.open``
 (``fake.socket_url``), ``usergroups.list`` (from ``fake.usergroups``), ``usergroups.users.list``,
-``users.info``, ``conversations.history`` (what ``chat.postMessage`` posted to a channel, plus anything a
+``users.info``, ``files.getUploadURLExternal`` (an upload URL on the fake: ``POST /upload/<file id>``, recorded
+as method ``upload`` with the raw bytes in ``fake.uploads``) and ``files.completeUploadExternal``,
+``conversations.history`` (what ``chat.postMessage`` posted to a channel, plus anything a
 test puts in ``fake.history[channel]``; newest first, ``limit`` + ``cursor`` pages), and
 ``POST /response/<id>`` (a response_url; see ``fake.response_url()``). Bodies are parsed whether they come as JSON, a form or
 a query string. ``fake.fail(method, error=..., status=..., retry_after=...)`` makes the next call fail.
@@ -63,6 +65,8 @@ class FakeSlack:
         self.names: dict[str, str] = {}
         self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> its messages, oldest first
         self.socket_url: str | None = None  # what apps.connections.open hands out (see fake_socket.py)
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes POSTed to its upload URL
+        self._files = itertools.count(1)
         self.server: ThreadingHTTPServer | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------------
@@ -135,13 +139,19 @@ class FakeSlack:
         parts = urlsplit(h.path)
         ctype = h.headers.get("Content-Type", "")
         body: dict[str, Any] = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        text = raw.decode("utf-8")
+        upload = parts.path.startswith("/upload/")  # a file's bytes, to the URL files.getUploadURLExternal gave
+        text = "" if upload else raw.decode("utf-8")
         if text:
             if "json" in ctype or text[:1] == "{":
                 body.update(json.loads(text))
             else:
                 body.update({k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()})
+        if upload:
+            body = {"file_id": parts.path.removeprefix("/upload/"), "length": len(raw)}
+            with self._cond:
+                self.uploads[body["file_id"]] = raw
         method = "response_url" if parts.path.startswith("/response/") else parts.path.removeprefix("/api/")
+        method = "upload" if upload else method
         call = Call(method, body, {k.lower(): v for k, v in h.headers.items()}, parts.path)
         with self._cond:
             self._calls.append(call)
@@ -153,7 +163,7 @@ class FakeSlack:
             status = 429 if failure.error == "ratelimited" and failure.status == 200 else failure.status
             self._send(h, status, {"ok": False, "error": failure.error}, headers)
             return
-        if method == "response_url":
+        if method in ("response_url", "upload"):
             h.send_response(200)
             h.send_header("Content-Type", "text/plain")
             h.send_header("Content-Length", "2")
@@ -203,6 +213,15 @@ class FakeSlack:
             name = self.names.get(uid, uid.lower())
             return {"ok": True, "user": {"id": uid, "name": name, "real_name": name,
                                          "profile": {"display_name": name}}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._files):08d}"
+            assert self.server
+            return {"ok": True, "file_id": file_id,
+                    "upload_url": f"http://127.0.0.1:{self.server.server_address[1]}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = body.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url} if self.socket_url else {"ok": False, "error": "not_allowed"}
         return {"ok": True}

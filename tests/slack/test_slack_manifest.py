@@ -7,13 +7,13 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SCOPES = {"commands", "channels:history", "chat:write", "app_mentions:read", "im:history", "im:read", "im:write",
+SCOPES = {"commands", "channels:history", "chat:write", "files:write", "app_mentions:read", "im:history", "im:read", "im:write",
           "usergroups:read", "users:read"}
 # Web API methods the Slack package calls → the bot scope each needs (views.* need none)
 METHOD_SCOPES = {"chat_postMessage": "chat:write", "chat_update": "chat:write", "chat_postEphemeral": "chat:write",
                  "usergroups_list": "usergroups:read", "usergroups_users_list": "usergroups:read",
                  "users_info": "users:read", "views_open": None, "views_update": None, "views_publish": None,
-                 "auth_test": None, "conversations_history": "channels:history"}
+                 "auth_test": None, "conversations_history": "channels:history", "files_upload_v2": "files:write"}
 KNOWN_TOP = {"_metadata", "display_information", "features", "oauth_config", "settings", "functions", "workflows",
              "outgoing_domains"}
 
