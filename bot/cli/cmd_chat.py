@@ -3,6 +3,8 @@
 Type requests in plain language. Approvals are commands typed on behalf of named users:
 ``/approve ID``, ``/reject ID reason``, ``/cancel ID``, ``/resolve ID finish|undo|reviewed``, ``/as USER`` (play several people), ``/changes``,
 ``/audit [--actor U] [--since 24h] ...``, ``/help``, ``/quit``. Reads standard input, so it can be scripted.
+Answers over a large fleet are grouped summaries; a request with ``--all`` prints every row, and ``/all``
+prints the last answer again in full.
 """
 from __future__ import annotations
 
@@ -74,7 +76,38 @@ def outcome_of(change: ChangeRequest) -> dict:
     return change.outcome if isinstance(change.outcome, dict) else {}
 
 
-def show_reply(r: Reply, out) -> None:
+def wants_all(line: str) -> tuple[bool, str]:
+    """A request holding the word ``--all`` asks for every row: (whether it does, the request without it)."""
+    words = line.split()
+    if "--all" not in words:
+        return False, line
+    return True, " ".join(w for w in words if w != "--all")
+
+
+def full_text(r: Reply) -> str:
+    """Every row of a read-only answer (``render(full=True)``); the answer's text when it has no summary."""
+    render = getattr(r.result, "render", None)
+    if r.kind != "result" or render is None:
+        return r.text
+    try:
+        return render(full=True)
+    except TypeError:  # a result that never summarises
+        return r.text
+
+
+def ask(pipe: Pipeline, line: str, state: dict, out, channel: str = "terminal") -> Reply:
+    """A typed request (``--all``: every row of a summarised answer); the answer is remembered for ``/all``."""
+    full, text = wants_all(line)
+    history: list[tuple[str, str]] = state.setdefault("history", [])
+    reply = pipe.handle(Request(actor=Actor(state["user"]), text=text, channel=channel, history=history[-6:]))
+    history += [("user", text), ("bot", reply.text)]
+    if reply.kind == "result":
+        state["last"] = reply
+    show_reply(reply, out, full=full)
+    return reply
+
+
+def show_reply(r: Reply, out, full: bool = False) -> None:
     for notice in r.notices:  # e.g. a secret was masked before anything recorded the request
         print(notice, file=out)
     if r.kind == "change" and r.change is not None:
@@ -88,7 +121,7 @@ def show_reply(r: Reply, out) -> None:
             print(answer(c, r.change.requester)[1], file=out)
         show_outcome(c, out)
     elif r.kind == "result":
-        print(r.text, file=out)
+        print(full_text(r) if full else r.text, file=out)
     elif r.kind == "error" and isinstance(r.result, Exception) and (q := question_of(r.result)) is not None:
         print(M.PREFIX_CLARIFY + q.text, file=out)  # a typed planner refusal is a question, with its choices
         for line in q.reasons:
@@ -163,6 +196,9 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
             print(M.NEED_ID.format(cmd=cmd), file=out)
             return True
         show_action(pipe.changes.resolve(rest[0].lstrip("#"), actor, rest[1]), actor.id, out)
+    elif cmd == "all":  # the last answer again, every row
+        last = state.get("last")
+        print(full_text(last) if last is not None else M.ALL_NOTHING, file=out)
     elif cmd == "changes":
         show_reply(pipe.handle(Request(actor=actor, text="list changes", channel="terminal")), out)
     elif cmd == "audit":
@@ -201,8 +237,7 @@ def run(ns: argparse.Namespace) -> int:
         watch = start_watch(pipe, ChatNotifier(out), every=settings.watch_interval, after=settings.incident_after)
         watch.first_look.wait(60)
         print(M.WELCOME.format(user=ns.user), file=out, flush=True)
-        state = {"user": ns.user}
-        history: list[tuple[str, str]] = []
+        state: dict = {"user": ns.user}
         while True:
             if interactive:
                 print(M.PROMPT.format(user=state["user"]), end="", file=out, flush=True)
@@ -219,10 +254,7 @@ def run(ns: argparse.Namespace) -> int:
                 if not command(pipe, line, state, out):
                     break
                 continue
-            reply = pipe.handle(Request(actor=Actor(state["user"]), text=line, channel=ns.channel,
-                                        history=history[-6:]))
-            history += [("user", line), ("bot", reply.text)]
-            show_reply(reply, out)
+            ask(pipe, line, state, out, channel=ns.channel)
             out.flush()
         watch.stop()
     return 0

@@ -11,6 +11,7 @@ Approvals are typed on behalf of named users:
   /as USER           become another user (e.g. /as U0BOB)
   /changes           list change requests
   /audit [--actor U] [--deployment D] [--since 24h] [--limit N]
+  /all               the last answer again in full (a request ending in --all prints every row too)
   /quit
 The default policy (bot/policy_default.yaml) makes U0ALICE, U0BOB, U0CAROL and U0DAVE approvers and
 U0ERIN a freeze-override member."""
@@ -20,6 +21,7 @@ WELCOME = "fleetops chat: you are {user}. Type a request, or /help."
 PROMPT = "{user}> "
 ECHO = "{user}> {line}"
 COMMANDS = DESCRIPTION
+ALL_NOTHING = "no answer to show in full yet: ask something first (or add --all to a request)"
 YOU_ARE = "you are {user}"
 NOW_YOU_ARE = "you are now {user}"
 NEED_ID = "usage: /{cmd} ID"
