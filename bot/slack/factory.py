@@ -24,6 +24,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from audit.db import Database
+from audit.errors import StoreOpenError
+from audit.jobs import JobStore
 from bot.changes import Workspace
 from bot.pipeline import Pipeline
 from bot.settings import Settings
@@ -69,6 +72,7 @@ class SlackService:
     traffic: Traffic
     runner: JobRunner | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
+    accept_db: Database | None = None  # the job committer's own connection (closed last)
 
     def start_sweeper(self, every: float = 60.0) -> threading.Thread:
         """Expire overdue requests every ``every`` seconds (their cards update)."""
@@ -97,6 +101,8 @@ class SlackService:
         self.worker.wait_idle(timeout)
         self.notifier.close(timeout)
         self.worker.shutdown(wait=False)
+        if self.accept_db is not None:
+            self.accept_db.close()
 
 
 def build_slack_app(settings: Settings, pipeline: Pipeline, *, client: WebClient | None = None,
@@ -127,14 +133,28 @@ def build_slack_app(settings: Settings, pipeline: Pipeline, *, client: WebClient
     worker = Worker(max_workers=workers, max_pending=max_pending, before_task=traffic.wait_quiet)
     threads = max(2, workers // 2) if execution_threads is None else execution_threads
     lanes = {"executions": (EXECUTION_KINDS, threads)} if threads > 0 else {}  # 0: one lane, jobs in order
+    accept_db = accept_database(pipeline)
     runner = JobRunner(pipeline.store.jobs, {}, threads=workers, before_task=traffic.wait_quiet, lanes=lanes,
-                       max_queued=max_queued)
+                       max_queued=max_queued, accept_jobs=JobStore(accept_db) if accept_db is not None else None)
     bot = SlackBot(pipeline, client, notifier, Directory(client, ttl=usergroup_ttl), worker, runner)
     runner.on_error = bot.job_failed
     register(app, bot)
     runner.start()  # also runs what an earlier process persisted and did not get to
     return SlackService(app=app, bot=bot, notifier=notifier, worker=worker, client=client, traffic=traffic,
-                        runner=runner)
+                        runner=runner, accept_db=accept_db)
+
+
+def accept_database(pipeline: Pipeline) -> Database | None:
+    """A second connection to the pipeline's database file for the acks' job commits (None for a database
+    that is not a file, or one that cannot be opened: the shared connection is used then)."""
+    path = getattr(pipeline.store.database, "path", None)
+    if path is None or str(path) == ":memory:":
+        return None
+    try:
+        return Database(path, synchronous=pipeline.store.database.synchronous, migrate=False)
+    except StoreOpenError as e:
+        log.warning("the job committer shares the database connection (%s)", e)
+        return None
 
 
 def install_workspace(client: WebClient) -> Workspace | None:

@@ -139,14 +139,19 @@ class JobRunner:
     an execution's start. The ``threads`` of the default lane take every kind not in a lane.
     ``max_queued``: at most this many runnable jobs per lane; past it ``accept`` answers ``failed`` at once
     (the ack says "busy, try again") instead of queueing work nobody will get to in time.
+    ``accept_jobs``: the store the committer writes through, on a SQLite connection of its own (the acks' group
+    commits then do not queue behind the background work's reads and writes on the shared connection's lock;
+    SQLite still lets one write transaction run at a time, each short).
     """
 
     def __init__(self, jobs: JobStore, handlers: dict[str, Callable[[Any], None]], *, threads: int = 8,
                  lease: float = 60.0, accept_wait: float = 2.0, batch: int = 256,
                  before_task: Callable[[], None] | None = None,
                  on_error: Callable[[Job, BaseException], None] | None = None,
-                 lanes: Mapping[str, tuple[Collection[str], int]] | None = None, max_queued: int | None = None):
+                 lanes: Mapping[str, tuple[Collection[str], int]] | None = None, max_queued: int | None = None,
+                 accept_jobs: JobStore | None = None):
         self.jobs, self.handlers = jobs, handlers
+        self._accept_jobs = accept_jobs or jobs
         self.threads, self.lease, self.accept_wait, self.batch = max(1, threads), lease, accept_wait, batch
         self.lanes = {name: (frozenset(kinds), max(1, n)) for name, (kinds, n) in (lanes or {}).items()}
         self._laned = frozenset(k for kinds, _ in self.lanes.values() for k in kinds)
@@ -191,7 +196,7 @@ class JobRunner:
                 group.append(more)
             try:
                 admitted = self._admit(group)
-                results = self.jobs.enqueue_many([p.item for p in admitted])
+                results = self._accept_jobs.enqueue_many([p.item for p in admitted])
                 for p, job in zip(admitted, results, strict=True):
                     p.result = "queued" if job is not None else "duplicate"
             except Exception:
@@ -218,7 +223,7 @@ class JobRunner:
             lane = self.lane_of(p.item[1])
             if lane not in room:
                 kinds, exclude = self._filter(lane)
-                room[lane] = self.max_queued - self.jobs.runnable(kinds=kinds, exclude=exclude)
+                room[lane] = self.max_queued - self._accept_jobs.runnable(kinds=kinds, exclude=exclude)
             if room[lane] > 0:
                 room[lane] -= 1
                 admitted.append(p)
@@ -340,3 +345,4 @@ class JobRunner:
             t.join(timeout)
         self._started.clear()
         self._queue.put(None)
+        self._committer.join(timeout)
