@@ -91,3 +91,27 @@ def test_signed_command_past_the_queue_bound_is_told_busy(env):
     assert r.status == 200
     assert r.body == M.BUSY
     assert env.fake.calls("response_url", lambda c: c.path.endswith("/full")) == []
+
+
+def test_signed_command_is_acked_while_background_work_holds_the_shared_database_connection(env):
+    """The acks' job commits have a connection of their own: background work busy on the shared connection (here a
+    long read, which holds its lock) does not make them wait (with one connection this ack said "busy" after the
+    2 s accept wait). SQLite still runs one write transaction at a time; those are short."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold_shared_connection() -> None:
+        with env.store.database.read():
+            held.set()
+            release.wait(60)
+
+    t = threading.Thread(target=hold_shared_connection, daemon=True)
+    t.start()
+    try:
+        assert held.wait(30)
+        r = env.sender.slash("list clusters", response_url=env.fake.response_url("held"))
+        assert r.status == 200
+        assert "Working on" in r.body
+    finally:
+        release.set()
+        t.join(30)
+    env.fake.wait_for("response_url", lambda c: c.path.endswith("/held"), timeout=30)
