@@ -156,6 +156,9 @@ class JobRunner:
         self.lanes = {name: (frozenset(kinds), max(1, n)) for name, (kinds, n) in (lanes or {}).items()}
         self._laned = frozenset(k for kinds, _ in self.lanes.values() for k in kinds)
         self.max_queued = max_queued
+        # one wake-up per lane: a commit wakes as many of a lane's idle threads as it queued jobs for that lane
+        # (waking every thread made each of them run a claim transaction in the middle of a burst)
+        self._wake = {lane: threading.Condition() for lane in ("default", *self.lanes)}
         self.refused = 0  # accepts refused because a lane's queue was full (stats, tests)
         self._before, self.on_error = before_task, on_error
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -203,8 +206,13 @@ class JobRunner:
                 log.exception("persisting %d jobs failed", len(group))
             for p in group:
                 p.done.set()
-            with self._cond:
-                self._cond.notify_all()
+            queued: dict[str, int] = {}
+            for p in group:
+                if p.result == "queued":
+                    queued[self.lane_of(p.item[1])] = queued.get(self.lane_of(p.item[1]), 0) + 1
+            for lane, n in queued.items():
+                with self._wake[lane]:
+                    self._wake[lane].notify(n)
 
     def lane_of(self, kind: str) -> str:
         return next((name for name, (kinds, _) in self.lanes.items() if kind in kinds), "default")
@@ -242,7 +250,7 @@ class JobRunner:
             for lane, n in loops:
                 for i in range(n):
                     name = f"fleetops-job-{i}" if lane == "default" else f"fleetops-job-{lane}-{i}"
-                    t = threading.Thread(target=self._work_loop, args=self._filter(lane), name=name, daemon=True)
+                    t = threading.Thread(target=self._work_loop, args=(lane,), name=name, daemon=True)
                     t.start()
                     self._started.append(t)
             hb = threading.Thread(target=self._heartbeat, name="fleetops-job-lease", daemon=True)
@@ -261,19 +269,24 @@ class JobRunner:
         except Exception:
             log.exception("taking back the jobs of a dead process failed (their leases will run out)")
 
-    def _claim(self, kinds: frozenset[str] | None = None, exclude: frozenset[str] = frozenset()) -> Job | None:
+    def _claim(self, lane: str = "default") -> Job | None:
+        """The lane's oldest runnable job; checked with a read first, so an idle thread takes no write lock."""
+        kinds, exclude = self._filter(lane)
         try:
+            if not self.jobs.runnable(kinds=kinds, exclude=exclude):
+                return None
             return self.jobs.claim(self.owner, timedelta(seconds=self.lease), kinds=kinds, exclude=exclude)
         except Exception:
             log.exception("claiming a job failed")
             return None
 
-    def _work_loop(self, kinds: frozenset[str] | None = None, exclude: frozenset[str] = frozenset()) -> None:
+    def _work_loop(self, lane: str = "default") -> None:
+        wake = self._wake[lane]
         while not self._stop.is_set():
-            job = self._claim(kinds, exclude)
+            job = self._claim(lane)
             if job is None:
-                with self._cond:
-                    self._cond.wait(0.5)
+                with wake:
+                    wake.wait(0.5)
                 continue
             with self._cond:
                 self._running.add(job.id)
@@ -339,8 +352,9 @@ class JobRunner:
         """Stop taking jobs; jobs still running finish (or are taken again after a restart)."""
         self._stop.set()
         _LIVE_OWNERS.discard(self.owner)
-        with self._cond:
-            self._cond.notify_all()
+        for wake in self._wake.values():
+            with wake:
+                wake.notify_all()
         for t in self._started:
             t.join(timeout)
         self._started.clear()
