@@ -1,7 +1,7 @@
 """Slack ack latency under bursts, idle and while executions run: fleetops next to a bare Bolt app that only acks.
 
     python bench/ack.py [--runs 3] [--concurrency 50] [--background 4] [--ready-delay 5] [--workers 8]
-                        [--text "list clusters"] [--switch-interval S]
+                        [--text "list clusters"] [--shared-connection] [--profile N] [--switch-interval S]
 
 Who runs where (each in a process of its own, as in production, so that only fleetops' own work shares its
 interpreter): the fake Slack Web API of the tests (Slack), the embedded fleet (the hub and its KAITO members,
@@ -20,7 +20,12 @@ interleaved (the order of the two apps alternates from run to run):
   apps take their burst; the bench prints how many were still executing when the fleetops burst ended.
 
 Per run and condition it prints p50 / p99 of both and the p99 ratio fleetops / bare; then min / median / max
-over the runs (goal: p99 ratio <= 1.3 with background executions). Asserts nothing. About 1-3 minutes.
+over the runs (goal: p99 ratio <= 1.3 with background executions), and the CPU fleetops' threads used during
+its busy bursts, grouped by thread name (/proc/self/task: which background work competes with the acks).
+``--profile N`` adds where the executions spend their time (cProfile in each execution thread; wall time, so
+waits dominate); ``--shared-connection`` commits the acks' jobs on the shared database connection, as before;
+``--switch-interval`` tries another ``sys.setswitchinterval`` in fleetops' process. The machine's other load
+shows in the bare app's spread: compare runs by their paired ratio. Asserts nothing. About 2-4 minutes.
 """
 from __future__ import annotations
 
