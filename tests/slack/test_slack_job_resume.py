@@ -140,7 +140,8 @@ def test_sigkilled_serve_resumes_the_acked_command_exactly_once(fake, tmp_path, 
                                            response_url=fake.response_url("resume"))
         assert r.status == 200  # acked: the job is in the database
         _wait(lambda: _rows(db, "SELECT state, attempts FROM jobs") == [("running", 1)], "the job to start")
-        assert hold.held  # it waits for the fleet: it cannot finish
+        # it waits for the fleet: it cannot finish (a job is marked running just before its first read)
+        _wait(lambda: hold.held > 0, "the job to read the fleet")
         first.send_signal(signal.SIGKILL)
         first.wait(30)
         hold.open()  # the held reads go nowhere: their process is gone
