@@ -1,0 +1,51 @@
+"""User-facing text of staged rollouts (``tools.staged``, the executor's ``run_stages`` step)."""
+
+UNCOVERED = ("{deployment} runs on {clusters}, which no stage covers (stages: {stages}). Add their environment to "
+             "the stages, or leave those clusters out of the deployment first.")
+ALL_EMPTY = ("No cluster of {deployment} is in any of the stages {stages}: there is nothing to roll out in stages. "
+             "Name the environments its clusters are in.")
+CLUSTERS_CHANGE = ("A staged rollout keeps the clusters of {deployment} as they are. Change the clusters first "
+                   "(without stages), then roll the update out in stages.")
+EXTERNAL_NEEDS_STAGES = ("{deployment} rolls out in stages (its placement is External since a staged rollout): say "
+                         "it in stages, e.g. \"... in stages {stages}\".")
+NO_SNAPSHOTS = ("KubeFleet holds no resource snapshot of {deployment}: there is no earlier snapshot to roll back "
+                "to in stages. Roll back without stages.")
+SNAPSHOT_GONE = ("No earlier resource snapshot of {deployment} holds {target} any more (KubeFleet keeps indices "
+                 "{indices}). Roll back without stages: fleetops re-applies that revision from its own record.")
+
+ACTION_IN_STAGE = "stage {stage}: {detail}"
+ACTION_BACK = "{now} → {target} (snapshot index {index})"
+DIFF_STAGES = "stages (update run {run}, strategy {strategy}){pinned}:"
+PINNED = ", pinned to resource snapshot index {index} (holds {target}, revision {revision}; kept: {indices})"
+DIFF_STAGE = "  {i}. {stage}: {clusters}; then {then}"
+DIFF_STAGE_EMPTY = "  {i}. stage {stage}: no cluster of {deployment} is in {stage} (empty: nothing rolls there, no gate)"
+DIFF_GATE = "a gate: approval as for {next} before the next stage"
+DIFF_LAST = "done"
+DIFF_CLEANUP = ("then {old} is removed stage by stage (update run {run}, no gates), only once the new copy "
+                "served in every stage")
+GATES = "a gate after {after}"
+NO_GATES = "no gates"
+SUMMARY = "{summary} In stages {stages}, {gates}."
+SUMMARY_BACK = ("Roll {deployment} back in stages {stages} to resource snapshot index {index} ({target}, revision "
+                "{revision}), {gates}.")
+STEP_RUN = "follow the staged update run through its stages and gates"
+STEP_CLEANUP = "follow the cleanup run (removes the old copy stage by stage)"
+STEP_GONE = "wait until the old copy is gone"
+
+# executor: following a run
+RUN_STARTED = "update run {run}: started ({stages})"
+RUN_CLUSTER = "stage {stage}: {state}"
+RUN_GATE = ("gate after stage {stage}: {request} waits for approval (approval as for {next}); {clusters} ready")
+RUN_GATE_NOT_READY = "stage {stage} done on KubeFleet's side; waiting for KAITO to report {name} ready on {clusters}"
+RUN_GATE_APPROVED = "gate after stage {stage} approved; next stage"
+RUN_DONE = "update run {run}: every stage done"
+RUN_FAILED = "update run {run} failed: {why}"
+AT_GATE = "at the gate after stage {stage}"
+IN_STAGE = "in stage {stage}"
+RUN_STOPPED = ("update run {run} stopped {where}: {why}. Stages done: {done}; not rolled: {rest}. "
+               "`roll {deployment} back in stages` takes the stages done back.")
+RUN_STOPPED_NOWHY = "the run was stopped"
+RUN_CLUSTER_FAILED = "{name} failed on {cluster} in stage {stage}: {why}"
+RUN_TIMEOUT = "update run {run} made no progress for {duration} (stage {stage}); it is still on the hub"
+RUN_GONE = "update run {run} is gone from the hub"
+NOTHING = "none"
