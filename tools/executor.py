@@ -377,6 +377,8 @@ class Executor:
                 emit(ProgressEvent(kind="step", step=i, message=M.EXEC_WAIT_NS_GONE.format(name=step.ref.name)))
                 return self._wait_hub_absent(step.ref, emit)
             return True, ""
+        if step.kind == "start_run":  # a staged rollout: create the update run once its placement is scheduled
+            return staged_run.start(self, step, i, emit)
         if step.kind == "run_stages":  # a staged rollout: follow the update run through stages and gates
             return staged_run.follow(self, step, i, emit, states)
         assert step.ref

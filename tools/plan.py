@@ -24,14 +24,15 @@ from tools.fleet.models import ObjectRef, Revision
 
 __all__ = ["ClusterAction", "Intent", "ObjectRef", "Plan", "Stage", "Step"]
 
-StepKind = Literal["apply", "delete", "wait_ready", "wait_absent", "patch", "run_stages"]
+StepKind = Literal["apply", "delete", "wait_ready", "wait_absent", "patch", "start_run", "run_stages"]
 
 
 class Step(BaseModel):
     """One executor step. ``apply``/``delete``/``patch`` act on the hub; waits watch the named members.
     ``patch``: a JSON merge patch (``manifest``) of the hub object ``ref``; the executor fills in
     execution-time values in it (``tools.executor.STAMPS``: who asked, when, which change).
-    ``run_stages``: follow the ClusterStagedUpdateRun ``ref`` through the plan's ``stages`` (``tools.staged``)
+    ``start_run``: create the ClusterStagedUpdateRun ``manifest`` once its placement is scheduled on ``clusters``
+    (kept when it already exists); ``run_stages``: follow the ClusterStagedUpdateRun ``ref`` through the plan's ``stages`` (``tools.staged``)
     until it succeeds, stops or fails; ``manifest`` is the KAITO object whose readiness gates each stage."""
 
     kind: StepKind

@@ -14,7 +14,9 @@ itself; it cannot go back), ``revisionHistoryLimit`` 20 so older snapshots stay 
 ClusterStagedUpdateStrategy ``<deployment>-stages`` (one stage per environment, ``labelSelector`` on the
 environment label, ``afterStageTasks: [Approval]`` where a gate follows), and a ClusterStagedUpdateRun
 ``<deployment>-run-<n>`` created with ``state: Run`` and no ``resourceSnapshotIndex``, so it cuts (and pins)
-the snapshot of what is on the hub at that moment. The executor follows the run (``run_stages`` step):
+the snapshot of what is on the hub at that moment; the executor creates it (``start_run`` step) only once the
+placement is scheduled on the deployment's clusters (``tools.staged_run.start``), after every other write of
+the plan. The executor follows the run (``run_stages`` step):
 per-cluster progress, a gate once KubeFleet asked for the approval *and* KAITO reports the new object
 ready on every cluster of the stage; people approve the gate from Slack or chat (``bot.changes.gates``).
 
@@ -210,15 +212,16 @@ def staged_update(p: Plan, envs: list[str], snap: FleetSnapshot, current: Deploy
     steps += [Step(kind="delete", ref=d) for d in p.deletes if d.kind not in KAITO_KINDS
               and p.strategy != "blue_green"]
     the_run = run(p.deployment, first, gated["metadata"]["name"])
-    steps += [Step(kind="apply", manifest=the_run),
-              Step(kind="run_stages", ref=run_ref(first), manifest=kaito, clusters=p.revision.clusters
-                   if p.revision else p.clusters, note=M.STEP_RUN)]
+    rolled = list(p.revision.clusters if p.revision else p.clusters)
+    steps += [Step(kind="start_run", manifest=the_run, clusters=rolled),
+              Step(kind="run_stages", ref=run_ref(first), manifest=kaito, clusters=rolled, note=M.STEP_RUN)]
     cleanup_line = None
     if p.strategy == "blue_green":
         old = next(d for d in p.deletes if d.kind in KAITO_KINDS)
         steps += [Step(kind="delete", ref=d) for d in p.deletes]
         steps += [Step(kind="apply", manifest=cleanup_strategy),
-                  Step(kind="apply", manifest=run(p.deployment, second, cleanup_strategy["metadata"]["name"])),
+                  Step(kind="start_run", manifest=run(p.deployment, second, cleanup_strategy["metadata"]["name"]),
+                       clusters=rolled),
                   Step(kind="run_stages", ref=run_ref(second), clusters=list(current.clusters) if current else [],
                        note=M.STEP_CLEANUP),
                   Step(kind="wait_absent", ref=old, clusters=sorted(current.clusters) if current else [],
@@ -298,7 +301,8 @@ def staged_rollback(args: dict, current: Deployment, rev: Revision, snap: FleetS
     deletes = [d for d in deletes if (d.kind, d.name) not in restored]
     steps = [Step(kind="apply", manifest=crp_ext), Step(kind="apply", manifest=gated)]
     steps += [Step(kind="apply", manifest=o) for o in sorted(restore, key=lambda o: o["kind"] != "ResourceOverride")]
-    steps += [Step(kind="apply", manifest=run(dep, first, gated["metadata"]["name"], index)),
+    steps += [Step(kind="start_run", manifest=run(dep, first, gated["metadata"]["name"], index),
+                   clusters=list(current.clusters)),
               Step(kind="run_stages", ref=run_ref(first), manifest=target_obj, clusters=list(current.clusters),
                    note=M.STEP_RUN)]
     steps += [Step(kind="delete", ref=d) for d in deletes]
@@ -306,7 +310,8 @@ def staged_rollback(args: dict, current: Deployment, rev: Revision, snap: FleetS
     gone = next((d for d in deletes if d.kind in KAITO_KINDS), None)
     if both:
         steps += [Step(kind="apply", manifest=cleanup_strategy),
-                  Step(kind="apply", manifest=run(dep, second, cleanup_strategy["metadata"]["name"])),
+                  Step(kind="start_run", manifest=run(dep, second, cleanup_strategy["metadata"]["name"]),
+                       clusters=list(current.clusters)),
                   Step(kind="run_stages", ref=run_ref(second), clusters=list(current.clusters), note=M.STEP_CLEANUP)]
         cleanup_line = M.DIFF_CLEANUP.format(old=now, run=second)
     if gone is not None:

@@ -1,12 +1,23 @@
-"""Following a ClusterStagedUpdateRun (the executor's ``run_stages`` step; ``tools.staged`` plans it).
+"""Starting and following a ClusterStagedUpdateRun (the executor's ``start_run`` and ``run_stages`` steps;
+``tools.staged`` plans them).
 
-The run's status is polled (FLEET_API §7.2): every change of a cluster's state in a stage is a ``cluster``
+Starting (``start``). KubeFleet validates a run once, when it initializes it, and a failed validation is final:
+a run created before the scheduler picked the placement's clusters ("policy snapshot not fully scheduled yet",
+too few bindings) never runs. So the run is created only once the placement reports itself scheduled for its
+current generation on every cluster the plan names (bounded by the executor's limit; past it the step fails
+saying so, nothing created). A run pinned to a resource snapshot index is created only while KubeFleet still
+keeps that index. A run without an index rolls what the placement selects on the hub when it initializes
+(KubeFleet selects and snapshots it then), i.e. everything the plan wrote before this step. A run that already
+exists (a finish after a crash) is kept and followed on, never re-created.
+
+Following (``follow``). The run's status is polled (FLEET_API §7.2): every change of a cluster's state in a stage is a ``cluster``
 progress event (with the stage); a stage whose after-stage Approval request KubeFleet created becomes a
 ``gate`` event (``Gate``) once KAITO reports the step's object ready on every cluster of that stage (the
 placement's ``Available`` says nothing about a model serving, §4.2). The gate is approved by people
 (``bot.changes.gates`` writes the ``Approved`` condition); the run then goes on. The step ends when the
-run succeeded (then KAITO must report the object ready on every cluster), failed, or was stopped (a
-rejected gate: ``fleetops.dev/stop-reason`` says by whom and why). The wait has no limit while a gate waits
+run succeeded (then KAITO must report the object ready on every cluster), failed, failed to initialize (at
+once, with KubeFleet's reason), or was stopped (a rejected gate: ``fleetops.dev/stop-reason`` says by whom and
+why). The wait has no limit while a gate waits
 for people (up to ``GATE_WAIT``); otherwise (KAITO not ready yet at a gate included) the run must make progress
 within the executor's limit.
 """
@@ -19,7 +30,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from tools.fleet import conventions as cv
-from tools.fleet.models import ClusterDeploymentState
+from tools.fleet.models import ClusterDeploymentState, ObjectRef
 from tools.messages import staged as M
 from tools.outcome import Listener, ProgressEvent
 from tools.plan import Step
@@ -107,6 +118,9 @@ def follow(ex: Executor, step: Step, i: int, emit: Listener,
         if run is None:
             return False, M.RUN_GONE.format(run=name)
         status = run.get("status") or {}
+        init = _cond(status, "Initialized")
+        if init is not None and init.get("status") == "False":
+            return False, M.RUN_INIT_FAILED.format(run=name, why=init.get("message") or init.get("reason") or "-")
         stages = status.get("stagesStatus") or []
         order = [s.get("stageName", "") for s in stages]
         for stage, cluster, word in stage_progress(run):
@@ -169,6 +183,81 @@ def follow(ex: Executor, step: Step, i: int, emit: Listener,
         if time.monotonic() - last_change >= limit:
             stage_now = next((s.get("stageName", "") for s in stages if not _true(s, "Succeeded")), "-")
             return False, M.RUN_TIMEOUT.format(run=name, duration=f"{int(limit)}s", stage=stage_now)
+        time.sleep(interval)
+        interval = min(ex.poll, interval * 1.5)
+
+
+def start(ex: Executor, step: Step, i: int, emit: Listener) -> tuple[bool, str]:
+    """Create the run ``step.manifest`` once its placement is scheduled on ``step.clusters`` (module doc)."""
+    run = step.manifest or {}
+    name, spec = run["metadata"]["name"], run.get("spec") or {}
+    placement, index = spec.get("placementName", ""), spec.get("resourceSnapshotIndex")
+    clusters = ", ".join(step.clusters)
+    emit(ProgressEvent(kind="step", step=i, message=(
+        M.STEP_START_PINNED.format(run=name, index=index, placement=placement, clusters=clusters) if index is not None
+        else M.STEP_START.format(run=name, placement=placement, clusters=clusters))))
+    if ex.fleet.get(ObjectRef.of(run)) is not None:
+        emit(ProgressEvent(kind="step", step=i, message=M.RUN_EXISTS.format(run=name)))
+        return True, ""
+    ok, why = _await_scheduled(ex, placement, step.clusters, name, emit)
+    if not ok:
+        return False, why
+    if index is not None:
+        kept = sorted(snapshot_indices(ex.fleet.resource_snapshots(placement)))
+        if int(index) not in kept:
+            return False, M.RUN_INDEX_GONE.format(index=index, placement=placement, run=name,
+                                                  indices=", ".join(map(str, kept)) or M.NOTHING)
+    ex.fleet.apply(run)
+    emit(ProgressEvent(kind="step", step=i, message=M.RUN_CREATED.format(run=name)))
+    return True, ""
+
+
+def snapshot_indices(snapshots: list[dict]) -> set[int]:
+    """The resource indices of a placement's ClusterResourceSnapshots."""
+    out = set()
+    for s in snapshots:
+        value = ((s.get("metadata") or {}).get("labels") or {}).get(cv.RESOURCE_INDEX_LABEL, "")
+        if value.isdigit():
+            out.add(int(value))
+    return out
+
+
+def scheduled_on(crp: dict | None, clusters: list[str]) -> tuple[bool, str]:
+    """(the placement reports itself scheduled, for its current generation, on every one of ``clusters``; why not)."""
+    if crp is None:
+        return False, ""
+    gen = (crp.get("metadata") or {}).get("generation")
+    status = crp.get("status") or {}
+    cond = _cond(status, "ClusterResourcePlacementScheduled")
+    if cond is None or cond.get("observedGeneration") != gen:
+        return False, M.RUN_NOT_SCHEDULED_YET
+    if cond.get("status") != "True":
+        return False, cond.get("message") or cond.get("reason") or M.RUN_NOT_SCHEDULED_YET
+    placed = {ps.get("clusterName") for ps in status.get("placementStatuses") or [] if _true(ps, "Scheduled")}
+    missing = [c for c in clusters if c not in placed]
+    return (not missing), (M.RUN_NOT_PICKED.format(clusters=", ".join(missing)) if missing else "")
+
+
+def _await_scheduled(ex: Executor, placement: str, clusters: list[str], run: str,
+                     emit: Listener) -> tuple[bool, str]:
+    ref = ObjectRef(apiVersion=f"{cv.PLACEMENT_GROUP}/{cv.PLACEMENT_VERSION}", kind="ClusterResourcePlacement",
+                    name=placement)
+    deadline = time.monotonic() + ex._limit
+    interval, told, why = 0.05, False, ""
+    while True:
+        crp = ex.fleet.get(ref)
+        ok, why = scheduled_on(crp, clusters)
+        if ok:
+            return True, ""
+        if crp is None:
+            why = M.RUN_NO_PLACEMENT.format(placement=placement)
+        if time.monotonic() >= deadline:
+            return False, M.RUN_NOT_SCHEDULED.format(placement=placement, clusters=", ".join(clusters), run=run,
+                                                     duration=f"{int(ex._limit)}s", why=why)
+        if not told:
+            told = True
+            emit(ProgressEvent(kind="step", message=M.RUN_WAIT_SCHEDULED.format(
+                placement=placement, clusters=", ".join(clusters), run=run)))
         time.sleep(interval)
         interval = min(ex.poll, interval * 1.5)
 
