@@ -144,8 +144,6 @@ def _check_scale(snap: FleetSnapshot, catalog: Catalog, dep: Deployment, cluster
 def plan(args: DeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
          live: dict | None = None) -> Plan:
     """``live``: {"kaito": the current hub KAITO object, "override": its ResourceOverride} for updates."""
-    if args.stages:  # a staged rollout must never quietly become an all-at-once change
-        raise InvalidRequest(M.STAGES_NOT_BUILT.format(stages=", ".join(args.stages)))
     catalog = catalog or default_catalog()
     name = args.name or (default_name(args.model) if args.model else None)
     if name is None:

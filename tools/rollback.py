@@ -48,8 +48,6 @@ def pick(revisions: list[Revision], current: int, deployment: str, to: int | Non
 
 def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
          live: dict | None = None) -> Plan:
-    if args.stages:  # a staged rollback must never quietly become an all-at-once change
-        raise InvalidRequest(M.STAGES_NOT_BUILT.format(stages=", ".join(args.stages)))
     catalog = catalog or default_catalog()
     current = snap.deployment(args.deployment)
     if current is None:

@@ -77,9 +77,6 @@ INTENT_LEAVES = "leaves {clusters}"
 INTENT_PARTS = ": {parts}"
 INTENT_ON = " on {clusters}"
 INTENT_STAGES = ", in stages {stages}"
-STAGES_NOT_BUILT = ("rolling out in stages ({stages}) is not available yet, so nothing was planned or changed; "
-                    "ask again without the stages to change every cluster of the deployment at once")
-
 LINE_VERBS = {"create": "add", "update": "update", "replace": "replace", "scale": "scale", "remove": "remove",
               "keep": "keep"}
 LINE_ACTION = "{verb} {cluster}: {detail}"
