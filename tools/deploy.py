@@ -19,7 +19,7 @@ Every plan carries ``Plan.intent``: the meaning in words and the resolved argume
 """
 from __future__ import annotations
 
-from tools import change, plan_text, staged
+from tools import change, plan_text, staged, staged_direct
 from tools.args import DeployArgs
 from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
@@ -167,8 +167,6 @@ def plan(args: DeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
         raise InvalidRequest(M.NAME_TAKEN.format(name=name, model=current.model,
                                                  clusters=", ".join(current.clusters) or "no cluster"))
     live = live or {}
-    if current is not None:
-        staged.require_stages(live.get("crp"), name, args.stages, list(current.clusters), snap)
     wanted = _with_added(args, current, snap, name)
     target = target_for(wanted, current, snap, catalog)
     target.team = args.team if current is None else None
@@ -178,7 +176,8 @@ def plan(args: DeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
     p.intent = _intent(args, name, current, target, catalog)
     if args.stages:  # rolled out environment by environment through a KubeFleet staged update run
         return staged.staged_update(p.seal(), list(args.stages), snap, current, list(live.get("runs") or []))
-    return p.seal()
+    # rolled out in stages before (External): carried out through a gate-less update run (tools.staged_direct)
+    return staged_direct.through_runs(p.seal(), live.get("crp"), snap, list(live.get("runs") or []))
 
 
 def _retired(dep: Deployment) -> Deployment:
@@ -230,7 +229,7 @@ def handle(ctx: ToolContext, args: DeployArgs) -> Plan:
     name = args.name or (default_name(args.model) if args.model else None)
     if name and ctx.fleet is not None and snap.deployment(name) is not None:
         live = {**live, "crp": ctx.fleet.get(ObjectRef("ClusterResourcePlacement", name))}
-        if args.stages:
+        if args.stages or staged_direct.is_external(live["crp"]):
             live["runs"] = ctx.fleet.update_runs(name)
     foreign = None
     if name and snap.deployment(name) is None and ctx.fleet is not None:

@@ -14,7 +14,7 @@ leave; the plan's intent says which it leaves, which it gains and which it keeps
 """
 from __future__ import annotations
 
-from tools import change, plan_text
+from tools import change, plan_text, staged_direct
 from tools.args import MoveArgs
 from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
@@ -94,7 +94,7 @@ def plan(args: MoveArgs, snap: FleetSnapshot, catalog: Catalog | None = None, li
 def handle(ctx: ToolContext, args: MoveArgs) -> Plan:
     """Plan against the live fleet: its snapshot and the hub objects the move builds on."""
     snap, live = live_inputs(ctx, args.deployment)
-    return plan(args, snap, ctx.catalog, live=live)
+    return staged_direct.on_live(ctx.fleet, plan(args, snap, ctx.catalog, live=live), snap)
 
 
 TOOL = Tool("move", MoveArgs, mutating=True, handler=handle)

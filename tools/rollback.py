@@ -15,7 +15,7 @@ HPA (and the override rule that gave it the replica count) is removed; to one th
 """
 from __future__ import annotations
 
-from tools import change, plan_text, rollback_hpa, staged
+from tools import change, plan_text, rollback_hpa, staged, staged_direct
 from tools.args import RollbackArgs
 from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
@@ -54,7 +54,6 @@ def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None
         raise UnknownName.among("deployment", args.deployment, [d.name for d in snap.deployments])
     rev = pick(current.revisions, current.revision, current.name, args.to_revision)
     live = live or {}
-    staged.require_stages(live.get("crp"), current.name, args.stages, list(current.clusters), snap)
     if args.stages:  # KubeFleet's way: a staged update run pinned to an older resource snapshot index
         intent = _intent(args, current, rev, catalog)
         return staged.staged_rollback(args.given(), current, rev, snap, list(args.stages),
@@ -76,7 +75,8 @@ def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None
     p.base[f"HorizontalPodAutoscaler/{current.name}/{cv.hpa_name(current.name)}"] = inv.version_token(live.get("hpa"))
     rollback_hpa.apply(p, current, rev, live)
     p.intent = _intent(args, current, rev, catalog)
-    return p.seal()
+    # rolled out in stages before (External): carried out through a gate-less update run (tools.staged_direct)
+    return staged_direct.through_runs(p.seal(), live.get("crp"), snap, list(live.get("runs") or []))
 
 
 def _intent(args: RollbackArgs, current: Deployment, rev: Revision, catalog: Catalog) -> Intent:
@@ -124,7 +124,7 @@ def handle(ctx: ToolContext, args: RollbackArgs) -> Plan:
                                                        name=cv.hpa_name(args.deployment), namespace=args.deployment))}
     if ctx.fleet is not None:
         live = {**live, "crp": ctx.fleet.get(ObjectRef("ClusterResourcePlacement", args.deployment))}
-        if args.stages:
+        if args.stages or staged_direct.is_external(live["crp"]):
             live.update(snapshots=ctx.fleet.resource_snapshots(args.deployment),
                         runs=ctx.fleet.update_runs(args.deployment))
     return plan(args, snap, ctx.catalog, live=live)

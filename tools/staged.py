@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
 
 from tools import manifests as mf
 from tools.errors import InvalidRequest
@@ -59,19 +58,6 @@ RUN_KIND = "ClusterStagedUpdateRun"
 APPROVAL_KIND = "ClusterApprovalRequest"
 HISTORY_LIMIT = 20  # snapshots kept for staged rollbacks (FLEET_API §5.2)
 KAITO_KINDS = ("Workspace", "InferenceSet")
-
-
-def require_stages(crp: dict | None, deployment: str, stages: Sequence[str] | None, clusters: list[str],
-                   snap: FleetSnapshot) -> None:
-    """A placement that is External (rolled out in stages once) moves only through update runs: a change of it
-    without stages would be written on the hub and never reach a cluster, so it is refused, naming the stages."""
-    strategy_type = (((crp or {}).get("spec") or {}).get("strategy") or {}).get("type")
-    if strategy_type != "External" or stages:
-        return
-    order = ["dev", "staging", "prod"]
-    envs = sorted({(c.environment or "") for c in (snap.cluster(n) for n in clusters) if c and c.environment},
-                  key=lambda e: (order.index(e) if e in order else len(order), e))
-    raise InvalidRequest(M.EXTERNAL_NEEDS_STAGES.format(deployment=deployment, stages=", ".join(envs) or "dev, prod"))
 
 
 def stage_name(env: str) -> str:

@@ -8,7 +8,7 @@ Never a replacement: the intent says which clusters it leaves and which it keeps
 """
 from __future__ import annotations
 
-from tools import change, plan_text
+from tools import change, plan_text, staged_direct
 from tools.args import UndeployArgs
 from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
@@ -98,7 +98,7 @@ def _remove_all(args: UndeployArgs, dep, snap: FleetSnapshot, catalog: Catalog) 
 def handle(ctx: ToolContext, args: UndeployArgs) -> Plan:
     """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
     snap, live = live_inputs(ctx, args.deployment)
-    return plan(args, snap, ctx.catalog, live=live)
+    return staged_direct.on_live(ctx.fleet, plan(args, snap, ctx.catalog, live=live), snap)
 
 
 TOOL = Tool("undeploy", UndeployArgs, mutating=True, handler=handle)

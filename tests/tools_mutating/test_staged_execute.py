@@ -11,7 +11,6 @@ from tests.tools_mutating.staged_helpers import Gatekeeper, members_with
 from tests.tools_mutating.staged_helpers import approve as _approve
 from tools import runner
 from tools.args import DeployArgs, RollbackArgs
-from tools.errors import InvalidRequest
 from tools.executor import Executor
 
 DEV, STAGING, PROD = "aks-centralindia-dev-1", "aks-westus3-staging-1", "aks-eastus-prod-1"
@@ -124,13 +123,6 @@ def test_a_new_deployment_rolled_out_in_stages_serves_everywhere_after_its_gates
     emb.wait_idle()
     assert out.status == "succeeded", out.message
     assert members_with(fleet, "staged-new-r1", ns="staged-new") == sorted(THREE)
-
-
-def test_a_later_change_without_stages_is_refused(deployed):
-    _emb, fleet = deployed
-    Gatekeeper(fleet, _staged_update(fleet), _approve).run()
-    with pytest.raises(InvalidRequest, match="rolls out in stages"):
-        runner.plan("deploy", DeployArgs(name="mistral-all", replicas=2), fleet)
 
 
 def test_every_object_a_staged_plan_writes_is_valid_against_the_crds(deployed):

@@ -207,11 +207,27 @@ def test_revision_kaito_name_comes_from_its_manifests():
     assert staged.kaito_name_of(rev, "mistral-all") == "mistral-all-r1"
 
 
-def test_a_change_without_stages_of_a_deployment_rolled_in_stages_is_refused_naming_the_stages(snapshot, catalog):
+def _external_plain(snapshot, catalog):
     snap, _made = _with(snapshot, catalog)
-    crp = {"spec": {"strategy": {"type": "External"}}}
-    with pytest.raises(InvalidRequest, match=r'mistral-all rolls out in stages .*"... in stages dev, staging, prod"'):
-        deploy.plan(DeployArgs(name="mistral-all", model=NEW), snap, catalog, live={"crp": crp})
+    crp = {"spec": {"strategy": {"type": "External"}, "policy": {"placementType": "PickFixed",
+                                                                 "clusterNames": sorted(THREE)}}}
+    return deploy.plan(DeployArgs(name="mistral-all", model=NEW), snap, catalog, live={"crp": crp, "runs": ["mistral-all-run-1"]})
+
+
+def test_a_change_without_stages_of_a_deployment_rolled_in_stages_says_it_rolls_through_a_gate_less_run(
+        snapshot, catalog):
+    p = _external_plain(snapshot, catalog)
+    assert "rolls out through update runs mistral-all-run-2, mistral-all-run-3 (strategy mistral-all-stages-cleanup: " \
+        "stages dev → staging → prod, no gates)" in p.diff
+
+
+def test_a_change_without_stages_of_an_external_placement_keeps_it_external_and_runs_before_each_wait(
+        snapshot, catalog):
+    p = _external_plain(snapshot, catalog)
+    placements = [m for m in p.manifests if m["kind"] == "ClusterResourcePlacement"]
+    assert placements and {m["spec"]["strategy"]["type"] for m in placements} == {"External"}
+    kinds = [s.kind for s in p.steps]
+    assert all(kinds[i - 1] == "run_stages" for i, k in enumerate(kinds) if k in ("wait_ready", "wait_absent"))
 
 
 def test_a_new_deployment_in_stages_gets_its_external_placement_first_and_rolls_through_one_run(snapshot, catalog):

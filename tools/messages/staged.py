@@ -6,8 +6,6 @@ ALL_EMPTY = ("No cluster of {deployment} is in any of the stages {stages}: there
              "Name the environments its clusters are in.")
 CLUSTERS_CHANGE = ("A staged rollout keeps the clusters of {deployment} as they are. Change the clusters first "
                    "(without stages), then roll the update out in stages.")
-EXTERNAL_NEEDS_STAGES = ("{deployment} rolls out in stages (its placement is External since a staged rollout): say "
-                         "it in stages, e.g. \"... in stages {stages}\".")
 NO_SNAPSHOTS = ("KubeFleet holds no resource snapshot of {deployment}: there is no earlier snapshot to roll back "
                 "to in stages. Roll back without stages.")
 SNAPSHOT_GONE = ("No earlier resource snapshot of {deployment} holds {target} any more (KubeFleet keeps indices "
@@ -30,6 +28,13 @@ SUMMARY_BACK = ("Roll {deployment} back in stages {stages} to resource snapshot 
                 "{revision}), {gates}.")
 STEP_START = "start update run {run} once {placement} is scheduled on {clusters}"
 STEP_START_PINNED = "start update run {run} (pinned to resource snapshot index {index}) once {placement} is scheduled on {clusters}"
+STEP_DIRECT_RUN = "follow the update run (no gates) that rolls this change out"
+DIRECT_LINE = ("{deployment} is rolled out by KubeFleet update runs since its staged rollout (its placement is "
+               "External and cannot go back): this change rolls out through update runs {runs} (strategy {strategy}: "
+               "stages {stages}, no gates), one before each wait")
+DIRECT_SUMMARY = "Rolled out through an update run over stages {stages}, without gates (the placement is External)."
+DIRECT_NO_ENV = ("{deployment} is rolled out by KubeFleet update runs (its placement is External), and {clusters} "
+                 "has no fleetops.dev/environment label, so no stage would select it: label it first")
 STEP_RUN = "follow the staged update run through its stages and gates"
 STEP_CLEANUP = "follow the cleanup run (removes the old copy stage by stage)"
 STEP_GONE = "wait until the old copy is gone"
