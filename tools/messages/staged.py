@@ -50,7 +50,7 @@ RUN_FAILED = "update run {run} failed: {why}"
 AT_GATE = "at the gate after stage {stage}"
 IN_STAGE = "in stage {stage}"
 RUN_STOPPED = ("update run {run} stopped {where}: {why}. Stages done: {done}; not rolled: {rest}. "
-               "`roll {deployment} back in stages` takes the stages done back.")
+               "`roll {deployment} back in stages` takes the stages done back")
 RUN_STOPPED_NOWHY = "the run was stopped"
 RUN_CLUSTER_FAILED = "{name} failed on {cluster} in stage {stage}: {why}"
 RUN_TIMEOUT = "update run {run} made no progress for {duration} (stage {stage}); it is still on the hub"
