@@ -61,7 +61,8 @@ def _replacements(args: MoveArgs, dep: Deployment, leaving: list[str], snap: Fle
 
 
 def plan(args: MoveArgs, snap: FleetSnapshot, catalog: Catalog | None = None, live: dict | None = None) -> Plan:
-    """``live``: {"kaito": the hub KAITO object, "override": its ResourceOverride} (see ``tools.runner``)."""
+    """``live``: {"kaito": the hub KAITO object, "override": its ResourceOverride, "crp": its placement, "runs": its
+    update runs when the placement is External} (see ``tools.runner``)."""
     catalog = catalog or default_catalog()
     dep = snap.deployment(args.deployment)
     if dep is None:
@@ -88,13 +89,14 @@ def plan(args: MoveArgs, snap: FleetSnapshot, catalog: Catalog | None = None, li
     text = M.INTENT_MOVE.format(deployment=dep.name, from_clusters=", ".join(leaving),
                                 to_clusters=plan_text.names(gained)) + plan_text.keeps(kept)
     p.intent = Intent(text=text, args=resolved)
-    return p.seal()
+    # rolled out in stages before (External): carried out through a gate-less update run (tools.staged_direct)
+    return staged_direct.through_runs(p.seal(), (live or {}).get("crp"), snap, list((live or {}).get("runs") or []))
 
 
 def handle(ctx: ToolContext, args: MoveArgs) -> Plan:
     """Plan against the live fleet: its snapshot and the hub objects the move builds on."""
     snap, live = live_inputs(ctx, args.deployment)
-    return staged_direct.on_live(ctx.fleet, plan(args, snap, ctx.catalog, live=live), snap)
+    return plan(args, snap, ctx.catalog, live=live)
 
 
 TOOL = Tool("move", MoveArgs, mutating=True, handler=handle)

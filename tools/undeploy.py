@@ -49,7 +49,8 @@ def plan(args: UndeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None
     else:
         p = _remove_all(args, dep, snap, catalog)
     p.intent = _intent(dep.name, removing, remaining)
-    return p.seal()
+    # rolled out in stages before (External): carried out through a gate-less update run (tools.staged_direct)
+    return staged_direct.through_runs(p.seal(), (live or {}).get("crp"), snap, list((live or {}).get("runs") or []))
 
 
 def _intent(deployment: str, removing: list[str], remaining: list[str]) -> Intent:
@@ -98,7 +99,7 @@ def _remove_all(args: UndeployArgs, dep, snap: FleetSnapshot, catalog: Catalog) 
 def handle(ctx: ToolContext, args: UndeployArgs) -> Plan:
     """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
     snap, live = live_inputs(ctx, args.deployment)
-    return staged_direct.on_live(ctx.fleet, plan(args, snap, ctx.catalog, live=live), snap)
+    return plan(args, snap, ctx.catalog, live=live)
 
 
 TOOL = Tool("undeploy", UndeployArgs, mutating=True, handler=handle)

@@ -8,7 +8,7 @@ import pytest
 from tests.tools_mutating.mutating_helpers import assert_dry_run_accepts, plan_and_run
 from tests.tools_mutating.staged_helpers import Gatekeeper, approve, members_with
 from tools import runner
-from tools.args import DeployArgs, UndeployArgs
+from tools.args import DeployArgs, MoveArgs, UndeployArgs
 from tools.executor import Executor
 
 DEV, STAGING, PROD = "aks-centralindia-dev-1", "aks-westus3-staging-1", "aks-eastus-prod-1"
@@ -57,3 +57,14 @@ def test_undeploy_of_a_staged_deployment_removes_it_everywhere(staged):
     emb.wait_idle()
     assert out.status == "succeeded", out.message
     assert members_with(fleet, "mistral-all-r2") == []
+
+
+def test_a_move_of_a_staged_deployment_reaches_the_new_cluster_and_leaves_the_old_one(staged):
+    emb, fleet = staged
+    plan = runner.plan("move", MoveArgs(deployment="mistral-all", from_clusters=[PROD]), fleet)
+    gained = sorted(set(plan.clusters) - set(THREE))
+    assert gained, plan.summary
+    out = _run(fleet, plan)
+    emb.wait_idle()
+    assert out.status == "succeeded", out.message
+    assert members_with(fleet, "mistral-all-r2") == sorted([DEV, STAGING, *gained])
