@@ -9,8 +9,10 @@ External, and before each wait of the plan (and at its end when it has none) it 
 strategy ``<deployment>-stages-cleanup`` (one stage per environment of the clusters involved, in dev → staging →
 prod order) and follows it (``start_run`` + ``run_stages``). A run's deletion stage removes the copies of clusters
 the placement no longer picks. The plan says so in a line and in its summary. Removing the whole deployment
-needs no run (deleting the placement withdraws it everywhere). A plan whose clusters have no environment label
-is refused (no stage could select them). Pure but ``on_live``, which reads the placement and runs first.
+needs no run (deleting the placement withdraws it everywhere); it also deletes the deployment's update runs
+(KubeFleet deletes their approval requests with them) and its strategies, so nothing of it is left on the hub
+and a later deployment of the same name starts clean. A plan whose clusters have no environment label is
+refused (no stage could select them). Pure but ``on_live``, which reads the placement and runs first.
 """
 from __future__ import annotations
 
@@ -82,7 +84,7 @@ def through_runs(p: Plan, crp: dict | None, snap: FleetSnapshot, existing_runs: 
     if not is_external(crp) or p.stages or p.strategy == "noop" or p.parts:
         return p
     if any(s.kind == "delete" and s.ref and s.ref.kind == "ClusterResourcePlacement" for s in p.steps):
-        return p  # removed everywhere: deleting the placement withdraws it from every cluster
+        return _removed(p, existing_runs)  # deleting the placement withdraws it from every cluster
     stages = _stages(p, snap)
     strategy = staged.strategy(p.deployment, stages, gates=False)
     waits = sum(1 for s in p.steps + p.undo if s.kind in ("wait_ready", "wait_absent")) + 2
@@ -97,6 +99,21 @@ def through_runs(p: Plan, crp: dict | None, snap: FleetSnapshot, existing_runs: 
                                 stages=" → ".join(s.environment for s in stages))
     p.diff = f"{line}\n{p.diff}" if p.diff else line
     p.summary = f"{p.summary} {M.DIRECT_SUMMARY.format(stages=' → '.join(s.environment for s in stages))}"
+    return p.seal()
+
+
+def _removed(p: Plan, runs: list[str]) -> Plan:
+    """A deployment removed everywhere: its update runs and strategies go too, after the placement."""
+    refs = [staged.run_ref(r) for r in sorted(runs)]
+    refs += [ObjectRef(apiVersion=staged.run_ref("x").apiVersion, kind=staged.STRATEGY_KIND,
+                       name=staged.strategy_name(p.deployment, gates)) for gates in (True, False)]
+    at = next(i for i, s in enumerate(p.steps) if s.kind == "delete" and s.ref
+              and s.ref.kind == "ClusterResourcePlacement") + 1
+    p.steps = [*p.steps[:at], *(Step(kind="delete", ref=r) for r in refs), *p.steps[at:]]
+    p.deletes = [*p.deletes, *refs]
+    line = M.DIRECT_REMOVED.format(deployment=p.deployment, runs=", ".join(sorted(runs)) or M.NOTHING,
+                                   strategies=", ".join(r.name for r in refs if r.kind == staged.STRATEGY_KIND))
+    p.diff = f"{line}\n{p.diff}" if p.diff else line
     return p.seal()
 
 

@@ -101,6 +101,7 @@ def test_every_call_of_a_full_scenario_is_granted_and_every_granted_verb_is_used
     assert staged_helpers.Gatekeeper(fleet, staged, lambda f, g: next(stops)(f, g)).run().status == "failed"
     back = runner.plan("rollback", RollbackArgs(deployment="mistral-all", stages=["dev", "staging", "prod"]), fleet)
     assert staged_helpers.Gatekeeper(fleet, back, staged_helpers.approve).run().status == "succeeded"
+    _run(fleet, "undeploy", UndeployArgs(deployment="mistral-all"))  # deletes its runs and strategies too
     writer = LeaseWriter(fleet, "rbac-check", duration=30)  # the one-writer Lease: create, get, update (renew)
     assert writer.step() and writer.step()
     emb.wait_idle()

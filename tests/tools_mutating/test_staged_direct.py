@@ -57,6 +57,7 @@ def test_undeploy_of_a_staged_deployment_removes_it_everywhere(staged):
     emb.wait_idle()
     assert out.status == "succeeded", out.message
     assert members_with(fleet, "mistral-all-r2") == []
+    assert fleet.update_runs("mistral-all") == []  # its runs (and their approval requests) went with it
 
 
 def test_a_move_of_a_staged_deployment_reaches_the_new_cluster_and_leaves_the_old_one(staged):

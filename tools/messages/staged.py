@@ -32,6 +32,8 @@ STEP_DIRECT_RUN = "follow the update run (no gates) that rolls this change out"
 DIRECT_LINE = ("{deployment} is rolled out by KubeFleet update runs since its staged rollout (its placement is "
                "External and cannot go back): this change rolls out through update runs {runs} (strategy {strategy}: "
                "stages {stages}, no gates), one before each wait")
+DIRECT_REMOVED = ("{deployment} was rolled out in stages: with its placement go its update runs ({runs}, with their "
+                  "approval requests) and its strategies ({strategies})")
 DIRECT_SUMMARY = "Rolled out through an update run over stages {stages}, without gates (the placement is External)."
 DIRECT_NO_ENV = ("{deployment} is rolled out by KubeFleet update runs (its placement is External), and {clusters} "
                  "has no fleetops.dev/environment label, so no stage would select it: label it first")
