@@ -16,7 +16,9 @@ progress event (with the stage); a stage whose after-stage Approval request Kube
 placement's ``Available`` says nothing about a model serving, §4.2). The gate is approved by people
 (``bot.changes.gates`` writes the ``Approved`` condition); the run then goes on. The step ends when the
 run succeeded (then KAITO must report the object ready on every cluster), failed, failed to initialize (at
-once, with KubeFleet's reason), or was stopped (a rejected gate: ``fleetops.dev/stop-reason`` says by whom and
+once, with KubeFleet's reason), pinned a resource snapshot that does not hold the step's KAITO object as the
+plan wrote it (a KubeFleet that takes the latest snapshot instead of cutting one: the run is stopped before it
+rolls anything, and the step fails saying so), or was stopped (a rejected gate: ``fleetops.dev/stop-reason`` says by whom and
 why). The wait has no limit while a gate waits
 for people (up to ``GATE_WAIT``); otherwise (KAITO not ready yet at a gate included) the run must make progress
 within the executor's limit.
@@ -29,6 +31,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
+from tools import staged
 from tools.fleet import conventions as cv
 from tools.fleet.models import ClusterDeploymentState, ObjectRef
 from tools.messages import staged as M
@@ -113,6 +116,7 @@ def follow(ex: Executor, step: Step, i: int, emit: Listener,
     waiting_told: set[str] = set()
     last_change = time.monotonic()
     interval = 0.05
+    pinned_checked = kaito is None
     while True:
         run = fleet.get(step.ref)
         if run is None:
@@ -122,6 +126,12 @@ def follow(ex: Executor, step: Step, i: int, emit: Listener,
         if init is not None and init.get("status") == "False":
             return False, M.RUN_INIT_FAILED.format(run=name, why=init.get("message") or init.get("reason") or "-")
         stages = status.get("stagesStatus") or []
+        if not pinned_checked and status.get("resourceSnapshotIndexUsed") not in (None, ""):
+            pinned_checked = True
+            wrong = _not_pinned(ex, run, kaito or {})
+            if wrong:
+                fleet.stop_run(name, wrong)
+                return False, M.RUN_FAILED.format(run=name, why=wrong)
         order = [s.get("stageName", "") for s in stages]
         for stage, cluster, word in stage_progress(run):
             if seen.get((stage, cluster)) != word:
@@ -260,6 +270,30 @@ def _await_scheduled(ex: Executor, placement: str, clusters: list[str], run: str
                 placement=placement, clusters=", ".join(clusters), run=run)))
         time.sleep(interval)
         interval = min(ex.poll, interval * 1.5)
+
+
+def _not_pinned(ex: Executor, run: dict, kaito: dict) -> str:
+    """Why the run's pinned snapshot does not roll ``kaito`` as the plan wrote it ("" when it does)."""
+    placement = (run.get("spec") or {}).get("placementName", "")
+    index = str((run.get("status") or {}).get("resourceSnapshotIndexUsed"))
+    held = staged.snapshot_objects(ex.fleet.resource_snapshots(placement)).get(int(index)) if index.isdigit() else None
+    meta = kaito.get("metadata") or {}
+    found = next((o for o in held or [] if o.get("kind") == kaito.get("kind")
+                  and (o.get("metadata") or {}).get("name") == meta.get("name")), None)
+    want = {k: v for k, v in kaito.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+    if found is not None and _within(want, found):
+        return ""
+    return M.RUN_WRONG_SNAPSHOT.format(index=index, name=meta.get("name", ""), run=run["metadata"]["name"])
+
+
+def _within(want: object, have: object) -> bool:
+    """``want`` is contained in ``have`` (the API server adds defaults)."""
+    if isinstance(want, dict):
+        return isinstance(have, dict) and all(k in have and _within(v, have[k]) for k, v in want.items())
+    if isinstance(want, list):
+        return isinstance(have, list) and len(want) == len(have) and all(
+            _within(a, b) for a, b in zip(want, have, strict=True))
+    return want == have
 
 
 def _name(kaito: dict | None) -> str:

@@ -35,3 +35,22 @@ def test_a_run_is_not_created_while_its_placement_is_not_scheduled_on_every_clus
     assert out.status == "failed"
     assert f"staged-new was not scheduled on {', '.join(sorted(THREE))}" in out.message
     assert fleet.update_runs("staged-new") == []
+
+
+def test_a_run_pinned_to_a_snapshot_without_the_plans_object_is_stopped_before_it_rolls_anything(fresh):
+    emb, fleet = fresh
+    _, out, _ = plan_and_run(emb, fleet, "deploy", DeployArgs(model="mistral-7b-instruct", name="mistral-all",
+                                                                clusters=THREE))
+    assert out.status == "succeeded", out.message
+    plan = runner.plan("deploy", DeployArgs(name="mistral-all", model="ministral-3-8b-instruct",
+                                            stages=["dev", "staging", "prod"]), fleet)
+    ex = Executor(fleet, timeout=300, poll=0.05)
+    start = next(i for i, s in enumerate(plan.steps) if s.kind == "start_run")
+    for i, step in enumerate(plan.steps[:start]):
+        assert ex._run(step, i, lambda e: None, {}, {})[0]
+    old = staged.run("mistral-all", "mistral-all-run-1", "mistral-all-stages", index=0)  # before the new object
+    assert ex._run(Step(kind="start_run", manifest=old, clusters=THREE), start, lambda e: None, {}, {})[0]
+    ok, why = ex._run(plan.steps[start + 1], start + 1, lambda e: None, {}, {})
+    assert not ok
+    assert "pinned resource snapshot index 0, which does not hold mistral-all-r2" in why
+    assert (fleet.get(staged.run_ref("mistral-all-run-1")) or {})["spec"]["state"] == "Stop"

@@ -67,6 +67,8 @@ RUN_NOT_PICKED = "not picked yet: {clusters}"
 RUN_NOT_SCHEDULED_YET = "not scheduled yet"
 RUN_INDEX_GONE = ("resource snapshot index {index} of {placement} is no longer kept by KubeFleet (it keeps {indices}), "
                   "so update run {run} was not created. Plan the staged rollback again")
+RUN_WRONG_SNAPSHOT = ("it pinned resource snapshot index {index}, which does not hold {name} as this change wrote it "
+                      "(KubeFleet had not cut the snapshot of the change yet), so it was stopped before rolling it")
 RUN_INIT_FAILED = "update run {run} failed to start: KubeFleet could not initialize it: {why}"
 RUN_GONE = "update run {run} is gone from the hub"
 NOTHING = "none"
