@@ -184,6 +184,7 @@ def follow(ex: Executor, step: Step, i: int, emit: Listener,
             gated = [st.get("stageName", "") for st, _ in open_gates(run)]
             where = M.AT_GATE.format(stage=gated[0]) if gated else M.IN_STAGE.format(stage=current)
             rest = [s for s in order if s not in finished]
+            why = why.replace(f" {where}", "")  # a reason that names the gate itself: said once
             return False, M.RUN_STOPPED.format(run=name, where=where, why=why,
                                                done=", ".join(finished) or M.NOTHING,
                                                rest=", ".join(rest) or M.NOTHING,

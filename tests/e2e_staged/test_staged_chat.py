@@ -81,7 +81,7 @@ def test_a_staged_update_through_chat_with_its_gates_then_a_rejected_gate_and_a_
         assert "rejected" in term.type(f"/gate reject {cid} latency regressed", BOB)
         assert term.wait_done(cid) == "failed"
         outcome = chat.pipe.changes.get(cid).outcome["message"]
-        assert "stopped at the gate after stage dev" in outcome
+        assert "stopped at the gate after stage dev: rejected by U0BOB: latency regressed." in outcome  # said once
         assert "roll mistral-all back in stages" in outcome
         assert members_with(chat.fleet, "mistral-all-r3") == [DEV]
 
