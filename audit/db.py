@@ -33,7 +33,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from audit import incidents
+from audit import gates, incidents
 from audit.errors import SchemaVersionError, StoreBusyError, StoreOpenError
 from audit.models import GENESIS_HASH
 from audit.timeutil import iso, utcnow
@@ -132,6 +132,7 @@ MIGRATIONS: list[Migration] = [
     (3, "delivery de-duplication", _m3_deliveries),
     (4, "persisted jobs and execution locks", _m4_jobs_and_locks),
     (5, "incidents (health watch)", incidents.migrate),
+    (6, "stage gates of staged rollouts", gates.migrate),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -26,13 +26,18 @@ EVENTS: tuple[str, ...] = (
     "error",           # something failed that a person should know about
     "reconcile",       # crash recovery looked at an interrupted execution
     "incident",        # the health watch opened, closed or muted an incident
+    "gate_opened",     # a staged rollout's stage gate opened (KubeFleet asked for approval, KAITO serves the stage)
+    "gate_approval",   # an approval of a stage gate was counted
+    "gate_approval_refused",  # a stage gate approval that was not counted, and why
+    "gate_approved",   # a stage gate was approved on the hub (the Approved condition written)
+    "gate_rejection",  # a stage gate was rejected: the update run was stopped
     "freeze",          # a change freeze was declared or lifted from chat (audit.freezes)
     "policy",          # the policy file was reloaded, a reload was asked for, or a bad file was refused
 )
 Event = Literal[
     "request", "interpretation", "plan", "decision", "approval", "approval_refused", "rejection", "expiry", "cancel",
-    "stale", "execution_step", "outcome", "error", "reconcile", "incident",
-    "freeze", "policy",
+    "stale", "execution_step", "outcome", "error", "reconcile", "incident", "gate_opened", "gate_approval",
+    "gate_approval_refused", "gate_approved", "gate_rejection", "freeze", "policy",
 ]
 
 class ChangeState(StrEnum):

@@ -11,7 +11,8 @@ commit together::
 ``claim_delivery(key)`` de-duplicates inbound deliveries (Slack ``event_id``, a retried request):
 True the first time a key is seen, False after, across threads and processes. ``jobs`` (``JobStore``)
 persists acknowledged work together with its delivery id; ``locks`` (``LockStore``) holds one executing
-change per deployment / cluster; ``freezes`` (``FreezeStore``) the change freezes declared in chat.
+change per deployment / cluster; ``gates`` (``GateStore``) the stage gates of staged rollouts and their votes;
+``freezes`` (``FreezeStore``) the change freezes declared in chat.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from audit.changes import ChangeStore
 from audit.db import BUSY_TIMEOUT_S, SYNCHRONOUS, Database
 from audit.errors import StoreOpenError
 from audit.freezes import FreezeStore
+from audit.gates import GateStore
 from audit.jobs import JobStore
 from audit.locks import LockStore
 from audit.log import AuditLog
@@ -40,6 +42,7 @@ class Store:
     changes: ChangeStore
     jobs: JobStore
     locks: LockStore
+    gates: GateStore
     freezes: FreezeStore
 
     @contextmanager
@@ -82,4 +85,4 @@ def open_store(path: str | Path, *, synchronous: str = SYNCHRONOUS,
     database = Database(path, synchronous=synchronous, busy_timeout=busy_timeout)
     audit = AuditLog(database)
     return Store(database, audit, ChangeStore(database), JobStore(database), LockStore(database),
-                 FreezeStore(database, audit))
+                 GateStore(database), FreezeStore(database, audit))

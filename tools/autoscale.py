@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from tools import manifests as mf
 from tools import replica_owner as owner
+from tools import staged_direct
 from tools.args import AutoscaleArgs
 from tools.catalog import Catalog, default_catalog
 from tools.errors import InvalidRequest, UnknownName
@@ -283,7 +284,7 @@ def handler(ctx, args) -> Plan:  # ctx: ToolContext; args: AutoscaleArgs | dict
     dep = snap.deployment(a.deployment)
     if ctx.fleet is not None and dep is not None:
         live = live_objects(ctx.fleet, dep)
-    return plan(snap, a, ctx.catalog, *live)
+    return staged_direct.on_live(ctx.fleet, plan(snap, a, ctx.catalog, *live), snap)
 
 
 TOOL = Tool("autoscale", AutoscaleArgs, True, handler)

@@ -19,7 +19,7 @@ Every plan carries ``Plan.intent``: the meaning in words and the resolved argume
 """
 from __future__ import annotations
 
-from tools import change, plan_text
+from tools import change, plan_text, staged, staged_direct
 from tools.args import DeployArgs
 from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
@@ -144,8 +144,6 @@ def _check_scale(snap: FleetSnapshot, catalog: Catalog, dep: Deployment, cluster
 def plan(args: DeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
          live: dict | None = None) -> Plan:
     """``live``: {"kaito": the current hub KAITO object, "override": its ResourceOverride} for updates."""
-    if args.stages:  # a staged rollout must never quietly become an all-at-once change
-        raise InvalidRequest(M.STAGES_NOT_BUILT.format(stages=", ".join(args.stages)))
     catalog = catalog or default_catalog()
     name = args.name or (default_name(args.model) if args.model else None)
     if name is None:
@@ -168,15 +166,18 @@ def plan(args: DeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
             raise AddOrMove(name, current.model, list(current.clusters), asked)
         raise InvalidRequest(M.NAME_TAKEN.format(name=name, model=current.model,
                                                  clusters=", ".join(current.clusters) or "no cluster"))
+    live = live or {}
     wanted = _with_added(args, current, snap, name)
     target = target_for(wanted, current, snap, catalog)
     target.team = args.team if current is None else None
-    live = live or {}
     p = change.build("deploy", args.given(), name, current or history, target, snap, catalog,
                      live.get("kaito"), live.get("override"))
     p.left_out = dict(target.left_out)
     p.intent = _intent(args, name, current, target, catalog)
-    return p.seal()
+    if args.stages:  # rolled out environment by environment through a KubeFleet staged update run
+        return staged.staged_update(p.seal(), list(args.stages), snap, current, list(live.get("runs") or []))
+    # rolled out in stages before (External): carried out through a gate-less update run (tools.staged_direct)
+    return staged_direct.through_runs(p.seal(), live.get("crp"), snap, list(live.get("runs") or []))
 
 
 def _retired(dep: Deployment) -> Deployment:
@@ -226,6 +227,10 @@ def handle(ctx: ToolContext, args: DeployArgs) -> Plan:
     """Plan against the live fleet: its snapshot and the hub objects an update builds on."""
     snap, live = live_inputs(ctx, args.name)
     name = args.name or (default_name(args.model) if args.model else None)
+    if name and ctx.fleet is not None and snap.deployment(name) is not None:
+        live = {**live, "crp": ctx.fleet.get(ObjectRef("ClusterResourcePlacement", name))}
+        if args.stages or staged_direct.is_external(live["crp"]):
+            live["runs"] = ctx.fleet.update_runs(name)
     foreign = None
     if name and snap.deployment(name) is None and ctx.fleet is not None:
         ns = ctx.fleet.get(ObjectRef("Namespace", name))  # a namespace fleetops did not create

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
-from tools import recovery
+from tools import recovery, staged_run
 from tools.catalog import Catalog
 from tools.errors import ToolError
 from tools.fleet import conventions as cv
@@ -265,6 +265,8 @@ class Executor:
     @staticmethod
     def way_back(plan: Plan) -> str:
         """The one command that takes a change that was left half done back (text + command)."""
+        if plan.stages:
+            return M.EXEC_WAY_BACK_STAGED.format(deployment=plan.deployment)
         if plan.strategy == "create":
             return M.EXEC_WAY_BACK_CREATE.format(deployment=plan.deployment)
         if plan.strategy == "remove":
@@ -375,6 +377,10 @@ class Executor:
                 emit(ProgressEvent(kind="step", step=i, message=M.EXEC_WAIT_NS_GONE.format(name=step.ref.name)))
                 return self._wait_hub_absent(step.ref, emit)
             return True, ""
+        if step.kind == "start_run":  # a staged rollout: create the update run once its placement is scheduled
+            return staged_run.start(self, step, i, emit)
+        if step.kind == "run_stages":  # a staged rollout: follow the update run through stages and gates
+            return staged_run.follow(self, step, i, emit, states)
         assert step.ref
         ref = step.ref
         if step.kind == "wait_ready":

@@ -14,7 +14,7 @@ leave; the plan's intent says which it leaves, which it gains and which it keeps
 """
 from __future__ import annotations
 
-from tools import change, plan_text
+from tools import change, plan_text, staged_direct
 from tools.args import MoveArgs
 from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
@@ -61,7 +61,8 @@ def _replacements(args: MoveArgs, dep: Deployment, leaving: list[str], snap: Fle
 
 
 def plan(args: MoveArgs, snap: FleetSnapshot, catalog: Catalog | None = None, live: dict | None = None) -> Plan:
-    """``live``: {"kaito": the hub KAITO object, "override": its ResourceOverride} (see ``tools.runner``)."""
+    """``live``: {"kaito": the hub KAITO object, "override": its ResourceOverride, "crp": its placement, "runs": its
+    update runs when the placement is External} (see ``tools.runner``)."""
     catalog = catalog or default_catalog()
     dep = snap.deployment(args.deployment)
     if dep is None:
@@ -88,7 +89,8 @@ def plan(args: MoveArgs, snap: FleetSnapshot, catalog: Catalog | None = None, li
     text = M.INTENT_MOVE.format(deployment=dep.name, from_clusters=", ".join(leaving),
                                 to_clusters=plan_text.names(gained)) + plan_text.keeps(kept)
     p.intent = Intent(text=text, args=resolved)
-    return p.seal()
+    # rolled out in stages before (External): carried out through a gate-less update run (tools.staged_direct)
+    return staged_direct.through_runs(p.seal(), (live or {}).get("crp"), snap, list((live or {}).get("runs") or []))
 
 
 def handle(ctx: ToolContext, args: MoveArgs) -> Plan:

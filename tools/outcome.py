@@ -12,13 +12,15 @@ from tools.fleet.models import ClusterDeploymentState
 
 
 class ProgressEvent(BaseModel):
-    kind: Literal["step", "cluster", "undo", "done", "failed"]
+    kind: Literal["step", "cluster", "undo", "done", "failed", "gate"]  # gate: a stage gate opened (tools.staged_run)
     message: str
     deployment: str | None = None  # set in the events of a plan's part that changes one deployment
     cluster: str | None = None
     state: str | None = None
     reason: str | None = None
     step: int | None = None
+    stage: str | None = None  # a staged rollout: the stage the event is about
+    gate: dict | None = None  # kind "gate": tools.staged_run.Gate as a dict (request, stage, next, run, clusters)
     ts: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
 
 

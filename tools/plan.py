@@ -22,15 +22,18 @@ from pydantic import BaseModel, Field
 
 from tools.fleet.models import ObjectRef, Revision
 
-__all__ = ["ClusterAction", "Intent", "ObjectRef", "Plan", "Step"]
+__all__ = ["ClusterAction", "Intent", "ObjectRef", "Plan", "Stage", "Step"]
 
-StepKind = Literal["apply", "delete", "wait_ready", "wait_absent", "patch"]
+StepKind = Literal["apply", "delete", "wait_ready", "wait_absent", "patch", "start_run", "run_stages"]
 
 
 class Step(BaseModel):
     """One executor step. ``apply``/``delete``/``patch`` act on the hub; waits watch the named members.
     ``patch``: a JSON merge patch (``manifest``) of the hub object ``ref``; the executor fills in
-    execution-time values in it (``tools.executor.STAMPS``: who asked, when, which change)."""
+    execution-time values in it (``tools.executor.STAMPS``: who asked, when, which change).
+    ``start_run``: create the ClusterStagedUpdateRun ``manifest`` once its placement is scheduled on ``clusters``
+    (kept when it already exists); ``run_stages``: follow the ClusterStagedUpdateRun ``ref`` through the plan's ``stages`` (``tools.staged``)
+    until it succeeds, stops or fails; ``manifest`` is the KAITO object whose readiness gates each stage."""
 
     kind: StepKind
     manifest: dict | None = None  # apply; patch (the merge patch body)
@@ -46,6 +49,18 @@ class ClusterAction(BaseModel):
     instance_type: str | None = None
     gpu_delta: int = 0
     cost_delta_per_hour: float = 0.0
+
+
+class Stage(BaseModel):
+    """One stage of a staged rollout (``tools.staged``): an environment, the deployment's clusters in it (none:
+    shown as empty, not rolled), and whether an approval gate follows it (``gate_env``: the environment of the
+    next stage, whose policy says who may approve the gate)."""
+
+    name: str  # the stage name in the ClusterStagedUpdateStrategy (the environment, [a-z0-9] only)
+    environment: str
+    clusters: list[str] = Field(default_factory=list)
+    gate: bool = False
+    gate_env: str | None = None
 
 
 class Intent(BaseModel):
@@ -81,10 +96,12 @@ class Plan(BaseModel):
     # clusters a placement-based target left out, with the reason (tainted, stale heartbeat, no room)
     left_out: dict[str, str] = Field(default_factory=dict)
     parts: list[Plan] = Field(default_factory=list)  # sub-plans run in order, each sealed (see module doc)
+    stages: list[Stage] = Field(default_factory=list)  # a staged rollout (``tools.staged``), in order
     hash: str = ""
 
     def content(self) -> dict:
-        return self.model_dump(mode="json", exclude={"hash"})
+        # ``stages`` only when there are any: plans without stages hash as they did before stages existed
+        return self.model_dump(mode="json", exclude={"hash"} if self.stages else {"hash", "stages"})
 
     def compute_hash(self) -> str:
         raw = json.dumps(self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -121,6 +138,7 @@ class Plan(BaseModel):
             "intent": self.intent.model_dump(mode="json") if self.intent else None,
             "left_out": self.left_out,
             "parts": [p.to_json() for p in self.parts],
+            **({"stages": [s.model_dump(mode="json") for s in self.stages]} if self.stages else {}),
         }
 
 

@@ -16,6 +16,9 @@ acting), so after a ``kill -9`` at any point the record, the plan and the hub sa
 * otherwise (still rolling out, or past the switch-over without confirmation) → ``attention``, with what is
   on the hub per cluster; a person resolves it (``resolve``: finish, undo, or mark reviewed).
 
+* a staged rollout (its update run may be waiting at a gate for people) → ``attention``; ``resolve finish``
+  applies its steps again (all idempotent: the same run object is left as it is) and follows the run on.
+
 Nothing here waits for a rollout to progress: what recovery decides, it decides from one look at the hub.
 """
 from __future__ import annotations
@@ -118,6 +121,8 @@ def where(ex: Executor, plan: Plan, change_id: str | None
         return "failed", rec.note or M.RECOVER_FAILED_BEFORE, "done"
     if not _changed(ex, plan) and not removed(ex, plan) and all(ex.fleet.get(r) is None for r in created(plan)):
         return "failed", M.RECOVER_UNTOUCHED, "untouched"
+    if plan.stages:  # a staged rollout waits on people at its gates: a person resumes it (resolve finish)
+        return "attention", f"{M.RECOVER_STAGED} {on_hub(ex, plan)}", "attention"
     wait = _wait_step(plan)
     if wait is None:
         return "succeeded", M.RECOVER_RERUN, "rerun"

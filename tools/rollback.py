@@ -15,7 +15,7 @@ HPA (and the override rule that gave it the replica count) is removed; to one th
 """
 from __future__ import annotations
 
-from tools import change, plan_text, rollback_hpa
+from tools import change, plan_text, rollback_hpa, staged, staged_direct
 from tools.args import RollbackArgs
 from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
@@ -48,20 +48,23 @@ def pick(revisions: list[Revision], current: int, deployment: str, to: int | Non
 
 def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None,
          live: dict | None = None) -> Plan:
-    if args.stages:  # a staged rollback must never quietly become an all-at-once change
-        raise InvalidRequest(M.STAGES_NOT_BUILT.format(stages=", ".join(args.stages)))
     catalog = catalog or default_catalog()
     current = snap.deployment(args.deployment)
     if current is None:
         raise UnknownName.among("deployment", args.deployment, [d.name for d in snap.deployments])
     rev = pick(current.revisions, current.revision, current.name, args.to_revision)
+    live = live or {}
+    if args.stages:  # KubeFleet's way: a staged update run pinned to an older resource snapshot index
+        intent = _intent(args, current, rev, catalog)
+        return staged.staged_rollback(args.given(), current, rev, snap, list(args.stages),
+                                      list(live.get("snapshots") or []), live.get("crp"), live.get("override"),
+                                      list(live.get("runs") or []), intent.text, "rollback")
     unknown = [c for c in rev.clusters if snap.cluster(c) is None]
     if unknown:
         raise UnknownName.among("cluster", unknown[0], [c.name for c in snap.clusters])
     skus = {c: rev.instance_types.get(c, rev.instance_type) for c in rev.clusters}
     _check_fits(snap, catalog, current, rev, skus)
     target = change.Target(rev.model, rev.replicas, skus, note=M.PLAN_ROLLBACK_NOTE.format(revision=rev.revision))
-    live = live or {}
     p = change.build("rollback", args.given(), current.name, current, target, snap, catalog,
                      live.get("kaito"), live.get("override"), keep_replica_owner=False)
     if p.strategy == "noop":
@@ -72,7 +75,8 @@ def plan(args: RollbackArgs, snap: FleetSnapshot, catalog: Catalog | None = None
     p.base[f"HorizontalPodAutoscaler/{current.name}/{cv.hpa_name(current.name)}"] = inv.version_token(live.get("hpa"))
     rollback_hpa.apply(p, current, rev, live)
     p.intent = _intent(args, current, rev, catalog)
-    return p.seal()
+    # rolled out in stages before (External): carried out through a gate-less update run (tools.staged_direct)
+    return staged_direct.through_runs(p.seal(), live.get("crp"), snap, list(live.get("runs") or []))
 
 
 def _intent(args: RollbackArgs, current: Deployment, rev: Revision, catalog: Catalog) -> Intent:
@@ -118,6 +122,11 @@ def handle(ctx: ToolContext, args: RollbackArgs) -> Plan:
     if ctx.fleet is not None and snap.deployment(args.deployment) is not None:
         live = {**live, "hpa": ctx.fleet.get(ObjectRef(apiVersion=cv.HPA_API_VERSION, kind="HorizontalPodAutoscaler",
                                                        name=cv.hpa_name(args.deployment), namespace=args.deployment))}
+    if ctx.fleet is not None:
+        live = {**live, "crp": ctx.fleet.get(ObjectRef("ClusterResourcePlacement", args.deployment))}
+        if args.stages or staged_direct.is_external(live["crp"]):
+            live.update(snapshots=ctx.fleet.resource_snapshots(args.deployment),
+                        runs=ctx.fleet.update_runs(args.deployment))
     return plan(args, snap, ctx.catalog, live=live)
 
 

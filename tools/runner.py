@@ -31,13 +31,18 @@ def _fleet(ctx: ToolContext) -> Fleet:
 
 
 def live_objects(fleet: Fleet, snap: FleetSnapshot, deployment: str | None) -> dict:
-    """The hub KAITO object and its ResourceOverride of a deployment (for in-place updates)."""
+    """The hub KAITO object and its ResourceOverride of a deployment (for in-place updates), its placement, and
+    when that is External (rolled out in stages once) the names of its update runs (``tools.staged_direct``)."""
     dep = snap.deployment(deployment) if deployment else None
     if dep is None or not dep.kaito_name:
         return {}
     kaito = fleet.hub.get(dep.kaito_kind, dep.kaito_name, dep.name)
     override = fleet.hub.get("ResourceOverride", f"{dep.kaito_name}-sku", dep.name)
-    return {"kaito": kaito, "override": override}
+    crp = fleet.hub.get("ClusterResourcePlacement", dep.name)
+    out: dict = {"kaito": kaito, "override": override, "crp": crp}
+    if (((crp or {}).get("spec") or {}).get("strategy") or {}).get("type") == "External":
+        out["runs"] = fleet.update_runs(dep.name)
+    return out
 
 
 def with_retired(fleet: Fleet, snap: FleetSnapshot, deployment: str | None) -> FleetSnapshot:

@@ -8,7 +8,7 @@ Never a replacement: the intent says which clusters it leaves and which it keeps
 """
 from __future__ import annotations
 
-from tools import change, plan_text
+from tools import change, plan_text, staged_direct
 from tools.args import UndeployArgs
 from tools.catalog import Catalog, default_catalog
 from tools.context import ToolContext
@@ -49,7 +49,8 @@ def plan(args: UndeployArgs, snap: FleetSnapshot, catalog: Catalog | None = None
     else:
         p = _remove_all(args, dep, snap, catalog)
     p.intent = _intent(dep.name, removing, remaining)
-    return p.seal()
+    # rolled out in stages before (External): carried out through a gate-less update run (tools.staged_direct)
+    return staged_direct.through_runs(p.seal(), (live or {}).get("crp"), snap, list((live or {}).get("runs") or []))
 
 
 def _intent(deployment: str, removing: list[str], remaining: list[str]) -> Intent:

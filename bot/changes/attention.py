@@ -53,6 +53,8 @@ class Attention(ServiceBase):
             self._audit("execution_step", running, actor=actor.id, clusters=[ev.cluster] if ev.cluster else [],
                         message=ev.message, result={"kind": ev.kind, "state": ev.state, "reason": ev.reason})
             self.notifier.progress(running, ev)
+            if ev.kind == "gate" and ev.gate:  # finishing a staged rollout: its gates as in a first run
+                self.gate_opened(running, ev.gate)
 
         try:
             out = self.executor.resolve(plan, change.id, cast(Action, action), on_event, who=actor.id)
@@ -67,5 +69,7 @@ class Attention(ServiceBase):
             self._audit("outcome", change, actor=actor.id, clusters=plan.clusters, message=out.message,
                         result={"status": final.value, "resolve": action, "revision": out.revision,
                                 "undone": out.undone})
+            if final != S.ATTENTION:
+                self.store.gates.close_open(change.id, out.message, now=self.clock())
             told.append(change)
         return change

@@ -67,6 +67,10 @@ class ServiceBase(ChangeQueries):
         self.store.audit.record(event, change_id=change.id, tool=change.tool,
                                 result={**(result or {}), "change_state": change.state.value}, **fields)
 
+    def gate_opened(self, change: ChangeRequest, info: dict[str, Any]) -> Any:
+        """A staged rollout's stage gate opened (``bot.changes.gates.Gates`` records and announces it)."""
+        raise NotImplementedError
+
     @staticmethod
     def _decision(change: ChangeRequest) -> Decision:
         return Decision.model_validate(change.decision)

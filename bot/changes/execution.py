@@ -243,6 +243,8 @@ class Execution(ServiceBase):
             self._audit("execution_step", running, clusters=[ev.cluster] if ev.cluster else [],
                         message=ev.message, result={"kind": ev.kind, "state": ev.state, "reason": ev.reason})
             self.notifier.progress(running, ev)
+            if ev.kind == "gate" and ev.gate:  # a staged rollout's stage gate (bot.changes.gates)
+                self.gate_opened(running, ev.gate)
 
         act = store_action(plan.tool)  # a store tool (a freeze) writes the store, not the fleet
         try:
@@ -260,6 +262,7 @@ class Execution(ServiceBase):
             change = self.get(change.id)
             self._audit("outcome", change, actor=actor, clusters=plan.clusters, message=outcome.message,
                         result={"status": final.value, "revision": outcome.revision, "undone": outcome.undone})
+            self.store.gates.close_open(change.id, outcome.message, now=self.clock())
             told.append(change)
         self.wake()
         return change

@@ -16,6 +16,7 @@ from audit.models import ChangeRequest, ChangeState
 from audit.timeutil import iso
 from bot.changes.attention import Attention
 from bot.changes.execution import Execution, facts_again, requester_of
+from bot.changes.gates import Gates
 from bot.changes.notices import reason_of
 from bot.changes.types import Refusal, Result, Why, Workspace
 from bot.identity import Actor
@@ -27,7 +28,7 @@ from tools.plan import Plan
 S = ChangeState
 
 
-class ChangeService(Execution, Attention):  # Attention: resolve (finish/undo/reviewed)
+class ChangeService(Gates, Execution, Attention):  # Attention: resolve; Gates: stage gates of staged rollouts
     """``ChangeService(store, policy, planner, executor, notifier=..., clock=...)``; the read side is
     ``ChangeQueries``'."""
 

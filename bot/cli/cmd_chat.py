@@ -12,14 +12,17 @@ import argparse
 import shlex
 import sys
 import threading
+import time
 from pathlib import Path
 
+from audit.gates import Gate
 from audit.models import ChangeRequest, ChangeState
 from bot import toolbox
-from bot.changes import Result, answer
+from bot.changes import Refusal, Result, answer
 from bot.identity import Actor
 from bot.messages import chat as M
 from bot.pipeline import Pipeline, Reply, Request
+from bot.policy import Decision
 from bot.policy.freezes import freeze_notes
 from tools.plan import Plan
 from tools.plan_text import cluster_lines, intent_line, left_out_lines, part_lines, part_outcome_lines, question_of
@@ -50,6 +53,76 @@ class TerminalNotifier:
         with self._lock:
             where = f"[{event.cluster}] " if event.cluster else ""
             print(M.PROGRESS.format(id=change.id, where=where, message=event.message), file=self.out, flush=True)
+
+    def gate_updated(self, change, gate) -> None:
+        """A stage gate opened (the prompt: who may approve, how) or was decided."""
+        with self._lock:
+            print(gate_text(change.id, gate), file=self.out, flush=True)
+
+
+def gate_text(change_id: str, gate: Gate) -> str:
+    if gate.state != "open":
+        return M.GATE_DECIDED.format(stage=gate.stage, id=change_id, state=gate.state,
+                                     why=f": {gate.reason}" if gate.reason else "")
+    needs = Decision.model_validate(gate.decision).still_needed(gate.votes) if gate.decision else "-"
+    clusters = ", ".join(f"{c} {s}" for c, s in sorted(gate.clusters.items()))
+    votes = M.GATE_VOTES.format(who=", ".join(gate.voters)) if gate.votes else ""
+    return M.GATE_PROMPT.format(stage=gate.stage, id=change_id, deployment=gate.deployment, state=gate.state,
+                                clusters=clusters, next=gate.next_stage, needs=needs, votes=votes)
+
+
+GATE_WAIT = 60.0  # a scripted /gate line may come before the gate opened: wait for it this long
+
+
+def gate_command(pipe: Pipeline, rest: list[str], actor: Actor, out, wait: float | None = None) -> None:
+    """``/gate approve ID`` or ``/gate reject ID reason``: the open gate of change ID (waiting up to ``wait``,
+    default ``GATE_WAIT``, for it to open)."""
+    wait = GATE_WAIT if wait is None else wait
+    if len(rest) < 2 or rest[0] not in ("approve", "reject"):
+        print(M.GATE_USAGE, file=out)
+        return
+    verb, cid = rest[0], rest[1].lstrip("#")
+    deadline = time.monotonic() + wait
+    while not (gates := pipe.changes.open_gates(cid)):
+        change = pipe.changes.find(cid)
+        if time.monotonic() >= deadline or change is None or change.state.terminal:
+            print(M.PREFIX_NO + M.GATE_NONE.format(id=cid, seconds=int(wait)), file=out)
+            return
+        time.sleep(0.1)
+    gate = gates[0]
+    result = pipe.changes.approve_gate(gate.request, actor) if verb == "approve" else \
+        pipe.changes.reject_gate(gate.request, actor, " ".join(rest[2:]))
+    if isinstance(result, Refusal):
+        print(M.PREFIX_NO + result.text, file=out)
+    else:
+        print(M.PREFIX_OK + M.GATE_DONE.format(stage=result.stage, id=cid, state=result.state), file=out)
+
+
+def _staged(pipe: Pipeline, cid: str) -> bool:
+    change = pipe.changes.find(cid)
+    return bool(change and isinstance(change.plan, dict) and change.plan.get("stages"))
+
+
+def approve_staged(pipe: Pipeline, cid: str, actor: Actor, state: dict, out) -> None:
+    """A staged change waits at its gates for people, who type here: its approval (which may start it) runs in
+    the background; this returns once the approval was counted (or refused, or the run started)."""
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            show_action(pipe.changes.approve(cid, actor), actor.id, out)
+        finally:
+            done.set()
+    before = pipe.changes.get(cid)
+    t = threading.Thread(target=work, name=f"staged-{cid}", daemon=True)
+    state.setdefault("background", []).append(t)
+    t.start()
+    while not done.wait(0.05):
+        now = pipe.changes.get(cid)
+        if now.state != before.state or len(now.approvals) != len(before.approvals):
+            if now.state == ChangeState.EXECUTING:
+                print(M.STAGED_RUNNING.format(id=cid), file=out, flush=True)
+            return
 
 
 def card_text(change: ChangeRequest, plan: Plan | None, requirement: str) -> str:
@@ -185,12 +258,16 @@ def command(pipe: Pipeline, line: str, state: dict, out) -> bool:
             print(M.NEED_ID.format(cmd=cmd), file=out)
             return True
         cid = rest[0].lstrip("#")
-        if cmd == "approve":
+        if cmd == "approve" and _staged(pipe, cid):
+            approve_staged(pipe, cid, actor, state, out)
+        elif cmd == "approve":
             show_action(pipe.changes.approve(cid, actor), actor.id, out)
         elif cmd == "reject":
             show_action(pipe.changes.reject(cid, actor, " ".join(rest[1:])), actor.id, out)
         else:
             show_action(pipe.changes.cancel(cid, actor), actor.id, out)
+    elif cmd == "gate":  # /gate approve ID | /gate reject ID reason: a staged rollout's stage gate
+        gate_command(pipe, rest, actor, out)
     elif cmd == "resolve":  # /resolve ID finish|undo|reviewed: a change in attention (issue 11)
         if len(rest) < 2:
             print(M.NEED_ID.format(cmd=cmd), file=out)
@@ -256,5 +333,7 @@ def run(ns: argparse.Namespace) -> int:
                 continue
             ask(pipe, line, state, out, channel=ns.channel)
             out.flush()
+        for t in state.get("background", []):  # staged changes still running: let them end (and say so)
+            t.join()
         watch.stop()
     return 0

@@ -8,6 +8,8 @@ Approvals are typed on behalf of named users:
   /approve ID        approve change ID as the current user
   /reject ID reason  reject it (a reason is required)
   /cancel ID         cancel your own request
+  /gate approve ID   approve the open stage gate of change ID (a staged rollout)
+  /gate reject ID reason   reject it: the run stops
   /as USER           become another user (e.g. /as U0BOB)
   /changes           list change requests
   /audit [--actor U] [--deployment D] [--since 24h] [--limit N]
@@ -47,3 +49,12 @@ PREFIX_REFUSE = "✗ "
 PREFIX_ERROR = "error: "
 PREFIX_OK = "✓ "
 PREFIX_NO = "✗ "
+GATE_PROMPT = ("  ▸ gate after stage {stage} of change {id} ({deployment}) is {state}: {clusters}. The next stage "
+               "({next}) needs: {needs}.{votes} Approve with /gate approve {id}, stop the run with /gate reject {id} "
+               "reason")
+GATE_DECIDED = "  ▸ gate after stage {stage} of change {id} is {state}{why}"
+GATE_VOTES = " Approved so far by {who}."
+GATE_USAGE = "usage: /gate approve ID  |  /gate reject ID reason"
+GATE_NONE = "change {id} has no open stage gate (yet); waited {seconds}s"
+GATE_DONE = "gate after stage {stage} of change {id}: {state}"
+STAGED_RUNNING = "change {id} runs in stages in the background; its gates are prompted here as they open"

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 
 from bot.slack import blocks as B
-from bot.slack import incidents, rollback, show_all
+from bot.slack import gates, incidents, rollback, show_all
 from bot.slack import messages as M
 from bot.slack.attention import RESOLVE_ACTION
 from bot.slack.bot import SlackBot
@@ -150,6 +150,7 @@ def register(app: App, bot: SlackBot) -> None:
     incidents.register(app, bot)  # the incident cards' buttons (Move off, Drain, Mute)
     rollback.register(app, bot)  # a failed change's one-click rollback
     show_all.register(app, bot)  # a summarised answer's full list, recomputed for the clicker
+    gates.register(app, bot)  # stage gates of staged rollouts (Approve / Reject)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

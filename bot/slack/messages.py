@@ -270,6 +270,27 @@ ROLLBACK_OPENED = "Opened change {new} to roll back {deployment} (after change {
 ROLLBACK_ALREADY = "A rollback after change {id} was already requested; see its card in this thread."
 ROLLBACK_NOT_OFFERED = "Change {id} is {state}: there is nothing of it to roll back from here."
 
+# stage gates of staged rollouts (bot/slack/gates.py)
+GATE_HEADER = "Stage gate: {stage} → {next} (change #{id})"
+GATE_TEXT = "Stage gate after {stage} of change #{id} ({deployment}): {state}"
+GATE_INTRO = ("*{deployment}*: stage *{stage}* is rolled out and KAITO reports it serving there. Approving lets "
+              "stage *{next}* start (update run `{run}`).")
+GATE_CLUSTER = "• `{cluster}`: {state}"
+GATE_NEEDS = "*Who may approve:* the policy for {next}: {needs}"
+GATE_VOTES = "*Approved by:* {who}"
+GATE_NO_VOTES = "*Approved by:* nobody yet"
+GATE_STATE = {"open": "waiting for approval", "approved": "*approved*: the next stage is rolling out",
+              "rejected": "*rejected*: the run is stopped", "closed": "*closed*: the change ended"}
+GATE_REASON = "_{reason}_"
+BUTTON_GATE_APPROVE = "Approve {next}"
+BUTTON_GATE_REJECT = "Reject (stop the run)"
+GATE_REJECT_REASON = "rejected on the gate card in Slack"
+GATE_REJECT_CONFIRM_TITLE = "Stop the rollout?"
+GATE_REJECT_CONFIRM = ("The staged update run stops: the stages rolled so far keep what they run, the others are not "
+                       "touched, and the change ends as failed with a rollback offered.")
+GATE_REJECT_YES = "Stop it"
+GATE_REJECT_NO = "Cancel"
+ROLLBACK_STAGED_REQUEST = "roll {deployment} back in stages {stages} (after change {id} stopped)"
 # the audit channel (bot/slack/digests.py): digests posted by serve, read back by `fleetops audit verify --channel`
 AUDIT_CHANNEL_POSTING = "fleetops serve: audit digests are also posted to Slack channel {channel}"
 AUDIT_CHANNEL_NO_KEY = ("fleetops serve: FLEETOPS_AUDIT_CHANNEL is set but no audit key is (FLEETOPS_AUDIT_KEY or "

@@ -15,11 +15,13 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from audit.gates import Gate
 from audit.models import ChangeRequest, ChangeState
 from bot.changes import ChangeQueries
 from bot.slack import blocks as B
 from bot.slack import messages as M
 from bot.slack.cards import CLOSED_NOTICE_STATES, change_card, who
+from bot.slack.gate_card import show_gate
 from bot.slack.progress import ProgressBoard
 from bot.slack.updater import CardUpdater, Target
 from tools.executor import ProgressEvent
@@ -63,6 +65,10 @@ class SlackNotifier:
             self._touch(change.id)
         except Exception:
             log.exception("recording progress of change %s failed", change.id)
+
+    def gate_updated(self, change: ChangeRequest, gate: Gate) -> None:
+        """A stage gate opened or moved: its card in the change's thread (``bot.slack.gates``)."""
+        show_gate(self.client, self.changes.store, self.changes.get(change.id), gate)
 
     # --- cards -------------------------------------------------------------------------------------
     def post_card(self, change_id: str) -> ChangeRequest:

@@ -17,6 +17,7 @@ from bot.slack.notifier import CardNotPosted, is_slack_channel
 from bot.slack.origin import Where
 from bot.slack.rollback_card import ROLLBACK_AFTER, deployment_left
 from tools.args import RollbackArgs
+from tools.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +30,15 @@ def open_rollback(bot: SlackBot, where: Where, change_id: str) -> tuple[bool, st
     if not bot.pipeline.store.claim_delivery(f"rollback-after:{change.id}"):
         return False, M.ROLLBACK_ALREADY.format(id=change.id)
     actor = bot.directory.actor(where.user, where.user_name)
-    text = M.ROLLBACK_REQUEST.format(deployment=dep, id=change.id)
+    stages = _stages_of(change)  # a staged change goes back in stages (a run pinned to the previous snapshot)
+    text = M.ROLLBACK_STAGED_REQUEST.format(deployment=dep, stages=", ".join(stages), id=change.id) if stages \
+        else M.ROLLBACK_REQUEST.format(deployment=dep, id=change.id)
     channel, thread = change.channel or where.channel, change.message_ts or where.thread_ts
     bot.pipeline.store.audit.record("request", actor=actor.id, channel=channel, message=text,
                                     args={"source": "slack-rollback-button", "after_change": change.id})
     reply = bot.pipeline.propose(Request(actor=actor, text=text, channel=channel, thread_ts=thread,
                                          source="slack-rollback-button"),
-                                 toolbox.name_of(RollbackArgs), RollbackArgs(deployment=dep))
+                                 toolbox.name_of(RollbackArgs), RollbackArgs.model_validate({"deployment": dep, **({"stages": stages} if stages else {})}))
     if reply.change is None:
         return False, reply.text
     if is_slack_channel(reply.change.channel):
@@ -44,6 +47,13 @@ def open_rollback(bot: SlackBot, where: Where, change_id: str) -> tuple[bool, st
         except CardNotPosted as e:
             log.warning("the card of change %s was not posted: %s", reply.change.id, e.error)
     return True, M.ROLLBACK_OPENED.format(new=reply.change.id, deployment=dep, id=change.id)
+
+
+def _stages_of(change: Any) -> list[str]:
+    try:
+        return [s.environment for s in Plan.model_validate(change.plan or {}).stages]
+    except ValueError:
+        return []
 
 
 def register(app: App, bot: SlackBot) -> None:

@@ -1,7 +1,7 @@
 """The shipped RBAC (tools/data/rbac/fleetops-rbac.yaml) is complete and least-privilege: every (API group,
 resource, verb, namespace) the fleet adapter asks the API server for during a full scenario — every read,
 create, in-place update, blue/green, SKU override, rollback, partial and full undeploy, crash
-reconcile, revision records — is granted, and no rule grants a verb nothing used."""
+reconcile, revision records, a staged rollout with its gates and a staged rollback — is granted, and no rule grants a verb nothing used."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,12 +10,14 @@ import pytest
 import yaml
 
 from bot.lease import LeaseWriter
+from tests.tools_mutating import staged_helpers
 from tools import runner
 from tools.args import AutoscaleArgs, CordonClusterArgs, DeployArgs, RollbackArgs, UncordonClusterArgs, UndeployArgs
 from tools.executor import Executor
 from tools.fleet import conventions as cv
 
 RBAC = Path(__file__).resolve().parents[2] / "tools" / "data" / "rbac" / "fleetops-rbac.yaml"
+STAGED = ["aks-centralindia-dev-1", "aks-westus3-staging-1", "aks-eastus-prod-1"]
 SA = {"kind": "ServiceAccount", "name": "fleetops", "namespace": "fleetops-system"}
 
 
@@ -90,6 +92,16 @@ def test_every_call_of_a_full_scenario_is_granted_and_every_granted_verb_is_used
     _run(fleet, "rollback", RollbackArgs(deployment="phi4-chat"))
     _run(fleet, "undeploy", UndeployArgs(deployment="gemma-staging", clusters=["aks-northeurope-staging-1"]))
     _run(fleet, "undeploy", UndeployArgs(deployment="mistral-eu"))  # deletes placement and namespace
+    # a staged rollout: External placement, strategy, run, a gate approved (status subresource), a gate
+    # rejected (the run stopped), then a staged rollback (runs listed, snapshots listed, pinned run)
+    _run(fleet, "deploy", DeployArgs(model="mistral-7b-instruct", name="mistral-all", clusters=STAGED))
+    stops = iter([staged_helpers.approve, lambda f, g: f.stop_run(g["run"], "rbac check")])
+    staged = runner.plan("deploy", DeployArgs(name="mistral-all", model="ministral-3-8b-instruct",
+                                              stages=["dev", "staging", "prod"]), fleet)
+    assert staged_helpers.Gatekeeper(fleet, staged, lambda f, g: next(stops)(f, g)).run().status == "failed"
+    back = runner.plan("rollback", RollbackArgs(deployment="mistral-all", stages=["dev", "staging", "prod"]), fleet)
+    assert staged_helpers.Gatekeeper(fleet, back, staged_helpers.approve).run().status == "succeeded"
+    _run(fleet, "undeploy", UndeployArgs(deployment="mistral-all"))  # deletes its runs and strategies too
     writer = LeaseWriter(fleet, "rbac-check", duration=30)  # the one-writer Lease: create, get, update (renew)
     assert writer.step() and writer.step()
     emb.wait_idle()

@@ -143,7 +143,7 @@ def check_gone(fleet: Fleet, deployment: str, clusters: list[str]) -> None:
 def plan_manifests(plan: Plan) -> list[dict]:
     """Every object the plan may apply: its final manifests, the switch-over steps and the undo steps."""
     out = list(plan.manifests)
-    out += [s.manifest for s in plan.steps + plan.undo if s.kind == "apply" and s.manifest]
+    out += [s.manifest for s in plan.steps + plan.undo if s.kind in ("apply", "start_run") and s.manifest]
     return out
 
 

@@ -275,6 +275,41 @@ class Fleet:
                 out[c] = self.member_state(c, deployment, ref.kind, ref.name)
         return out
 
+    # --- staged rollouts (tools/staged.py; FLEET_API §7) --------------------------------------------------
+    def resource_snapshots(self, deployment: str) -> list[dict]:
+        """Every ClusterResourceSnapshot of the deployment's placement (all indices KubeFleet still keeps)."""
+        return self.hub.list("ClusterResourceSnapshot", None, f"{cv.PARENT_CRP_LABEL}={deployment}")
+
+    def update_runs(self, deployment: str) -> list[str]:
+        """Names of the ClusterStagedUpdateRuns fleetops made for the deployment."""
+        return [r["metadata"]["name"] for r in
+                self.hub.list("ClusterStagedUpdateRun", None, f"{cv.DEPLOYMENT_LABEL}={deployment}")]
+
+    def approval_request(self, name: str) -> dict | None:
+        return self.hub.get("ClusterApprovalRequest", name)
+
+    def approve_request(self, name: str, who: str, message: str) -> dict:
+        """Approve a stage gate the way ``kubectl fleet approve`` does: GET, set the ``Approved`` condition
+        (``observedGeneration`` = the object's generation), replace the status subresource; retried on a
+        conflict. Approving an approved request again changes nothing."""
+        def write() -> dict:
+            obj = self.hub.get("ClusterApprovalRequest", name)
+            if obj is None:
+                raise FleetNotFound(self.hub.cluster, "clusterapprovalrequests", name)
+            conds = [c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") != "Approved"]
+            conds.append({"type": "Approved", "status": "True", "reason": "ApprovedViaFleetops",
+                          "message": message[:1000], "observedGeneration": int(obj["metadata"].get("generation") or 1),
+                          "lastTransitionTime": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
+            obj.setdefault("status", {})["conditions"] = conds
+            return self.hub.replace_status(obj)
+        return _retry_timeouts(lambda: retry_conflicts(write))
+
+    def stop_run(self, name: str, why: str) -> dict:
+        """Stop a staged update run (``state: Stop``; the stages already rolled stay as they are), saying why
+        in its ``fleetops.dev/stop-reason`` annotation (the executor following the run reports it)."""
+        return self.hub.merge_patch("ClusterStagedUpdateRun", name, {
+            "metadata": {"annotations": {cv.STOP_REASON_ANNOTATION: why[:1000]}}, "spec": {"state": "Stop"}})
+
     def hub_summary(self, deployment: str) -> str:
         """One sentence: what of ``deployment`` is on the hub now (namespace, KAITO objects, placement)."""
         try:

@@ -74,6 +74,8 @@ def hpa_name(deployment: str) -> str:
     return deployment
 
 
+# why fleetops stopped a staged update run (a rejected stage gate), on the ClusterStagedUpdateRun
+STOP_REASON_ANNOTATION = "fleetops.dev/stop-reason"
 # Who owns an autoscaled InferenceSet's replica count on the members: the member's HPA, not KubeFleet. The
 # KAITO object's one ResourceOverride (KubeFleet allows one per resource, named ``kaito_override_name``) gets a
 # rule for every cluster that removes REPLICAS_PATH from what KubeFleet applies there, so the field is not in
@@ -122,6 +124,10 @@ KINDS: dict[str, tuple[str, str, bool]] = {
     "InferenceSet": (f"{KAITO_GROUP}/{KAITO_VERSION}", "inferencesets", True),
     "HorizontalPodAutoscaler": ("autoscaling/v2", "horizontalpodautoscalers", True),
     "Lease": ("coordination.k8s.io/v1", "leases", True),  # the one-writer lease (bot/lease.py)
+    # staged rollouts (tools/staged.py, FLEET_API §7)
+    "ClusterStagedUpdateStrategy": (f"{PLACEMENT_GROUP}/{PLACEMENT_VERSION}", "clusterstagedupdatestrategies", False),
+    "ClusterStagedUpdateRun": (f"{PLACEMENT_GROUP}/{PLACEMENT_VERSION}", "clusterstagedupdateruns", False),
+    "ClusterApprovalRequest": (f"{PLACEMENT_GROUP}/{PLACEMENT_VERSION}", "clusterapprovalrequests", False),
 }
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

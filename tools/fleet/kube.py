@@ -247,6 +247,12 @@ class Kube:
                           query={"fieldManager": FIELD_MANAGER, "fieldValidation": "Strict"},
                           what=(ref.kind, ref.name)) or {}
 
+    def replace_status(self, obj: dict) -> dict:
+        """PUT the status subresource (its ``metadata.resourceVersion`` guards against concurrent writes)."""
+        ref = Ref.of(obj)
+        return self._call("PUT", path_for(ref.kind, ref.namespace, ref.name, "status"), body=obj,
+                          query={"fieldManager": FIELD_MANAGER}, what=(ref.kind, ref.name)) or {}
+
     def delete(self, kind: str, name: str, namespace: str | None = None) -> bool:
         """Delete; True if it existed. Idempotent."""
         try:
@@ -265,7 +271,8 @@ def _parse(path: str) -> tuple[str, str, str | None, str | None]:
     namespace = None
     if rest[:1] == ["namespaces"] and len(rest) > 2:
         namespace, rest = rest[1], rest[2:]
-    return group, rest[0], namespace, (rest[1] if len(rest) > 1 else None)
+    resource = f"{rest[0]}/{rest[2]}" if len(rest) > 2 else rest[0]  # a subresource: RBAC names it so
+    return group, resource, namespace, (rest[1] if len(rest) > 1 else None)
 
 
 def _authorization(method: str, path: str, status: int) -> list[tuple[str, str, str, str | None]]:

@@ -77,9 +77,6 @@ INTENT_LEAVES = "leaves {clusters}"
 INTENT_PARTS = ": {parts}"
 INTENT_ON = " on {clusters}"
 INTENT_STAGES = ", in stages {stages}"
-STAGES_NOT_BUILT = ("rolling out in stages ({stages}) is not available yet, so nothing was planned or changed; "
-                    "ask again without the stages to change every cluster of the deployment at once")
-
 LINE_VERBS = {"create": "add", "update": "update", "replace": "replace", "scale": "scale", "remove": "remove",
               "keep": "keep"}
 LINE_ACTION = "{verb} {cluster}: {detail}"
@@ -150,6 +147,10 @@ LINE_PART_OUTCOME = "{label}: {status}, {message}"
 # failures cleaned up or stated; crash recovery; attention resolved (issue 11)
 EXEC_UNDO_CREATE = "undoing: removing what this change created for {deployment} (placement, then namespace)"
 EXEC_UNDONE = "Undone: nothing of this change is left on the hub; {deployment} is as it was before"
+RECOVER_STAGED = ("fleetops stopped while following this staged rollout; its update run is still on the hub (it may "
+                  "be waiting at a gate). Finish resumes following it, gates included.")
+EXEC_WAY_BACK_STAGED = ("To take the stages already rolled back: `roll {deployment} back in stages` (a new staged run "
+                        "pinned to the previous snapshot, with its own gates).")
 EXEC_WAY_BACK = "To go back to the previous revision: `roll back {deployment}` (one approval flow, like any change)."
 EXEC_WAY_BACK_CREATE = "To remove what is left: `undeploy {deployment}`."
 EXEC_WAY_BACK_REMOVE = "To finish removing it: `undeploy {deployment}`; to bring it back: `roll back {deployment}`."

@@ -15,12 +15,16 @@ import threading
 import time
 
 from tools.embedded.controllers.index import ObjectIndex
-from tools.embedded.errors import Conflict
+from tools.embedded.errors import AlreadyExists, Conflict
 from tools.embedded.store import Event, Store
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # a reconcile that keeps failing is dropped after this many tries (a bug: logged)
+# A write that lost a race (Conflict, AlreadyExists) is retried much longer, with a growing delay: under load two
+# controllers writing the same object may collide many times in a row, and a key dropped then would leave its
+# object stuck until some unrelated event (a staged run that never moves on). controller-runtime retries forever.
+RACE_ATTEMPTS = 60
 
 # A work item: what to reconcile, e.g. ("crp", name) or ("ws", cluster, namespace, name).
 Key = tuple[str, ...]
@@ -143,22 +147,22 @@ class Controller:
             try:
                 self.reconcile(key)
                 self._attempts.pop(key, None)
-            except Conflict:
-                self._retry(key, 0.0)
+            except (Conflict, AlreadyExists):
+                self._retry(key, 0.01, RACE_ATTEMPTS)
             except Exception:
                 log.exception("%s: reconcile %r failed", self.name, key)
                 self._retry(key, 0.05)
             finally:
                 self.activity.done()
 
-    def _retry(self, key: Key, delay: float) -> None:
+    def _retry(self, key: Key, delay: float, attempts: int = MAX_ATTEMPTS) -> None:
         n = self._attempts.get(key, 0) + 1
-        if n >= MAX_ATTEMPTS:
+        if n >= attempts:
             log.error("%s: giving up on %r after %d attempts", self.name, key, n)
             self._attempts.pop(key, None)
             return
         self._attempts[key] = n
-        self.enqueue_after(delay * n, key)
+        self.enqueue_after(min(delay * n, 0.25), key)
 
     # --- to implement -------------------------------------------------------------------------
     def on_event(self, ev: Event) -> None:  # pragma: no cover - abstract

@@ -2,19 +2,22 @@
 
 Resolve the placement (it must use ``strategy.type: External``), its latest policy snapshot and bindings
 (scheduled ones are updated by the stages, ``Unscheduled`` ones go to the deletion stage), the strategy
-(frozen into the status), and the resource snapshot index (``""`` = the latest, cut if there is none; ``"N"``
-= that index, which must still exist). Each stage's clusters are the scheduled clusters its label selector
+(frozen into the status), and the resource snapshot index (``""`` = what the placement selects on the hub now:
+the snapshot holding it, cut at once when the hub agent has not cut it yet; ``"N"`` = that index, which must still
+exist). The latest policy snapshot must be scheduled and have a binding for every cluster it counts ("not fully
+scheduled" and a count mismatch are validation failures, final, as in KubeFleet). Each stage's clusters are the scheduled clusters its label selector
 matches, ordered by ``sortingLabelKey`` (integer) then name; every scheduled cluster must be in exactly one
 stage. Failures raise :class:`InitError` with KubeFleet's message.
 """
 from __future__ import annotations
 
+from tools.embedded.conditions import find
 from tools.embedded.controllers import external as ext
 from tools.embedded.controllers import snapshots as snap
 from tools.embedded.controllers.matching import selector_matches
 from tools.embedded.controllers.updaterun_status import DELETE_STAGE
 from tools.embedded.crds import by_kind
-from tools.embedded.errors import NotFound
+from tools.embedded.errors import AlreadyExists, Conflict, NotFound
 from tools.embedded.store import Store
 from tools.fleet import conventions as cv
 from tools.messages import embedded_staged as msg
@@ -47,10 +50,14 @@ def resolve_index(store: Store, hub: str, crp: dict, wanted: str, reader) -> int
                    for s in snap.list_snapshots(store, hub, name, reader)):
             raise InitError(msg.NO_INDEX.format(index=index, placement=f"/{name}"))
         return index
-    latest = snap.latest_index(store, hub, name, reader)
-    if latest is None:  # cut one now (an External placement may have none yet)
-        latest = snap.ensure_snapshot(store, hub, crp, snap.select(store, hub, crp, reader), reader)
-    return latest
+    # No index: select what the placement selects on the hub *now* and get or cut its snapshot, without waiting
+    # for the hub agent (KubeFleet's getResourceSnapshotObjs): the run rolls what is on the hub when it starts,
+    # never an older snapshot the hub agent has not replaced yet.
+    selected = snap.select(store, hub, crp, reader)
+    try:
+        return snap.ensure_snapshot(store, hub, crp, selected, reader)
+    except (AlreadyExists, Conflict):  # the hub agent cut the same snapshot at the same moment: take it
+        return snap.ensure_snapshot(store, hub, crp, selected, reader)
 
 
 def initialize(store: Store, hub: str, run: dict, reader) -> tuple[dict, list[dict], list[dict]]:
@@ -66,9 +73,20 @@ def initialize(store: Store, hub: str, run: dict, reader) -> tuple[dict, list[di
     policy = ext.latest_policy_snapshot(reader, hub, placement)
     if policy is None:
         raise InitError(msg.NO_POLICY_SNAPSHOT.format(placement=f"/{placement}"))
+    if (find((policy.get("status") or {}).get("conditions"), "Scheduled") or {}).get("status") != "True":
+        raise InitError(msg.NOT_SCHEDULED.format(policy=policy["metadata"]["name"]))
     scheduled, doomed = split_bindings(reader, hub, placement, policy["metadata"]["name"])
     if not scheduled and not doomed:
         raise InitError(msg.NO_BINDINGS.format(policy=f'/{policy["metadata"]["name"]}'))
+    ptype = ((crp["spec"].get("policy") or {}).get("placementType")) or "PickAll"
+    if ptype == "PickAll":
+        count = -1
+    elif ptype == "PickFixed":
+        count = len(crp["spec"]["policy"].get("clusterNames") or [])
+    else:
+        count = int((policy["metadata"].get("annotations") or {}).get(ext.NUMBER_OF_CLUSTERS_ANNOTATION, "0"))
+    if count != -1 and count != len(scheduled):
+        raise InitError(msg.COUNT_MISMATCH.format(n=len(scheduled), count=count))
     try:
         strategy = store.get(hub, strategy_type(), None, spec["stagedRolloutStrategyName"])
     except NotFound:
@@ -77,13 +95,6 @@ def initialize(store: Store, hub: str, run: dict, reader) -> tuple[dict, list[di
     mcs = {m["metadata"]["name"]: m for m in reader.list(hub, by_kind("MemberCluster", cv.CLUSTER_GROUP))[0]}
     stages = compute_stages(run["metadata"]["name"], strategy["spec"], sorted(b["spec"]["targetCluster"]
                                                                                for b in scheduled), mcs)
-    ptype = ((crp["spec"].get("policy") or {}).get("placementType")) or "PickAll"
-    if ptype == "PickAll":
-        count = -1
-    elif ptype == "PickFixed":
-        count = len(crp["spec"]["policy"].get("clusterNames") or [])
-    else:
-        count = int((policy["metadata"].get("annotations") or {}).get(ext.NUMBER_OF_CLUSTERS_ANNOTATION, "0"))
     status: dict = {
         "policySnapshotIndexUsed": str(ext.policy_index(policy)),
         "policyObservedClusterCount": count,

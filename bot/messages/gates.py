@@ -1,0 +1,22 @@
+"""User-facing text of stage gates (``bot.changes.gates``)."""
+
+OPENED = "gate after stage {stage} opened: the next stage ({next}) needs {needed}"
+BY_POLICY = "approved by policy: {reason}"
+BY_PEOPLE = "approved by {who}"
+POLICY_DENIES = "the policy refuses the next stage ({next}): {reason}"
+NO_SUCH_GATE = "There is no stage gate {request}."
+WRONG_WORKSPACE = "This click came from another Slack workspace ({got}) than fleetops' ({want}); it was not counted."
+NOT_OPEN = "The gate after stage {stage} is {state}; nothing to approve there."
+ALREADY = "You already approved the gate after stage {stage}; your approval counts once."
+NOT_ALLOWED = "{why} (the gate lets {next} through, so the policy for {next} decides who approves it)"
+NOT_READY = ("KAITO does not report {name} ready on the stage's clusters yet ({clusters}); approve once it serves "
+             "there.")
+FLEET_ERROR = "The fleet cannot be read right now ({error}); try again in a moment."
+VOTE_COUNTED = "gate approval counted (stage {stage})"
+APPROVED = "gate after stage {stage} approved ({how}); stage {next} starts"
+HUB_WRITE_FAILED = ("The approval could not be written on the hub ({error}); the gate stays open: click Approve again "
+                    "(any of its approvers) to write it.")
+HUB_STOP_FAILED = "The run {run} could not be stopped on the hub ({error}); stop it with kubectl."
+REASON_REQUIRED = "Say why you reject the gate: `/gate reject ID stage reason`."
+CANNOT_REJECT = "Only the requester or someone who may approve this gate can reject it."
+REJECTED_BY = "rejected by {who} at the gate after stage {stage}: {reason}"
