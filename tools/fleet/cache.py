@@ -217,6 +217,11 @@ class FleetCache:
                 return False
         return True
 
+    def watching(self) -> bool:
+        """Every hub kind's watch is open now."""
+        with self.lock:
+            return all(r.connected for r in self._reflectors.values())
+
     def staleness(self) -> float:
         """0 while every watch is connected; else seconds since the longest-disconnected one heard the hub."""
         now = time.monotonic()
