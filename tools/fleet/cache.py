@@ -29,20 +29,32 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from tools.catalog import Catalog
 from tools.fleet import assemble as asm
 from tools.fleet.errors import FleetError, WatchExpired
 from tools.fleet.kube import Kube
 from tools.fleet.models import FleetSnapshot
 from tools.messages import fleet as text
 
-if TYPE_CHECKING:
-    from tools.fleet.adapter import Fleet
-
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # namespace ("" when cluster-scoped), name
+
+
+class Source(Protocol):
+    """What the cache reads through: the fleet adapter (``tools.fleet.adapter.Fleet``)."""
+
+    hub: Kube
+    members: dict[str, Kube]
+    catalog: Catalog
+
+    def _member_kaito(self, cluster: str, namespace: str | None = None) -> list[dict] | None: ...
+
+    def _member_nodes(self, cluster: str) -> list[dict] | None: ...
+
+    def snapshot_direct(self, now: datetime | None = None) -> FleetSnapshot: ...
 
 
 def _key(obj: dict) -> Key:
@@ -165,7 +177,7 @@ class _Member:
 
 
 class FleetCache:
-    def __init__(self, fleet: Fleet, *, watch_timeout: int = 300, member_ttl: float = 30.0,
+    def __init__(self, fleet: Source, *, watch_timeout: int = 300, member_ttl: float = 30.0,
                  nodes_ttl: float = 300.0, member_concurrency: int = 8, consistency_wait: float = 3.0,
                  memo_seconds: float = 5.0, backoff: tuple[float, float] = (0.2, 30.0)):
         self.fleet = fleet
@@ -349,10 +361,11 @@ class FleetCache:
     def snapshot(self, now: datetime) -> FleetSnapshot:
         if not self._caught_up():
             return self.fleet.snapshot_direct(now)
+        stale = self.staleness()
         with self.lock:
             memo = self._memo
             if memo is not None and memo[0] == self.version and time.monotonic() - memo[1] < self.memo_seconds \
-                    and not any(self._is_dirty(c) for c in self._members):
+                    and not stale and not any(self._is_dirty(c) for c in self._members):
                 return memo[2]
         hub = self.hub_objects()
         placed = sorted(asm.placed_clusters(hub) & set(self.fleet.members))
@@ -362,10 +375,9 @@ class FleetCache:
         with self.lock:
             version = self.version
         snap = asm.assemble(hub, member_kaito, member_nodes, self.fleet.catalog, now)
-        stale = self.staleness()
-        if stale > 0:
+        if stale:
             snap.stale_seconds = round(stale, 1)
         with self.lock:
-            if version == self.version:
+            if version == self.version and not stale:
                 self._memo = (version, time.monotonic(), snap)
         return snap
