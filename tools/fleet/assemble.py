@@ -84,8 +84,21 @@ def _group(objs: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
     return out
 
 
+@dataclass
+class Memo:
+    """Deployments assembled before, each with the raw objects it was made from: a deployment whose objects
+    are all the same ones (``is``; the cache replaces an object on every change) is reused as it was, with
+    the nodes it uses. Kept by the fleet cache across snapshots; ``None`` (the direct path): no reuse."""
+
+    deployments: dict[str, tuple[list[object], Deployment, dict[tuple[str, str], int]]] = field(default_factory=dict)
+
+
+def _same(a: list[object], b: list[object]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
 def assemble(hub: HubObjects, member_kaito: dict[str, list[dict] | None], member_nodes: dict[str, list[dict] | None],
-             catalog: Catalog, now: datetime) -> FleetSnapshot:
+             catalog: Catalog, now: datetime, memo: Memo | None = None) -> FleetSnapshot:
     """Clusters with GPU inventory and every deployment with per-cluster state.
 
     ``member_kaito[c]``: the KAITO objects member ``c`` reports (None or absent: the hub's placement status
@@ -101,38 +114,43 @@ def assemble(hub: HubObjects, member_kaito: dict[str, list[dict] | None], member
                                             or o["metadata"].get("namespace")))
     dep_names = sorted(set(ns_by_name) | set(kaito_by_dep)
                        | {n for n, c in crp_by_name.items() if cv.DEPLOYMENT_LABEL in (c["metadata"].get("labels") or {})})
-    members = {c: _member_index(objs) for c, objs in member_kaito.items()}
+    members: dict[str, dict[tuple, dict] | None] = {}  # indexed when first needed
+
+    def member(c: str) -> dict[tuple, dict] | None:
+        if c not in members:
+            members[c] = _member_index(member_kaito.get(c))
+        return members[c]
 
     deployments: list[Deployment] = []
-    placed: list[tuple[str, dict]] = []
+    used: dict[tuple[str, str], int] = {}
     on_cluster: dict[str, list[str]] = {}
+    kept: dict[str, tuple[list[object], Deployment, dict[tuple[str, str], int]]] = {}
     for name in dep_names:
         crp = crp_by_name.get(name)
         objs = kaito_by_dep.get(name, [])
         clusters = list(((crp or {}).get("spec") or {}).get("policy", {}).get("clusterNames") or [])
+        cm = cms.get(cv.revisions_configmap_name(name))
+        dep_ros = ros_by_ns.get(name, [])
+        inputs: list[object] = [crp, cm, ns_by_name.get(name), *objs, *dep_ros,
+                                *(member_kaito.get(c) for c in clusters)]
+        before = memo.deployments.get(name) if memo is not None else None
+        if before is not None and _same(before[0], inputs):
+            dep, dep_used = before[1], before[2]
+        else:
+            revisions = inv.revisions_from_configmap(cm)
+            primary = inv.primary_kaito(objs)
+            states = [_state(c, name, primary, member(c), crp) for c in clusters]
+            dep = inv.deployment_from(name, objs, crp, revisions, states, ns_by_name.get(name),
+                                      (cm or {}).get("metadata", {}).get("resourceVersion"), dep_ros)
+            dep_used = inv.used_nodes([(c, o) for c in clusters for o in objs], catalog, dep_ros)
+        kept[name] = (inputs, dep, dep_used)
+        deployments.append(dep)
         for c in clusters:
             on_cluster.setdefault(c, []).append(name)
-            placed.extend((c, o) for o in objs)
-        cm = cms.get(cv.revisions_configmap_name(name))
-        revisions = inv.revisions_from_configmap(cm)
-        primary = inv.primary_kaito(objs)
-        states = [_state(c, name, primary, members.get(c), crp) for c in clusters]
-        dep_ros = ros_by_ns.get(name, [])
-        deployments.append(inv.deployment_from(
-            name, objs, crp, revisions, states, ns_by_name.get(name),
-            (cm or {}).get("metadata", {}).get("resourceVersion"), dep_ros))
-    used = _used_nodes(placed, catalog, ros_by_ns)
+        for key, n in dep_used.items():
+            used[key] = used.get(key, 0) + n
+    if memo is not None:
+        memo.deployments = kept
     clusters_out = [inv.cluster_from(mc, catalog, used, on_cluster.get(_name(mc), []), now, member_nodes.get(_name(mc)))
                     for mc in sorted(mcs, key=_name)]
     return FleetSnapshot(clusters=clusters_out, deployments=deployments)
-
-
-def _used_nodes(placed: list[tuple[str, dict]], catalog: Catalog,
-                ros_by_ns: dict[str, list[dict]]) -> dict[tuple[str, str], int]:
-    """``inventory.used_nodes`` with each object's overrides looked up by namespace (not all of them)."""
-    used: dict[tuple[str, str], int] = {}
-    by_ns = _group(placed, lambda p: (p[1].get("metadata") or {}).get("namespace") or "")
-    for ns, pairs in by_ns.items():
-        for key, n in inv.used_nodes(pairs, catalog, ros_by_ns.get(ns, [])).items():
-            used[key] = used.get(key, 0) + n
-    return used

@@ -184,6 +184,7 @@ class FleetCache:
         self.watch_timeout, self.member_ttl, self.nodes_ttl = watch_timeout, member_ttl, nodes_ttl
         self.consistency_wait, self.memo_seconds, self.backoff = consistency_wait, memo_seconds, backoff
         self.lock = threading.RLock()
+        self._assembling = threading.Lock()
         self.arrived = threading.Condition(self.lock)  # notified after every watch event
         self.stopping = threading.Event()
         self.version = 0  # bumps on every hub change and every member answer that differs
@@ -196,6 +197,7 @@ class FleetCache:
         self._pool = ThreadPoolExecutor(max_workers=member_concurrency, thread_name_prefix="fleet-cache-member")
         self._expected: list[tuple[str, Key, int | None, float]] = []  # kind, key, rv (None: deleted), deadline
         self._memo: tuple[int, float, FleetSnapshot] | None = None
+        self._assembled = asm.Memo()  # deployments reused across snapshots while their objects stay the same
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> FleetCache:
@@ -374,7 +376,8 @@ class FleetCache:
         member_nodes = self._members_for(self._nodes, "nodes", need_nodes, self.nodes_ttl)
         with self.lock:
             version = self.version
-        snap = asm.assemble(hub, member_kaito, member_nodes, self.fleet.catalog, now)
+        with self._assembling:  # one assembly at a time: they share the deployments memo
+            snap = asm.assemble(hub, member_kaito, member_nodes, self.fleet.catalog, now, self._assembled)
         if stale:
             snap.stale_seconds = round(stale, 1)
         with self.lock:
