@@ -13,6 +13,7 @@ from tools import runner
 from tools.args import CordonClusterArgs
 from tools.executor import Executor, StalePlan
 from tools.fleet import conventions as cv
+from tools.fleet.models import ObjectRef
 
 
 def _facts(snap) -> dict:
@@ -113,3 +114,12 @@ def test_a_plan_made_from_a_cache_that_is_behind_is_refused_as_stale(cached):
         mcs.kube = held.kube
     wait_for(lambda: "fleetops.dev/behind" in fleet.snapshot().cluster(name).labels, "caught up")
     assert fleet.snapshot().stale_seconds is None
+
+
+def test_the_bots_own_write_is_in_the_next_snapshot(cached):
+    """Read your writes: a snapshot right after a write through the adapter waits for the watch to bring it."""
+    emb, fleet = cached
+    name = emb.members[4]
+    for value in ("one", "two", "three"):
+        fleet.merge_patch(ObjectRef("MemberCluster", name), {"metadata": {"labels": {"fleetops.dev/own": value}}})
+        assert fleet.snapshot().cluster(name).labels["fleetops.dev/own"] == value

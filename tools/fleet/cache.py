@@ -90,6 +90,13 @@ class _Reflector:
     def start(self) -> None:
         self._thread.start()
 
+    def selects(self, obj: dict) -> bool:
+        """Whether this watch's selection holds ``obj`` (its namespace; the label key the selector requires)."""
+        meta = obj.get("metadata") or {}
+        if self.namespace and meta.get("namespace") != self.namespace:
+            return False
+        return not self.label or self.label in (meta.get("labels") or {})
+
     def stop(self) -> None:
         stream = self._stream
         if stream is not None:
@@ -274,8 +281,9 @@ class FleetCache:
 
     def expect(self, kind: str, obj: dict | None, *, deleted: Key | None = None) -> None:
         """The adapter wrote ``obj`` (or deleted ``deleted``): the next snapshot waits until the watch shows it."""
-        if kind not in self._reflectors:
-            return
+        r = self._reflectors.get(kind)
+        if r is None or (obj is not None and deleted is None and not r.selects(obj)):
+            return  # not a kind or an object the cache holds: no event will come for it
         deadline = time.monotonic() + self.consistency_wait
         with self.lock:
             if deleted is not None:
