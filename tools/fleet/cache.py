@@ -140,6 +140,7 @@ class _Reflector:
             for k in old.keys() | fresh.keys():
                 if old.get(k) is not fresh.get(k):
                     self.cache.changed(self.kind, fresh.get(k), old.get(k))
+            self.cache.arrived.notify_all()
         self.synced.set()
 
     def _watch(self) -> None:
