@@ -130,7 +130,7 @@ class EmbeddedFleet:
         index = ObjectIndex(store)
         index.start()
         with admission_options(cel=not self.synthetic):  # see AdmitOptions.cel; everything after: CEL on
-            result = seed(self.store, spec)
+            result = seed(self.store, spec, reader=index)
         self._kubefleet = KubeFleetController(self.store, self.activity, hub, reader=index, faults=self.faults)
         self._updaterun = UpdateRunController(self.store, self.activity, hub, reader=index,
                                               time_scale=self._time_scale)
