@@ -13,6 +13,7 @@ from tools import runner
 from tools.args import CordonClusterArgs
 from tools.executor import Executor, StalePlan
 from tools.fleet import conventions as cv
+from tools.fleet.adapter import Fleet
 from tools.fleet.models import ObjectRef
 
 
@@ -123,3 +124,36 @@ def test_the_bots_own_write_is_in_the_next_snapshot(cached):
     for value in ("one", "two", "three"):
         fleet.merge_patch(ObjectRef("MemberCluster", name), {"metadata": {"labels": {"fleetops.dev/own": value}}})
         assert fleet.snapshot().cluster(name).labels["fleetops.dev/own"] == value
+
+
+class _SlowMember:
+    """A member whose reads wait until released."""
+
+    def __init__(self, kube):
+        self.kube, self.release = kube, threading.Event()
+
+    def list(self, *a, **kw):
+        self.release.wait(60)
+        return self.kube.list(*a, **kw)
+
+
+def test_a_member_that_does_not_answer_in_time_is_shown_as_the_hub_sees_it(cached):
+    """A snapshot waits at most ``member_wait`` for members (a large fleet's first snapshot would wait for
+    thousands): a member still reading is shown by the hub's placement status, then by its own status."""
+    emb, shared = cached
+    fleet = Fleet.from_kubeconfig(emb.kubeconfig_path, emb.hub, "auto")
+    try:
+        dep = next(d for d in shared.snapshot_direct().deployments if d.clusters and d.clusters[0] in fleet.members)
+        cluster = dep.clusters[0]
+        slow = _SlowMember(fleet.members[cluster])
+        fleet.members[cluster] = slow
+        fleet.start_cache(wait=30, member_wait=0.2)
+        try:
+            state = fleet.snapshot().deployment(dep.name).state_on(cluster)
+            assert state.reason == "HubView" or state.state == "Pending"
+        finally:
+            slow.release.set()
+        member_view = shared.snapshot_direct().deployment(dep.name).state_on(cluster)
+        wait_for(lambda: fleet.snapshot().deployment(dep.name).state_on(cluster) == member_view, "the member's view")
+    finally:
+        fleet.close()

@@ -13,7 +13,9 @@ the seconds since the oldest disconnected one last heard from the hub.
 Member-side KAITO status is read only for the clusters some placement names, with bounded concurrency, and kept:
 an entry is read again, before the snapshot that needs it, once a hub event touched a deployment placed there
 (its placement, its KAITO object) or the adapter read that member for a rollout; an entry older than
-``member_ttl`` is refreshed in the background (the snapshot uses it meanwhile). Member Nodes are read only for
+``member_ttl`` is refreshed in the background (the snapshot uses it meanwhile). A snapshot waits at most
+``member_wait`` s for members (the first one of a large fleet would wait for thousands): a member that has not
+answered by then is shown as the hub's placement status shows it, and read on in the background. Member Nodes are read only for
 MemberClusters without capacity properties, kept ``nodes_ttl``. So a quiet fleet's snapshot makes no call at all.
 
 Read your writes: the adapter tells the cache what it wrote (``expect``); a snapshot waits (at most
@@ -27,6 +29,7 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -187,10 +190,11 @@ class _Member:
 class FleetCache:
     def __init__(self, fleet: Source, *, watch_timeout: int = 300, member_ttl: float = 30.0,
                  nodes_ttl: float = 300.0, member_concurrency: int = 8, consistency_wait: float = 3.0,
-                 memo_seconds: float = 5.0, backoff: tuple[float, float] = (0.2, 30.0)):
+                 memo_seconds: float = 5.0, backoff: tuple[float, float] = (0.2, 30.0), member_wait: float = 5.0):
         self.fleet = fleet
         self.watch_timeout, self.member_ttl, self.nodes_ttl = watch_timeout, member_ttl, nodes_ttl
         self.consistency_wait, self.memo_seconds, self.backoff = consistency_wait, memo_seconds, backoff
+        self.member_wait = member_wait  # the longest a snapshot waits for members (cold start of a large fleet)
         self.lock = threading.RLock()
         self._assembling = threading.Lock()
         self.arrived = threading.Condition(self.lock)  # notified after every watch event
@@ -340,12 +344,15 @@ class FleetCache:
         with self.lock:
             self._inflight.pop(key, None)
             prev = table.get(cluster)
-            if prev is not None and prev.objs != objs:
+            if prev is None or prev.objs != objs:
                 self.version += 1
             table[cluster] = _Member(objs, started, mark if table is self._members else 0)
 
-    def _members_for(self, table: dict[str, _Member], what: str, clusters: Iterable[str], ttl: float
-                     ) -> dict[str, list[dict] | None]:
+    def _members_for(self, table: dict[str, _Member], what: str, clusters: list[str], ttl: float
+                     ) -> tuple[dict[str, list[dict] | None], bool]:
+        """What the members said (missing or dirty entries read now, within ``member_wait`` s) and whether
+        every entry is current; a member that did not answer in time is left out (the hub's view stands in)
+        and its read goes on in the background."""
         now = time.monotonic()
         wait: list[Future] = []
         with self.lock:
@@ -355,13 +362,11 @@ class FleetCache:
                     wait.append(self._fetch(table, what, c))
                 elif now - entry.at > ttl:
                     self._fetch(table, what, c)  # refresh ahead; this snapshot uses what it has
-        for f in wait:
-            try:
-                f.result()
-            except Exception:  # tolerant, as the direct path: the hub's view stands in
-                pass
-        with self.lock:
-            return {c: table[c].objs for c in clusters if c in table}
+        _done, pending = futures_wait(wait, timeout=self.member_wait) if wait else (set(), set())
+        with self.lock:  # a failed read leaves no entry: tolerant, as the direct path (the hub's view stands in)
+            got = {c: table[c].objs for c in clusters if c in table}
+            current = not pending and not (table is self._members and any(self._is_dirty(c) for c in got))
+        return got, current
 
     # --- snapshots -----------------------------------------------------------------------------
     def hub_objects(self) -> asm.HubObjects:
@@ -381,8 +386,8 @@ class FleetCache:
         hub = self.hub_objects()
         placed = sorted(asm.placed_clusters(hub) & set(self.fleet.members))
         need_nodes = [c for c in asm.clusters_needing_nodes(hub) if c in self.fleet.members]
-        member_kaito = self._members_for(self._members, "kaito", placed, self.member_ttl)
-        member_nodes = self._members_for(self._nodes, "nodes", need_nodes, self.nodes_ttl)
+        member_kaito, kaito_current = self._members_for(self._members, "kaito", placed, self.member_ttl)
+        member_nodes, nodes_current = self._members_for(self._nodes, "nodes", need_nodes, self.nodes_ttl)
         with self.lock:
             version = self.version
         with self._assembling:  # one assembly at a time: they share the deployments memo
@@ -390,6 +395,6 @@ class FleetCache:
         if stale:
             snap.stale_seconds = round(stale, 1)
         with self.lock:
-            if version == self.version and not stale:
+            if version == self.version and not stale and kaito_current and nodes_current:
                 self._memo = (version, time.monotonic(), snap)
         return snap
