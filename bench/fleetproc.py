@@ -17,15 +17,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class FleetProcess:
-    def __init__(self, clusters: int, heartbeat_period: float = 600.0):
+    def __init__(self, clusters: int, heartbeat_period: float = 600.0, kubeconfig: Path | None = None):
         self.clusters = clusters
+        self.existing = kubeconfig is not None  # a fleet already running: use it, start nothing
         self.dir = Path(tempfile.mkdtemp(prefix=f"bench-fleet-{clusters}-"))
-        self.kubeconfig = self.dir / "kubeconfig"
+        self.kubeconfig = kubeconfig or self.dir / "kubeconfig"
         self.heartbeat_period = heartbeat_period
         self.proc: subprocess.Popen | None = None
         self.start_seconds = 0.0
 
     def __enter__(self) -> FleetProcess:
+        if self.existing:
+            return self
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(

@@ -75,8 +75,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clusters", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--kubeconfig", type=Path, help="a fleet already running (its kubeconfig); else one is started")
     args = ap.parse_args()
-    with fleetproc.FleetProcess(args.clusters) as fp:
+    with fleetproc.FleetProcess(args.clusters, kubeconfig=args.kubeconfig) as fp:
         print(f"demo-fleet --synthetic {args.clusters} started in {fp.start_seconds:.1f} s", flush=True)
         got: dict[str, dict[str, list[float]]] = {m: {"welcome": [], "answer": [], "rss": []} for m in ("on", "off")}
         for r in range(max(3, args.runs)):
