@@ -12,7 +12,9 @@ start-up is printed, not counted). Then, interleaved round by round (``--runs`` 
 * **warm**: ``list_clusters`` again on that warm cache (the per-request cost of ``serve`` and ``chat``).
 
 Per mode: wall and CPU (this process only: the fleet is another process) min / median / max seconds, HTTP
-requests per call, this process' RSS after it; the ratios of medians to raw. Asserts nothing.
+requests per call (a cold run counts its 7 lists and 7 watch requests), this process' RSS after it (the process
+holds every mode's clients and data at once: an upper bound of the bot's); the ratios of medians to raw.
+``--modes cold,warm`` skips the baselines (e.g. for RSS at 5,000). Asserts nothing.
 Goals (issue 17): warm requests constant in fleet size; cold ≤ 1.5x raw; RSS < 400 MB at 5,000.
 """
 from __future__ import annotations
