@@ -100,6 +100,7 @@ def test_a_plan_made_from_a_cache_that_is_behind_is_refused_as_stale(cached):
     mcs = fleet.cache._reflectors["MemberCluster"]
     held = _Held(mcs.kube)
     mcs.kube = held
+    fleet.cache.stale_after = 0.0  # say so at once (by default after 5 s: a reconnect is not news)
     try:
         mcs.stop()
         wait_for(lambda: not mcs.connected, "the MemberCluster watch down")
@@ -113,6 +114,7 @@ def test_a_plan_made_from_a_cache_that_is_behind_is_refused_as_stale(cached):
     finally:
         held.release.set()
         mcs.kube = held.kube
+        fleet.cache.stale_after = 5.0
     wait_for(lambda: "fleetops.dev/behind" in fleet.snapshot().cluster(name).labels, "caught up")
     assert fleet.snapshot().stale_seconds is None
 

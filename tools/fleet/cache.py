@@ -190,11 +190,13 @@ class _Member:
 class FleetCache:
     def __init__(self, fleet: Source, *, watch_timeout: int = 300, member_ttl: float = 30.0,
                  nodes_ttl: float = 300.0, member_concurrency: int = 8, consistency_wait: float = 3.0,
-                 memo_seconds: float = 5.0, backoff: tuple[float, float] = (0.2, 30.0), member_wait: float = 5.0):
+                 memo_seconds: float = 5.0, backoff: tuple[float, float] = (0.2, 30.0), member_wait: float = 5.0,
+                 stale_after: float = 5.0):
         self.fleet = fleet
         self.watch_timeout, self.member_ttl, self.nodes_ttl = watch_timeout, member_ttl, nodes_ttl
         self.consistency_wait, self.memo_seconds, self.backoff = consistency_wait, memo_seconds, backoff
         self.member_wait = member_wait  # the longest a snapshot waits for members (cold start of a large fleet)
+        self.stale_after = stale_after  # a snapshot says how old it may be once a watch is down this long
         self.lock = threading.RLock()
         self._assembling = threading.Lock()
         self.arrived = threading.Condition(self.lock)  # notified after every watch event
@@ -392,7 +394,7 @@ class FleetCache:
             version = self.version
         with self._assembling:  # one assembly at a time: they share the deployments memo
             snap = asm.assemble(hub, member_kaito, member_nodes, self.fleet.catalog, now, self._assembled)
-        if stale:
+        if stale and stale >= self.stale_after:
             snap.stale_seconds = round(stale, 1)
         with self.lock:
             if version == self.version and not stale and kaito_current and nodes_current:
