@@ -36,11 +36,14 @@ class FleetProcess:
              str(self.kubeconfig), "--heartbeat-period", str(self.heartbeat_period)],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert self.proc.stdout is not None
+        said: list[str] = []
         for line in self.proc.stdout:
             if line.startswith("Embedded fleet serving at"):
                 break
+            said = [*said[-5:], line.rstrip()]
         else:
-            raise SystemExit(f"demo-fleet --synthetic {self.clusters} did not start (exit {self.proc.wait()})")
+            raise SystemExit(f"demo-fleet --synthetic {self.clusters} did not start (exit {self.proc.wait()}):\n"
+                             + "\n".join(said))
         self.start_seconds = time.perf_counter() - t0
         return self
 
