@@ -37,10 +37,11 @@ def make_interpreter(settings: Settings) -> Any:
 
 
 def vocabulary_source(fleet: Any):
-    """A callable giving the interpreter's live vocabulary (cluster/deployment names, regions, ...)."""
+    """A callable giving the interpreter's live vocabulary (cluster/deployment names, regions, ...) of a given
+    snapshot (the request's own: ``bot.pipeline``), or of a fresh one."""
     from bot.interpreter import Vocabulary
 
-    return lambda: Vocabulary.of(fleet.snapshot())  # built once per fleet version
+    return lambda snap=None: Vocabulary.of(snap if snap is not None else fleet.snapshot())  # once per fleet version
 
 
 def start_witness(settings: Settings, store: Store) -> Witness | None:
@@ -63,16 +64,19 @@ def start_witness(settings: Settings, store: Store) -> Witness | None:
 @contextmanager
 def running_pipeline(settings: Settings | None = None, *, db: Path | None = None, notifier: Notifier | None = None,
                      ready_delay: float | None = None, interpreter: Any = None,
-                     recover: bool = True) -> Iterator[Pipeline]:
+                     recover: bool = True, fleet_cache: bool = False) -> Iterator[Pipeline]:
     """A Pipeline on the configured fleet, store and policy, with its background duties running until the
     block ends: the retry scheduler (approved changes that could not start), the audit witness (when a key is
     set) and the housekeeper (old delivery ids). ``recover``: reconcile interrupted executions now (a front
     end that attaches its notifier first passes False and calls ``pipeline.changes.recover()`` itself, so the
-    cards of reconciled requests are refreshed)."""
+    cards of reconciled requests are refreshed). ``fleet_cache``: read the fleet through the watch-fed cache
+    (``tools.fleet.cache``; ``serve`` and ``chat`` pass ``settings.fleet_cache == "on"``)."""
     s = settings or get_settings()
     store = open_db(s, db)
     try:
         with open_fleet(s, ready_delay=ready_delay) as fleet, ExitStack() as duties:
+            if fleet_cache:
+                fleet.start_cache()
             pipe = Pipeline(store, fleet, interpreter or make_interpreter(s), load_configured_policy(s),
                             rollout_timeout=s.rollout_timeout, notifier=notifier,
                             vocabulary=vocabulary_source(fleet))

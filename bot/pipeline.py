@@ -82,7 +82,7 @@ def hub_failing(e: FleetError) -> bool:
 class Pipeline:
     def __init__(self, store: Store, fleet: Fleet, interpreter: Any, policy: Policy | LivePolicy, *,
                  rollout_timeout: float | None = None, notifier: Notifier | None = None,
-                 clock: Callable[[], datetime] | None = None, vocabulary: Callable[[], Any] | None = None):
+                 clock: Callable[[], datetime] | None = None, vocabulary: Callable[..., Any] | None = None):
         self.store, self.fleet, self.interpreter = store, fleet, interpreter
         self.clock = clock or (lambda: datetime.now(UTC))
         self._vocabulary = vocabulary
@@ -131,8 +131,9 @@ class Pipeline:
         audit = self.store.audit
         audit.record("request", actor=req.actor.id, channel=req.channel, message=text,
                      args={"source": req.source, "thread_ts": req.thread_ts, "delivery_id": req.delivery_id})
+        ctx = self._request_context()  # one snapshot for the request: grounding, the tool and the reply
         try:
-            result = self.interpreter.interpret(text, self._context(req))
+            result = self.interpreter.interpret(text, self._context(req, ctx))
         except FleetError as e:  # the hub failed while the interpreter read the fleet's names
             return self._hub_failing(req, None, e)
         except Exception as e:
@@ -153,8 +154,8 @@ class Pipeline:
                 if tool not in toolbox.TOOLS:  # understood (DESIGN §4) but not built yet: say so, act on nothing
                     return Reply(kind="refuse", text=M.TOOL_NOT_BUILT.format(tool=tool), tool=tool)
                 if result.mutating:
-                    return self._propose(req, tool, args)
-                return self._read(req, tool, args, self.reach(req))
+                    return self._propose(req, tool, args, ctx)
+                return self._read(req, tool, args, self.reach(req), ctx)
         raise TypeError(f"the interpreter returned {type(result).__name__}, not ToolCall | Clarify | Refuse")
 
     def _hub_failing(self, req: Request, tool: str | None, e: FleetError) -> Reply:
@@ -163,12 +164,23 @@ class Pipeline:
                                 message=M.HUB_FAILING.format(error=e))
         return Reply(kind="error", text=M.HUB_FAILING.format(error=e), tool=tool)
 
-    def _context(self, req: Request) -> Any:
+    def _request_context(self) -> ToolContext:
+        return ToolContext(catalog=self.fleet.catalog, fleet=self.fleet, store=self.store, now=self.clock())
+
+    def _context(self, req: Request, ctx: ToolContext | None = None) -> Any:
         from bot.interpreter import Context  # the interpreter's own context type
 
         if self._vocabulary is None:  # no fleet facts: the interpreter's catalog-only vocabulary
             return Context(who=req.actor.id, history=list(req.history))
-        return Context(who=req.actor.id, vocabulary=self._vocabulary(), history=list(req.history))
+        # the vocabulary of the request's own snapshot (``bot.app.vocabulary_source`` takes one, or reads its own)
+        vocab = self._vocabulary(ctx.snapshot()) if ctx is not None else self._vocabulary()
+        return Context(who=req.actor.id, vocabulary=vocab, history=list(req.history))
+
+    @staticmethod
+    def _shared(ctx: ToolContext | None, identity: Any) -> ToolContext | None:
+        """The request's context when its snapshot may serve this step: not when the step acts as a person (the
+        hub's RBAC decides what that person reads; the shared snapshot was read with the bot's identity)."""
+        return ctx if identity is None else None
 
     # --- read-only tools ----------------------------------------------------------------------------
     def read_as(self, req: Request, tool: str, args: Args) -> Reply:
@@ -180,19 +192,23 @@ class Pipeline:
         """The policy scope of a request (its channel's, in a DM the person's)."""
         return reach(self.policy, req.actor, req.channel)
 
-    def read(self, tool: str, args: Args, scope: Reach | None = None) -> Any:
+    def read(self, tool: str, args: Args, scope: Reach | None = None, ctx: ToolContext | None = None) -> Any:
         """Run a read-only tool (the one place that dispatches them); raises ToolError/FleetError/AuditError.
-        With a ``scope`` the tool sees only the part of the fleet the scope covers."""
-        ctx = ToolContext(catalog=self.fleet.catalog, fleet=self.fleet, store=self.store, now=self.clock())
+        With a ``scope`` the tool sees only the part of the fleet the scope covers; ``ctx``: the request's context
+        (its snapshot is reused), else a new one."""
+        ctx = ctx or self._request_context()
         if scope is not None and not scope.whole_fleet and toolbox.get(tool).source != "store":
-            ctx = ToolContext(catalog=self.fleet.catalog, fleet=self.fleet, store=self.store, now=self.clock(),
-                              _snapshot=scoped_snapshot(self.fleet.snapshot(), scope))
+            ctx = ToolContext(catalog=self.fleet.catalog, fleet=self.fleet, store=self.store, now=ctx.now,
+                              _snapshot=scoped_snapshot(ctx.snapshot(), scope))
         return toolbox.run(tool, args, ctx)
 
-    def _read(self, req: Request, tool: str, args: Args, scope: Reach | None = None) -> Reply:
+    def _read(self, req: Request, tool: str, args: Args, scope: Reach | None = None,
+              ctx: ToolContext | None = None) -> Reply:
         try:
-            with acting_as(self.policy, req.actor.id, hub_of(self.executor)):  # as the person, when the policy says
-                result = self.read(tool, args, scope)
+            with acting_as(self.policy, req.actor.id, hub_of(self.executor)) as identity:  # as the person, per policy
+                ctx = self._shared(ctx, identity)
+                result = self.read(tool, args, scope, ctx)
+                stale = ctx.taken.stale_seconds if ctx is not None and ctx.taken is not None else None
         except FleetError as e:
             if hub_failing(e):
                 return self._hub_failing(req, tool, e)
@@ -205,12 +221,12 @@ class Pipeline:
             return Reply(kind="error", text=str(e), tool=tool)
         self.store.audit.record("outcome", actor=req.actor.id, channel=req.channel, tool=tool, args=args.given(),
                                 message=M.READ_DONE.format(tool=tool))
-        return Reply(kind="result", text=result.render(), tool=tool, result=result, args=args)
+        notices = [M.FLEET_STALE.format(seconds=int(stale))] if stale else []
+        return Reply(kind="result", text=result.render(), tool=tool, result=result, args=args, notices=notices)
 
     # --- changes -------------------------------------------------------------------------------------
-    def _plan(self, tool: str, args: Args) -> Plan:
-        plan: Plan = toolbox.run(tool, args, ToolContext(catalog=self.fleet.catalog, fleet=self.fleet,
-                                                         store=self.store, now=self.clock()))
+    def _plan(self, tool: str, args: Args, ctx: ToolContext | None = None) -> Plan:
+        plan: Plan = toolbox.run(tool, args, ctx or self._request_context())
         return plan
 
     def propose(self, req: Request, tool: str, args: Args) -> Reply:
@@ -218,7 +234,7 @@ class Pipeline:
         a failed change's "Roll back"): plan → policy → the change service, audited like any request."""
         return self._propose(req, tool, args)
 
-    def _propose(self, req: Request, tool: str, args: Args) -> Reply:
+    def _propose(self, req: Request, tool: str, args: Args, ctx: ToolContext | None = None) -> Reply:
         audit = self.store.audit
         nowhere = no_requester(self.policy, req.actor, tool)
         if nowhere is not None:  # may not request this tool anywhere: refused before any planning
@@ -230,9 +246,10 @@ class Pipeline:
             if team is not None:
                 args = args.model_copy(update={"team": team})
         try:
-            with acting_as(self.policy, req.actor.id, hub_of(self.executor)):  # as the person, when the policy says
-                plan = self._plan(tool, args)
-                facts, refused = self._facts(req, plan, args)
+            with acting_as(self.policy, req.actor.id, hub_of(self.executor)) as identity:  # as the person, per policy
+                ctx = self._shared(ctx, identity) or self._request_context()
+                plan = self._plan(tool, args, ctx)
+                facts, refused = self._facts(req, plan, args, ctx)
         except FleetError as e:
             if hub_failing(e):
                 return self._hub_failing(req, tool, e)
@@ -267,14 +284,15 @@ class Pipeline:
             change = self.changes.execute(change.id, actor=req.actor.id)
         return Reply(kind="change", text=plan.summary, tool=tool, change=change, plan=plan, decision=decision)
 
-    def _facts(self, req: Request, plan: Plan, args: Args) -> tuple[Facts, tuple[str, str] | None]:
+    def _facts(self, req: Request, plan: Plan, args: Args,
+               ctx: ToolContext | None = None) -> tuple[Facts, tuple[str, str] | None]:
         """The policy's facts about ``plan`` (with its team and the team's spend, when the policy has teams), and
         a refusal (text, rule) when it touches anything outside the request's scope. Reads the fleet once."""
         facts = facts_of(plan)
         scope = self.reach(req)
         if not self.policy.teams and scope.whole_fleet:
             return facts, None
-        snap = self.fleet.snapshot()
+        snap = ctx.snapshot() if ctx is not None else self.fleet.snapshot()
         facts = facts.model_copy(update=team_facts(self.policy, snap, plan, getattr(args, "team", None),
                                                    self.fleet.catalog))
         out = outside(snap, scope, list(plan.clusters), plan.deployment)

@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr
@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     demo_ready_delay: float = Field(
         default=2.0, ge=0, validation_alias="FLEETOPS_DEMO_READY_DELAY",
         description="Seconds the embedded KAITO stand-in takes per readiness step.",
+    )
+    fleet_cache: Literal["on", "off"] = Field(
+        default="on", validation_alias="FLEETOPS_FLEET_CACHE",
+        description="'on': serve and chat read the fleet from a watch-fed cache (no hub call per request when "
+                    "warm); 'off': every request reads the hub directly. One-shot commands always read directly.",
     )
     rollout_timeout: float | None = Field(
         default=None, gt=0, validation_alias="FLEETOPS_ROLLOUT_TIMEOUT",

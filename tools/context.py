@@ -36,6 +36,11 @@ class ToolContext:
             self._snapshot = self.fleet.snapshot()
         return self._snapshot
 
+    @property
+    def taken(self) -> FleetSnapshot | None:
+        """The snapshot if one was taken (or given), without reading the fleet."""
+        return self._snapshot
+
     @classmethod
     def of_snapshot(cls, snapshot: FleetSnapshot, catalog: Catalog, **kw: Any) -> ToolContext:
         """A context over a fixed snapshot (tests, pure evaluation)."""

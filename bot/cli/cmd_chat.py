@@ -308,7 +308,8 @@ def run(ns: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty()
     print(M.STARTING, file=out, flush=True)
     db = ns.db or demo_database(settings, out)  # the demo fleet is new each run: so is its database
-    with running_pipeline(settings, db=db, notifier=TerminalNotifier(out), ready_delay=ns.ready_delay) as pipe:
+    with running_pipeline(settings, db=db, notifier=TerminalNotifier(out), ready_delay=ns.ready_delay,
+                          fleet_cache=settings.fleet_cache == "on") as pipe:
         # The health watch speaks first: its first look (e.g. a deployment already failing) is printed before
         # the welcome; later looks print only what changes.
         watch = start_watch(pipe, ChatNotifier(out), every=settings.watch_interval, after=settings.incident_after)

@@ -72,7 +72,8 @@ def run(ns: argparse.Namespace) -> int:
     say(M.SERVE_STARTING)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with running_pipeline(settings, db=ns.db, ready_delay=ns.ready_delay, recover=False) as pipe:
+    with running_pipeline(settings, db=ns.db, ready_delay=ns.ready_delay, recover=False,
+                          fleet_cache=settings.fleet_cache == "on") as pipe:
         return _serve(ns, settings, pipe, port, stop)
 
 

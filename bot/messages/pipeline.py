@@ -89,3 +89,5 @@ CONFIRM_REVIEWED = "Leave the hub as it is and close the change as failed, with 
 CONFIRM_RESOLVE_YES = "Yes"
 CONFIRM_RESOLVE_NO = "Cancel"
 ATTENTION_HOW = "Or: `fleetops changes resolve {id} finish|undo|reviewed --as <your Slack id>`"
+FLEET_STALE = ("Note: the hub's watch is reconnecting; this answer may miss changes from the last {seconds} s "
+               "(the fleet cache catches up by itself).")

@@ -4,6 +4,7 @@ create, in-place update, blue/green, SKU override, rollback, partial and full un
 reconcile, revision records, a staged rollout with its gates and a staged rollback — is granted, and no rule grants a verb nothing used."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,13 @@ def test_every_call_of_a_full_scenario_is_granted_and_every_granted_verb_is_used
                           {"metadata": {"annotations": {cv.GPU_CAPACITY_ANNOTATION: None}}})
     fleet.hub.recorder = calls.add
     assert fleet.get_cluster("eks-us-east-1-prod-1").gpus  # read from the member's Nodes
+    cache = fleet.start_cache(wait=30)  # the fleet cache of serve and chat: list, then watch, each kind it reads
+    for _ in range(600):
+        if cache.watching():
+            break
+        time.sleep(0.05)
+    assert fleet.snapshot().cluster("eks-us-east-1-prod-1").gpus  # served from the cache
+    fleet.stop_cache()
     fleet.revisions("not-recorded")  # no records: falls back to KubeFleet's snapshots
     _run(fleet, "deploy", DeployArgs(model="phi-4-mini", name="rbac-new", clusters=["aks-westus3-staging-1"],
                                      replicas=2))  # a new InferenceSet

@@ -31,6 +31,7 @@ from tools.embedded.controllers.namespaces import NamespaceController
 from tools.embedded.controllers.updaterun import UpdateRunController
 from tools.embedded.crds import load_types
 from tools.embedded.fleetspec import FleetSpec, load_fleet, parse_fleet
+from tools.embedded.schema import admission_options
 from tools.embedded.seed import seed
 from tools.embedded.store import BUILTIN_TYPES, ResourceType, Store
 from tools.fleet import conventions as cv
@@ -128,7 +129,8 @@ class EmbeddedFleet:
         self.store = store = Store(admit=_make_admit(hub), terminating_namespaces=True)
         index = ObjectIndex(store)
         index.start()
-        result = seed(self.store, spec)
+        with admission_options(cel=not self.synthetic):  # see AdmitOptions.cel; everything after: CEL on
+            result = seed(self.store, spec, reader=index)
         self._kubefleet = KubeFleetController(self.store, self.activity, hub, reader=index, faults=self.faults)
         self._updaterun = UpdateRunController(self.store, self.activity, hub, reader=index,
                                               time_scale=self._time_scale)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tools.embedded import manifests as mf
 from tools.embedded import members as mb
@@ -67,8 +68,9 @@ def seed_member_clusters(store: Store, spec: FleetSpec, now: datetime) -> None:
 Pin = tuple[str, str, str, StatusSpec]
 
 
-def seed_deployment(store: Store, hub: str, dep: DeploymentSpec, now: datetime) -> list[Pin]:
-    """Replay the deployment's revisions on the hub; returns the pins for its non-Ready members."""
+def seed_deployment(store: Store, hub: str, dep: DeploymentSpec, now: datetime, reader: Any = None) -> list[Pin]:
+    """Replay the deployment's revisions on the hub; returns the pins for its non-Ready members. ``reader``:
+    the controllers' ``ObjectIndex`` (a store scan per snapshot made seeding quadratic in deployments)."""
     crp_rt = snap.placement_type()
     history = mf.object_history(dep)
     store.create(hub, NAMESPACE, None, mf.deployment_namespace(dep.name))
@@ -86,7 +88,7 @@ def seed_deployment(store: Store, hub: str, dep: DeploymentSpec, now: datetime) 
                 **cur["metadata"], "labels": obj["metadata"]["labels"]}})
         if prev is None:  # created once, labelled with the current revision (its spec never changed)
             crp = store.create(hub, crp_rt, None, mf.placement(dep.name, dep.clusters, history[-1].spec.revision))
-        snap.ensure_snapshot(store, hub, crp, snap.select(store, hub, crp))
+        snap.ensure_snapshot(store, hub, crp, snap.select(store, hub, crp, reader), reader)
         prev = ro
     n = len(history)
     records = [mf.revision_record(dep, ro, rfc3339(now - timedelta(days=3 * (n - i), hours=i)))
@@ -102,7 +104,7 @@ def seed_deployment(store: Store, hub: str, dep: DeploymentSpec, now: datetime) 
     return pins
 
 
-def seed(store: Store, spec: FleetSpec, now: datetime | None = None) -> SeedResult:
+def seed(store: Store, spec: FleetSpec, now: datetime | None = None, reader: Any = None) -> SeedResult:
     """Everything but the controllers' work; run the controllers afterwards to place deployments."""
     now = now or datetime.now(UTC)
     add_clusters(store, spec)
@@ -114,5 +116,5 @@ def seed(store: Store, spec: FleetSpec, now: datetime | None = None) -> SeedResu
     result = SeedResult(heartbeat_ages={c.name: c.heartbeat_age_minutes for c in spec.clusters
                                         if c.heartbeat_age_minutes > 0})
     for dep in spec.deployments:
-        result.pins += seed_deployment(store, hub, dep, now)
+        result.pins += seed_deployment(store, hub, dep, now, reader)
     return result

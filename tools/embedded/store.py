@@ -98,6 +98,9 @@ class Store:
         self.terminating_namespaces = terminating_namespaces
         self._lock = threading.RLock()
         self._objs: dict[Key, dict] = {}
+        # the same objects by (cluster, group, plural): a list reads only its own kind in its own cluster
+        # (scanning everything made listing one kind on each of 1,000 members quadratic)
+        self._scopes: dict[tuple[str, str, str], dict[Key, dict]] = {}
         self._clock = itertools.count(1000)
         self._rv = 1000
         self._subscribers: list[Callable[[Event], None]] = []
@@ -153,9 +156,7 @@ class Store:
         with self._lock:
             self._check_cluster(cluster)
             out = []
-            for (c, g, p, ns, _), obj in self._objs.items():
-                if c != cluster or g != rt.group or p != rt.plural:
-                    continue
+            for (_c, _g, _p, ns, _), obj in (self._scopes.get((cluster, rt.group, rt.plural)) or {}).items():
                 if rt.namespaced and namespace and ns != namespace:
                     continue
                 if not match_labels(obj.get("metadata", {}).get("labels") or {}):
@@ -215,7 +216,7 @@ class Store:
             meta["generation"] = 1
             meta["resourceVersion"] = self._next_rv()
             obj["apiVersion"] = rt.api_version(obj["apiVersion"].rsplit("/", 1)[-1])
-            self._objs[key] = obj
+            self._put(key, obj)
             out = copy.deepcopy(obj)
         self._emit([Event("ADDED", cluster, rt, copy.deepcopy(out))])
         return out
@@ -276,9 +277,9 @@ class Store:
             new["metadata"]["resourceVersion"] = self._next_rv()
             gone = terminating(new) and not finalizers(new)
             if gone:  # the last finalizer went: the object goes with it
-                del self._objs[key]
+                self._drop(key)
             else:
-                self._objs[key] = new
+                self._put(key, new)
             out = copy.deepcopy(new)
         self._emit([Event("DELETED" if gone else "MODIFIED", cluster, rt, copy.deepcopy(out),
                           None if gone else copy.deepcopy(old))])
@@ -304,7 +305,7 @@ class Store:
                 out = copy.deepcopy(old)
                 events.append(Event("MODIFIED", cluster, rt, copy.deepcopy(out), prev))
             else:
-                del self._objs[key]
+                self._drop(key)
                 # a deletion is a change: it gets its own resourceVersion (watchers resume after it)
                 old["metadata"]["resourceVersion"] = self._next_rv()
                 out = old
@@ -312,11 +313,19 @@ class Store:
                 if rt.plural == "namespaces" and rt.group == "":
                     # a bare store: namespace deletion removes everything in it at once
                     for k in [k for k in self._objs if k[0] == cluster and k[3] == name]:
-                        gone = self._objs.pop(k)
+                        gone = self._drop(k)
                         gone["metadata"]["resourceVersion"] = self._next_rv()
                         events.append(Event("DELETED", cluster, _TYPES_BY_GP.get((k[1], k[2]), rt), gone))
         self._emit(events)
         return out
+
+    def _put(self, key: Key, obj: dict) -> None:
+        self._objs[key] = obj
+        self._scopes.setdefault(key[:3], {})[key] = obj
+
+    def _drop(self, key: Key) -> dict:
+        self._scopes.get(key[:3], {}).pop(key, None)
+        return self._objs.pop(key)
 
     def contents(self, cluster: str, namespace: str) -> builtins.list[tuple[ResourceType, dict]]:
         """Every object in ``namespace`` on ``cluster`` (copies), with its type."""

@@ -6,7 +6,8 @@ one subscriber plus one queue per open watch. Semantics (simplified kube-apiserv
 
 - no ``resourceVersion`` (or ``"0"``): synthetic ``ADDED`` for every current match, then live events;
 - ``resourceVersion=N``: the buffered events after N, then live ones; N older than the buffer
-  (the last ``history`` events) gets an ``ERROR`` event with a 410 Expired Status, as the real server;
+  (the last ``history`` events, or compacted away: ``Broadcaster.compact``) gets an ``ERROR`` event with a
+  410 Expired Status, as the real server;
 - selectors filter events; an object that stops matching a label selector is sent as ``DELETED``;
 - ``timeoutSeconds`` ends the stream (default 30 min); no bookmarks.
 """
@@ -78,6 +79,14 @@ class Broadcaster:
             replay = [(rv, ev) for rv, ev in self._buffer if since is not None and rv > since]
             self._queues.add(q)
         return q, replay
+
+    def compact(self) -> int:
+        """Forget the history, as etcd's compaction does: a watch resuming from any resourceVersion before
+        now gets 410 Expired (open watches go on). Returns the new floor."""
+        with self._lock:
+            self._buffer.clear()
+            self._floor = int(self._store.resource_version)
+            return self._floor
 
     def close(self, q: queue.Queue) -> None:
         with self._lock:

@@ -14,15 +14,20 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tools.catalog import Catalog, default_catalog
+from tools.fleet import assemble as asm
 from tools.fleet import conventions as cv
 from tools.fleet import inventory as inv
 from tools.fleet import rollout
 from tools.fleet.errors import FleetError, FleetNotFound, FleetUnreachable, FleetWriteTimeout
+from tools.fleet.impersonation import headers_for
 from tools.fleet.kube import Kube, KubeConfig, retry_conflicts
 from tools.fleet.models import Cluster, ClusterDeploymentState, Deployment, FleetSnapshot, ObjectRef, Revision
+
+if TYPE_CHECKING:
+    from tools.fleet.cache import FleetCache
 
 
 class Fleet:
@@ -33,6 +38,7 @@ class Fleet:
         self.catalog = catalog or default_catalog()
         self.embedded = embedded  # the EmbeddedFleet behind this adapter, when it is the demo fleet
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fleet-read")
+        self.cache: FleetCache | None = None  # set by start_cache (serve, chat); None: every read is direct
 
     # --- construction ---------------------------------------------------------------------------
     @classmethod
@@ -61,6 +67,7 @@ class Fleet:
         return fleet
 
     def close(self) -> None:
+        self.stop_cache()
         self._pool.shutdown(wait=False)
         for k in [self.hub, *self.members.values()]:
             try:
@@ -89,67 +96,45 @@ class Fleet:
 
     # --- reads ----------------------------------------------------------------------------------
     def snapshot(self, now: datetime | None = None) -> FleetSnapshot:
-        """Clusters with GPU inventory and every deployment with per-cluster state, read at once."""
+        """Clusters with GPU inventory and every deployment with per-cluster state, read at once.
+
+        From the fleet cache when it runs and is warm (no hub call; see ``tools.fleet.cache``), else read
+        directly. Requests made as a person (``tools.fleet.impersonation``) always read directly: the hub's
+        RBAC decides what that person sees, not the bot's cache."""
         now = now or datetime.now(UTC)
-        f_mcs = self._pool.submit(contextvars.copy_context().run, self.hub.list, "MemberCluster")
-        f_crps = self._pool.submit(contextvars.copy_context().run, self.hub.list, "ClusterResourcePlacement")
-        f_ns = self._pool.submit(contextvars.copy_context().run, self.hub.list, "Namespace", None, cv.DEPLOYMENT_LABEL)
-        f_ws = self._pool.submit(contextvars.copy_context().run, self.hub.list, "Workspace", None, cv.DEPLOYMENT_LABEL)
-        f_is = self._pool.submit(contextvars.copy_context().run, self.hub.list, "InferenceSet", None, cv.DEPLOYMENT_LABEL)
-        f_cms = self._pool.submit(contextvars.copy_context().run, self.hub.list, "ConfigMap", cv.REVISIONS_NAMESPACE)
-        f_ros = self._pool.submit(contextvars.copy_context().run, self.hub.list, "ResourceOverride", None, cv.DEPLOYMENT_LABEL)
-        mcs, crps, nss = f_mcs.result(), f_crps.result(), f_ns.result()
-        kaito = f_ws.result() + f_is.result()
-        cms = {cm["metadata"]["name"]: cm for cm in f_cms.result()}
-        overrides = f_ros.result()
-        member_names = [mc["metadata"]["name"] for mc in mcs]
-        member_kaito = dict(zip(member_names, self._pool.map(self._member_kaito, member_names), strict=True))
-        need_nodes = [mc["metadata"]["name"] for mc in mcs if not inv.capacity_of(mc)]
+        cache = self.cache
+        if cache is not None and cache.warm and not headers_for(self.hub.cluster):
+            return cache.snapshot(now)
+        return self.snapshot_direct(now)
+
+    def snapshot_direct(self, now: datetime | None = None) -> FleetSnapshot:
+        """The snapshot read straight from the hub (7 lists) and the members that hold deployments."""
+        now = now or datetime.now(UTC)
+        futures = {kind: self._pool.submit(contextvars.copy_context().run, self.hub.list, kind, ns, label)
+                   for kind, ns, label in asm.HUB_KINDS}
+        hub = asm.HubObjects({kind: f.result() for kind, f in futures.items()})
+        placed = sorted(asm.placed_clusters(hub))
+        member_kaito = dict(zip(placed, self._pool.map(self._member_kaito, placed), strict=True))
+        need_nodes = asm.clusters_needing_nodes(hub)
         member_nodes = dict(zip(need_nodes, self._pool.map(self._member_nodes, need_nodes), strict=True))
+        return asm.assemble(hub, member_kaito, member_nodes, self.catalog, now)
 
-        crp_by_name = {c["metadata"]["name"]: c for c in crps}
-        kaito_by_dep: dict[str, list[dict]] = {}
-        for o in kaito:
-            dep = o["metadata"].get("labels", {}).get(cv.DEPLOYMENT_LABEL) or o["metadata"].get("namespace")
-            kaito_by_dep.setdefault(dep, []).append(o)
-        dep_names = sorted({n["metadata"]["name"] for n in nss} | set(kaito_by_dep)
-                           | {n for n, c in crp_by_name.items() if cv.DEPLOYMENT_LABEL in c["metadata"].get("labels", {})})
+    # --- the fleet cache (tools.fleet.cache) --------------------------------------------------------
+    def start_cache(self, wait: float | None = 60.0, **options: Any) -> FleetCache:
+        """Serve snapshots from a watch-fed cache from now on (``serve`` and ``chat`` do this at start-up).
+        Waits up to ``wait`` s for the first lists; until they land, snapshots are read directly."""
+        from tools.fleet.cache import FleetCache
 
-        deployments: list[Deployment] = []
-        placed: list[tuple[str, dict]] = []
-        on_cluster: dict[str, list[str]] = {}
-        for name in dep_names:
-            crp = crp_by_name.get(name)
-            objs = kaito_by_dep.get(name, [])
-            clusters = list(((crp or {}).get("spec") or {}).get("policy", {}).get("clusterNames") or [])
-            for c in clusters:
-                on_cluster.setdefault(c, []).append(name)
-                placed.extend((c, o) for o in objs)
-            cm = cms.get(cv.revisions_configmap_name(name))
-            revisions = inv.revisions_from_configmap(cm)
-            primary = inv.primary_kaito(objs)
-            states = [self._state(c, name, primary, member_kaito.get(c), crp) for c in clusters]
-            ns_obj = next((n for n in nss if n["metadata"]["name"] == name), None)
-            dep_ros = [o for o in overrides if o["metadata"].get("namespace") == name]
-            deployments.append(inv.deployment_from(
-                name, objs, crp, revisions, states, ns_obj, (cm or {}).get("metadata", {}).get("resourceVersion"),
-                dep_ros))
-        used = inv.used_nodes(placed, self.catalog, overrides)
-        clusters_out = [inv.cluster_from(mc, self.catalog, used, on_cluster.get(mc["metadata"]["name"], []), now,
-                                         member_nodes.get(mc["metadata"]["name"]))
-                        for mc in sorted(mcs, key=lambda m: m["metadata"]["name"])]
-        return FleetSnapshot(clusters=clusters_out, deployments=deployments)
+        if self.cache is None:
+            self.cache = FleetCache(self, **options).start()
+        if wait:
+            self.cache.wait_warm(wait)
+        return self.cache
 
-    @staticmethod
-    def _state(cluster: str, deployment: str, primary: dict | None, member_objs: list[dict] | None,
-               crp: dict | None) -> ClusterDeploymentState:
-        if member_objs is None:
-            return inv.state_from_placement(crp, cluster)
-        name = (primary or {}).get("metadata", {}).get("name")
-        kind = (primary or {}).get("kind")
-        obj = next((o for o in member_objs if o["metadata"].get("namespace") == deployment
-                    and o["metadata"]["name"] == name and o.get("kind") == kind), None)
-        return inv.state_of(obj, cluster)
+    def stop_cache(self) -> None:
+        cache, self.cache = self.cache, None
+        if cache is not None:
+            cache.stop()
 
     def list_clusters(self) -> list[Cluster]:
         return self.snapshot().clusters
@@ -185,17 +170,29 @@ class Fleet:
         return {key: inv.version_token(self.get(ObjectRef.from_key(key))) for key in refs}
 
     # --- writes ---------------------------------------------------------------------------------
+    def _wrote(self, obj: dict) -> dict:
+        """Tell the cache (when it runs) what was just written, so the next snapshot shows it."""
+        if self.cache is not None and obj:
+            self.cache.expect(obj.get("kind") or "", obj)
+        return obj
+
     def apply(self, obj: dict, dry_run: bool = False) -> dict:
         """Server-side apply one hub object (field manager ``fleetops``, conflicts retried)."""
-        return _retry_timeouts(lambda: retry_conflicts(lambda: self.hub.apply(obj, dry_run=dry_run)))
+        out = _retry_timeouts(lambda: retry_conflicts(lambda: self.hub.apply(obj, dry_run=dry_run)))
+        if not dry_run:
+            self._wrote(out)
+        return out
 
     def delete(self, ref: ObjectRef) -> bool:
         """Delete (idempotent). A Namespace may stay Terminating a while after this returns."""
-        return bool(_retry_timeouts(lambda: self.hub.delete(ref.kind, ref.name, ref.namespace)))
+        gone = bool(_retry_timeouts(lambda: self.hub.delete(ref.kind, ref.name, ref.namespace)))
+        if self.cache is not None:
+            self.cache.expect(ref.kind, None, deleted=(ref.namespace or "", ref.name))
+        return gone
 
     def merge_patch(self, ref: ObjectRef, patch: dict) -> dict:
         """JSON merge patch of one hub object (``null`` removes a key; a list is replaced whole)."""
-        return self.hub.merge_patch(ref.kind, ref.name, patch, ref.namespace)
+        return self._wrote(self.hub.merge_patch(ref.kind, ref.name, patch, ref.namespace))
 
     def record_revision(self, deployment: str, revision: Revision) -> None:
         """Store a revision with its full manifests on the hub (``fleetops-system/rev-<deployment>``)."""
@@ -208,14 +205,14 @@ class Fleet:
 
         def write() -> None:
             if self.hub.get("ConfigMap", name, cv.REVISIONS_NAMESPACE) is None:
-                self.hub.create({"apiVersion": "v1", "kind": "ConfigMap",
+                self._wrote({**self.hub.create({"apiVersion": "v1", "kind": "ConfigMap",
                                  "metadata": {"name": name, "namespace": cv.REVISIONS_NAMESPACE,
                                               "labels": {cv.DEPLOYMENT_LABEL: deployment,
                                                          cv.MANAGED_BY_LABEL: cv.MANAGED_BY_VALUE}},
-                                 "data": {str(revision.revision): payload}})
+                                 "data": {str(revision.revision): payload}}), "kind": "ConfigMap"})
             else:
-                self.hub.merge_patch("ConfigMap", name, {"data": {str(revision.revision): payload}},
-                                     cv.REVISIONS_NAMESPACE)
+                self._wrote(self.hub.merge_patch("ConfigMap", name, {"data": {str(revision.revision): payload}},
+                                                 cv.REVISIONS_NAMESPACE))
         retry_conflicts(write)
 
     # --- the one-writer lease (bot/lease.py decides; these are its only hub calls) ------------------------
@@ -241,13 +238,15 @@ class Fleet:
         name = cv.revisions_configmap_name(deployment)
         if self.hub.get("ConfigMap", name, cv.REVISIONS_NAMESPACE) is None:
             return
-        retry_conflicts(lambda: self.hub.merge_patch("ConfigMap", name, {"data": {str(revision): None}},
-                                                     cv.REVISIONS_NAMESPACE))
+        retry_conflicts(lambda: self._wrote(self.hub.merge_patch("ConfigMap", name, {"data": {str(revision): None}},
+                                                                 cv.REVISIONS_NAMESPACE)))
 
     # --- rollout ---------------------------------------------------------------------------------
     def member_state(self, cluster: str, deployment: str, kind: str, name: str) -> ClusterDeploymentState:
         """State of one KAITO object on one member (Unknown without a context for that member)."""
         kube = self.members.get(cluster)
+        if self.cache is not None:  # a rollout is looking at this member: the next snapshot reads it again
+            self.cache.touch_member(cluster)
         if kube is None:
             crp = self.hub.get("ClusterResourcePlacement", deployment)
             return inv.state_from_placement(crp, cluster)

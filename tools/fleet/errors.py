@@ -9,6 +9,7 @@ Hierarchy::
     ├── FleetWriteTimeout           504 on a write: it may still land (writes are idempotent: retry)
     ├── FleetNotFound               404 on a read the caller needed
     ├── FleetConflict               409 that persisted after retries
+    ├── WatchExpired                410 on a watch: its resourceVersion was compacted away (list again)
     ├── FleetInvalid                422: the API server's schema message and field causes
     ├── FleetConfigError            no usable kubeconfig / context
     └── RolloutTimeout              a rollout did not finish in time (per-cluster states attached)
@@ -51,6 +52,12 @@ class FleetNotFound(FleetError):
     def __init__(self, cluster: str, resource: str, name: str):
         self.cluster, self.resource, self.name = cluster, resource, name
         super().__init__(text.NOT_FOUND.format(cluster=cluster, resource=resource, name=name))
+
+
+class WatchExpired(FleetError):
+    def __init__(self, cluster: str, kind: str, resource_version: str):
+        self.cluster, self.kind, self.resource_version = cluster, kind, resource_version
+        super().__init__(text.WATCH_EXPIRED.format(cluster=cluster, kind=kind, rv=resource_version))
 
 
 class FleetConflict(FleetError):

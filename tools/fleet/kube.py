@@ -7,9 +7,10 @@ and API errors become the typed errors of ``tools.fleet.errors``.
 """
 from __future__ import annotations
 
+import builtins
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
+from kubernetes.watch.watch import iter_resp_lines
 
 from tools.fleet.conventions import FIELD_MANAGER, KINDS
 from tools.fleet.errors import (
@@ -31,6 +33,7 @@ from tools.fleet.errors import (
     FleetUnreachable,
     FleetWriteTimeout,
     NamespaceTerminating,
+    WatchExpired,
 )
 from tools.fleet.impersonation import headers_for
 from tools.fleet.models import ObjectRef
@@ -164,14 +167,17 @@ class Kube:
             _observed(self.cluster, method, 0)
             raise FleetUnreachable(self.cluster, self.endpoint, f" ({type(e).__name__})") from None
         _observed(self.cluster, method, status)
-        if self.recorder is not None:
-            for group, resource, verb, namespace in _authorization(method, path, status):
-                self.recorder((self.cluster, group, resource, verb, namespace))
+        self._record(method, path, status)
         if 200 <= status < 300:
             return json.loads(data) if data else None
         creates = method == "POST" or content_type == APPLY  # a 404 there means the namespace is missing
         self._raise(status, data, method, path, what, creates)
         return None  # unreachable
+
+    def _record(self, method: str, path: str, status: int, watch: bool = False) -> None:
+        if self.recorder is not None:
+            for group, resource, verb, namespace in _authorization(method, path, status, watch):
+                self.recorder((self.cluster, group, resource, verb, namespace))
 
     def _raise(self, status: int, data: bytes | str, method: str, path: str, what: tuple[str, str],
                creates: bool = False) -> None:
@@ -211,6 +217,11 @@ class Kube:
 
     def list(self, kind: str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None) -> list[dict]:
+        return self.list_versioned(kind, namespace, label_selector, field_selector)[0]
+
+    def list_versioned(self, kind: str, namespace: str | None = None, label_selector: str | None = None,
+                       field_selector: str | None = None) -> tuple[builtins.list[dict], str]:
+        """The items and the list's ``metadata.resourceVersion`` (where a watch of the same selection resumes)."""
         out = self._call("GET", path_for(kind, namespace), what=(kind, ""),
                          query={"labelSelector": label_selector, "fieldSelector": field_selector}) or {}
         items = out.get("items") or []
@@ -218,7 +229,67 @@ class Kube:
         for it in items:  # list items may omit apiVersion/kind
             it.setdefault("apiVersion", api_version)
             it.setdefault("kind", kind)
-        return items
+        return items, str((out.get("metadata") or {}).get("resourceVersion") or "")
+
+    def watch(self, kind: str, namespace: str | None = None, label_selector: str | None = None,
+              resource_version: str | None = None, timeout_seconds: int = 60,
+              on_open: Callable[[Any], None] | None = None) -> Iterator[tuple[str, dict]]:
+        """``(type, object)`` events of one kind after ``resource_version`` (ADDED, MODIFIED, DELETED, BOOKMARK)
+        until the server ends the stream (``timeout_seconds``). The stream is the official client's
+        (``kubernetes.watch``'s line reader over a non-preloaded response). A resourceVersion the server has
+        compacted away raises ``WatchExpired`` (list again); a dropped connection ``FleetUnreachable``.
+        ``on_open`` gets the open response (its ``shutdown()`` ends the stream from another thread)."""
+        path = path_for(kind, namespace)
+        query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", str(timeout_seconds))]
+        if label_selector:
+            query.append(("labelSelector", label_selector))
+        if resource_version:
+            query.append(("resourceVersion", resource_version))
+        try:
+            _m, url, hdrs, _b, _ = self.api.param_serialize(
+                method="GET", resource_path=path, query_params=query, header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"])
+            resp = self.api.call_api("GET", url, header_params=hdrs,
+                                     _request_timeout=(self.timeout, timeout_seconds + self.timeout))
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            _observed(self.cluster, "GET", 0)
+            raise FleetUnreachable(self.cluster, self.endpoint, f" ({type(e).__name__})") from None
+        status = resp.status
+        _observed(self.cluster, "GET", status)
+        self._record("GET", path, status, watch=True)
+        raw = resp.response
+        try:
+            if not 200 <= status < 300:
+                if status == 410:
+                    raise WatchExpired(self.cluster, kind, resource_version or "")
+                self._raise(status, raw.data, "GET", path, (kind, ""))
+            api_version = KINDS[kind][0]
+            if on_open is not None:
+                on_open(raw)
+            for line in iter_resp_lines(raw):
+                if not line:
+                    continue
+                ev = json.loads(line)
+                obj = ev.get("object") or {}
+                if ev.get("type") == "ERROR":
+                    if obj.get("code") == 410:
+                        raise WatchExpired(self.cluster, kind, resource_version or "")
+                    raise FleetError(text.UNEXPECTED.format(cluster=self.cluster, status=obj.get("code"),
+                                                            method="WATCH", path=path, msg=obj.get("message")))
+                obj.setdefault("apiVersion", api_version)
+                obj.setdefault("kind", kind)
+                yield ev.get("type", ""), obj
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            raise FleetUnreachable(self.cluster, self.endpoint, f" (watch: {type(e).__name__})") from None
+        finally:
+            raw.release_conn()
+
+    def clone(self) -> Kube:
+        """The same cluster and credentials on a connection pool of its own (long watches must not hold the
+        connections the request path uses)."""
+        twin = Kube(k8s.ApiClient(self.api.configuration), self.cluster, self.timeout)
+        twin.recorder = self.recorder
+        return twin
 
     # --- writes ---------------------------------------------------------------------------------
     def apply(self, obj: dict, *, force: bool = True, dry_run: bool = False) -> dict:
@@ -275,12 +346,13 @@ def _parse(path: str) -> tuple[str, str, str | None, str | None]:
     return group, resource, namespace, (rest[1] if len(rest) > 1 else None)
 
 
-def _authorization(method: str, path: str, status: int) -> list[tuple[str, str, str, str | None]]:
+def _authorization(method: str, path: str, status: int,
+                   watch: bool = False) -> list[tuple[str, str, str, str | None]]:
     """(group, resource, verb, namespace) kube-apiserver authorizes for one call (a PATCH that creates
     the object, i.e. server-side apply of something new, is authorized as create too)."""
     group, resource, namespace, name = _parse(path)
     if method == "GET":
-        verbs = ["get" if name else "list"]
+        verbs = ["watch" if watch else "get" if name else "list"]
     else:
         verbs = [{"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[method]]
         if method == "PATCH" and status == 201:

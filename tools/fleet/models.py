@@ -244,6 +244,8 @@ class FleetSnapshot(BaseModel):
 
     clusters: list[Cluster]
     deployments: list[Deployment]
+    # served from the fleet cache while a hub watch was disconnected: how many seconds it may lag (else None)
+    stale_seconds: float | None = None
 
     def cluster(self, name: str) -> Cluster | None:
         return next((c for c in self.clusters if c.name == name), None)

@@ -61,3 +61,11 @@ RO_HUB_NOTHING = "nothing of it"
 # revision records whose change did not finish (issue 11: intent written before acting)
 REVISION_IN_PROGRESS = "not carried out yet: change {change} in progress or interrupted"
 REVISION_FAILED = "failed (change {change}), left on the hub as described"
+WATCH_EXPIRED = (
+    "The watch of {kind} on cluster '{cluster}' cannot resume from resourceVersion {rv}: the API server no "
+    "longer keeps that history (410 Gone). fleetops lists them again; nothing to do."
+)
+CACHE_NOT_WARM = (
+    "The fleet cache has not finished its first list of {kinds} from the hub within {seconds} s. "
+    "fleetops reads the hub directly until it does; check the hub's load and that the identity may watch them."
+)

@@ -8,6 +8,7 @@ enqueues a fresh reconcile anyway.
 """
 from __future__ import annotations
 
+import re
 import threading
 
 from tools.embedded.errors import NotFound
@@ -15,6 +16,19 @@ from tools.embedded.selectors import parse_label_selector
 from tools.embedded.store import Event, ResourceType, Store
 
 Scope = tuple[str, str, str]  # cluster, group, plural
+Pair = tuple[str, str]  # label key, value
+_EQUALITIES = re.compile(r"^\s*[A-Za-z0-9./_-]+\s*==?\s*[A-Za-z0-9._-]*\s*(,\s*[A-Za-z0-9./_-]+\s*==?\s*[A-Za-z0-9._-]*\s*)*$")
+
+
+def _equalities(selector: str | None) -> list[Pair] | None:
+    """``k=v,k2=v2`` as pairs (what the label index answers); None for anything else."""
+    if not selector or not _EQUALITIES.match(selector):
+        return None
+    out = []
+    for term in selector.split(","):
+        k, _, v = term.replace("==", "=").partition("=")
+        out.append((k.strip(), v.strip()))
+    return out
 
 
 class ObjectIndex:
@@ -22,6 +36,8 @@ class ObjectIndex:
         self.store = store
         self._lock = threading.Lock()
         self._objs: dict[Scope, dict[str, dict[str, dict]]] = {}  # scope -> namespace -> name -> labels
+        # scope -> (label key, value) -> {(namespace, name)}: an equality selector reads only its matches
+        self._labels: dict[Scope, dict[Pair, set[tuple[str, str]]]] = {}
         self._started = False
 
     def start(self) -> None:
@@ -39,16 +55,30 @@ class ObjectIndex:
 
     def _put(self, cluster: str, group: str, plural: str, ns: str, name: str, obj: dict) -> None:
         labels = dict((obj.get("metadata") or {}).get("labels") or {})
+        scope = (cluster, group, plural)
         with self._lock:
-            self._objs.setdefault((cluster, group, plural), {}).setdefault(ns, {})[name] = labels
+            by_name = self._objs.setdefault(scope, {}).setdefault(ns, {})
+            self._unlabel(scope, ns, name, by_name.get(name))
+            by_name[name] = labels
+            index = self._labels.setdefault(scope, {})
+            for pair in labels.items():
+                index.setdefault(pair, set()).add((ns, name))
+
+    def _unlabel(self, scope: Scope, ns: str, name: str, labels: dict | None) -> None:
+        index = self._labels.get(scope)
+        for pair in (labels or {}).items():
+            if index is not None and pair in index:
+                index[pair].discard((ns, name))
 
     def _on_event(self, ev: Event) -> None:
         meta = ev.obj.get("metadata") or {}
         ns = meta.get("namespace", "") if ev.rtype.namespaced else ""
         if ev.type == "DELETED":
             with self._lock:
-                by_ns = self._objs.get((ev.cluster, ev.rtype.group, ev.rtype.plural), {})
-                by_ns.get(ns, {}).pop(meta.get("name", ""), None)
+                scope = (ev.cluster, ev.rtype.group, ev.rtype.plural)
+                by_ns = self._objs.get(scope, {})
+                name = meta.get("name", "")
+                self._unlabel(scope, ns, name, by_ns.get(ns, {}).pop(name, None))
         else:
             self._put(ev.cluster, ev.rtype.group, ev.rtype.plural, ns, meta.get("name", ""), ev.obj)
 
@@ -58,6 +88,14 @@ class ObjectIndex:
 
     def names(self, cluster: str, rt: ResourceType, namespace: str | None = None,
               label_selector: str | None = None) -> list[tuple[str, str]]:
+        pairs = _equalities(label_selector)
+        if pairs:
+            with self._lock:
+                index = self._labels.get((cluster, rt.group, rt.plural), {})
+                found = set.intersection(*(index.get(p, set()) for p in pairs))
+                if namespace or not rt.namespaced:
+                    found = {f for f in found if f[0] == (namespace or "")}
+                return sorted(found)
         match = parse_label_selector(label_selector)
         with self._lock:
             by_ns = self._objs.get((cluster, rt.group, rt.plural), {})

@@ -1,0 +1,143 @@
+"""Inventory at scale: ``list_clusters`` direct, cold and warm (fleet cache) against a raw one-shot list baseline.
+
+    python bench/inventory.py [--clusters 10,100,1000,5000] [--runs 3]
+
+For each size a synthetic embedded fleet (``fleetops demo-fleet --synthetic N``) runs in a child process (its
+start-up is printed, not counted). Then, interleaved round by round (``--runs`` rounds, at least 3):
+
+* **raw**: the baseline, with the official ``kubernetes`` client and nothing of fleetops: list the hub's
+  MemberClusters, then every member's Nodes (8 threads, JSON without model deserialization), one request each;
+* **direct**: fleetops' ``list_clusters`` on an adapter without the cache (what every request cost before);
+* **cold**: a new adapter, start its cache (list + watch every hub kind), first ``list_clusters``;
+* **warm**: ``list_clusters`` again on that warm cache (the per-request cost of ``serve`` and ``chat``).
+
+Per mode: wall and CPU (this process only: the fleet is another process) min / median / max seconds, HTTP
+requests per call (a cold run counts its 7 lists and 7 watch requests), this process' RSS after it (the process
+holds every mode's clients and data at once: an upper bound of the bot's); the ratios of medians to raw.
+``--modes cold,warm`` skips the baselines (e.g. for RSS at 5,000). Asserts nothing.
+Goals (issue 17): warm requests constant in fleet size; cold ≤ 1.5x raw; RSS < 400 MB at 5,000.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+# run as a script, this directory comes first on sys.path and bench/audit.py would shadow the audit package
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+from kubernetes import client as k8s  # noqa: E402
+
+from bot import toolbox  # noqa: E402
+from tools.args import ListClustersArgs  # noqa: E402
+from tools.context import ToolContext  # noqa: E402
+from tools.fleet import kube  # noqa: E402
+from tools.fleet.adapter import Fleet  # noqa: E402
+from tools.fleet.kube import KubeConfig  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("fleetproc", Path(__file__).resolve().parent / "fleetproc.py")
+assert _spec and _spec.loader
+fleetproc = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fleetproc)
+FleetProcess, rss_mb, spread = fleetproc.FleetProcess, fleetproc.rss_mb, fleetproc.spread
+
+MODES = ("raw", "direct", "cold", "warm")
+_requests = [0]
+kube.observe_calls(lambda cluster, method, status: _requests.__setitem__(0, _requests[0] + 1))
+
+
+def raw_baseline(kc: KubeConfig, hub: str, members: list[str]) -> int:
+    """MemberClusters, then every member's Nodes, with the official client only; returns requests made."""
+    hub_api = kc.client(hub, hub).api
+    mcs = k8s.CustomObjectsApi(hub_api).list_cluster_custom_object(
+        "cluster.kubernetes-fleet.io", "v1beta1", "memberclusters", _preload_content=False)
+    names = [m["metadata"]["name"] for m in json.loads(mcs.data)["items"]]
+    apis = {m: kc.client(m, m).api for m in members if m in names}
+
+    def nodes(name: str) -> int:
+        resp = k8s.CoreV1Api(apis[name]).list_node(_preload_content=False)
+        return len(json.loads(resp.data)["items"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(nodes, apis))
+    for api in [hub_api, *apis.values()]:
+        api.close()
+    return 1 + len(apis)
+
+
+def list_clusters(fleet: Fleet) -> int:
+    result = toolbox.run("list_clusters", ListClustersArgs(), ToolContext(catalog=fleet.catalog, fleet=fleet))
+    return len(result.render())
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float, int]:
+    before = _requests[0]
+    w, c = time.perf_counter(), time.process_time()
+    out = fn()
+    wall, cpu = time.perf_counter() - w, time.process_time() - c
+    return wall, cpu, (out if isinstance(out, int) and fn.__name__ == "raw" else _requests[0] - before)
+
+
+def bench(n: int, runs: int, modes: tuple[str, ...] = MODES) -> None:
+    with FleetProcess(n) as fp:
+        print(f"\n== {n} clusters: demo-fleet --synthetic {n} started in {fp.start_seconds:.1f} s "
+              f"(fleet process RSS {fp.rss_mb():.0f} MB)", flush=True)
+        kc = KubeConfig(fp.kubeconfig)
+        hub = kc.current or "fleet-hub"
+        members = [c for c in kc.contexts if c != hub]
+        direct = Fleet.from_kubeconfig(fp.kubeconfig, hub, "auto")
+        figures: dict[str, dict[str, list[float]]] = {m: {"wall": [], "cpu": [], "req": [], "rss": []} for m in MODES}
+        if "raw" in modes:  # warm-up, not counted: imports, first connections
+            raw_baseline(kc, hub, members)
+        if "direct" in modes:
+            list_clusters(direct)
+        for r in range(max(3, runs)):
+            cached = Fleet.from_kubeconfig(fp.kubeconfig, hub, "auto")
+
+            def raw() -> int:
+                return raw_baseline(kc, hub, members)
+
+            def cold(fleet: Fleet = cached) -> int:
+                fleet.start_cache(wait=600)
+                return list_clusters(fleet)
+
+            steps: dict[str, Callable[[], object]] = {
+                "raw": raw, "direct": lambda: list_clusters(direct), "cold": cold,
+                "warm": lambda fleet=cached: list_clusters(fleet)}
+            # interleaved, so that load hits every mode alike (cold always before warm: it starts the cache)
+            order = MODES if r % 2 == 0 else ("cold", "warm", "direct", "raw")
+            for mode in (m for m in order if m in modes):
+                wall, cpu, req = timed(steps[mode])
+                figures[mode]["wall"].append(wall)
+                figures[mode]["cpu"].append(cpu)
+                figures[mode]["req"].append(req)
+                figures[mode]["rss"].append(rss_mb())
+            cached.close()
+        direct.close()
+        raw_wall = statistics.median(figures["raw"]["wall"]) if "raw" in modes else float("nan")
+        print(f"{'mode':7} {'wall s (min/med/max)':>26} {'CPU s (min/med/max)':>26} {'requests':>9} "
+              f"{'x raw wall':>10} {'RSS MB':>7}")
+        for mode in modes:
+            f = figures[mode]
+            print(f"{mode:7} {spread(f['wall']):>26} {spread(f['cpu']):>26} {int(statistics.median(f['req'])):>9} "
+                  f"{statistics.median(f['wall']) / raw_wall:>10.2f} {max(f['rss']):>7.0f}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clusters", default="10,100,1000,5000")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--modes", default=",".join(MODES), help="a subset of raw,direct,cold,warm (warm needs cold)")
+    args = ap.parse_args()
+    modes = tuple(m for m in MODES if m in args.modes.split(","))
+    for n in [int(x) for x in args.clusters.split(",") if x]:
+        bench(n, args.runs, modes)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,402 @@
+"""A fleet cache fed by watches: a warm snapshot costs no hub call, whatever the fleet's size.
+
+    cache = fleet.start_cache()        # Fleet.snapshot() now serves from here when warm
+    cache.version, cache.staleness()    # bumps on every change; seconds the cache may lag the hub
+
+Hub objects (``assemble.HUB_KINDS``: MemberClusters, placements, deployment namespaces, KAITO objects and
+ResourceOverrides with the deployment label, the revision records) are listed once, then watched from the
+list's resourceVersion, one daemon thread per kind (``_Reflector``): events replace objects; a stream the server
+ends is resumed from the last resourceVersion; a 410 Gone (history compacted) lists again; a broken connection
+is retried with exponential backoff (0.2 s → 30 s). ``staleness()`` is 0 while every watch is connected, else
+the seconds since the oldest disconnected one last heard from the hub.
+
+Member-side KAITO status is read only for the clusters some placement names, with bounded concurrency, and kept:
+an entry is read again, before the snapshot that needs it, once a hub event touched a deployment placed there
+(its placement, its KAITO object) or the adapter read that member for a rollout; an entry older than
+``member_ttl`` is refreshed in the background (the snapshot uses it meanwhile). A snapshot waits at most
+``member_wait`` s for members (the first one of a large fleet would wait for thousands): a member that has not
+answered by then is shown as the hub's placement status shows it, and read on in the background. Member Nodes are read only for
+MemberClusters without capacity properties, kept ``nodes_ttl``. So a quiet fleet's snapshot makes no call at all.
+
+Read your writes: the adapter tells the cache what it wrote (``expect``); a snapshot waits (at most
+``consistency_wait`` s) until the watches have delivered those writes, else reads directly. Plans are still
+checked against live versions before execution (``tools.executor``): the cache never decides a write.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from tools.catalog import Catalog
+from tools.fleet import assemble as asm
+from tools.fleet.errors import FleetError, WatchExpired
+from tools.fleet.kube import Kube
+from tools.fleet.models import FleetSnapshot
+from tools.messages import fleet as text
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str]  # namespace ("" when cluster-scoped), name
+
+
+class Source(Protocol):
+    """What the cache reads through: the fleet adapter (``tools.fleet.adapter.Fleet``)."""
+
+    hub: Kube
+    members: dict[str, Kube]
+    catalog: Catalog
+
+    def _member_kaito(self, cluster: str, namespace: str | None = None) -> list[dict] | None: ...
+
+    def _member_nodes(self, cluster: str) -> list[dict] | None: ...
+
+    def snapshot_direct(self, now: datetime | None = None) -> FleetSnapshot: ...
+
+
+def _key(obj: dict) -> Key:
+    meta = obj.get("metadata") or {}
+    return meta.get("namespace") or "", meta.get("name") or ""
+
+
+def _rv_int(rv: str | None) -> int | None:
+    try:
+        return int(rv) if rv else None
+    except ValueError:
+        return None
+
+
+def _clusters_of(obj: dict | None) -> list[str]:
+    return list((((obj or {}).get("spec") or {}).get("policy") or {}).get("clusterNames") or [])
+
+
+class _Reflector:
+    """List then watch one hub kind; keeps its objects by (namespace, name)."""
+
+    def __init__(self, cache: FleetCache, kube: Kube, kind: str, namespace: str | None, label: str | None):
+        self.cache, self.kube, self.kind, self.namespace, self.label = cache, kube, kind, namespace, label
+        self.objs: dict[Key, dict] = {}
+        self.rv = ""
+        self.synced = threading.Event()
+        self.connected = False
+        self.heard = time.monotonic()
+        self.lists = self.watches = self.expired = self.failures = 0
+        self._stream: Any = None  # the open watch response (closed by stop)
+        self._thread = threading.Thread(target=self._run, name=f"fleet-cache-{kind}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def selects(self, obj: dict) -> bool:
+        """Whether this watch's selection holds ``obj`` (its namespace; the label key the selector requires)."""
+        meta = obj.get("metadata") or {}
+        if self.namespace and meta.get("namespace") != self.namespace:
+            return False
+        return not self.label or self.label in (meta.get("labels") or {})
+
+    def stop(self) -> None:
+        stream = self._stream
+        if stream is not None:
+            try:
+                stream.shutdown()
+            except Exception:
+                pass
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        backoff, need_list = self.cache.backoff[0], True
+        stop = self.cache.stopping
+        while not stop.is_set():
+            try:
+                if need_list:
+                    self._list()
+                    need_list = False
+                self._watch()
+                backoff = self.cache.backoff[0]
+            except WatchExpired:
+                self.expired += 1
+                need_list = True
+            except Exception as e:  # unreachable, forbidden, a broken stream: retry from the same resourceVersion
+                self.failures += 1
+                self.connected = False
+                if not isinstance(e, FleetError):
+                    log.debug("fleet cache: watch of %s failed", self.kind, exc_info=True)
+                if stop.wait(backoff):
+                    return
+                backoff = min(self.cache.backoff[1], backoff * 2)
+
+    def _list(self) -> None:
+        items, rv = self.kube.list_versioned(self.kind, self.namespace, self.label)
+        fresh = {_key(o): o for o in items}
+        with self.cache.lock:
+            old, self.objs, self.rv = self.objs, fresh, rv
+            self.lists += 1
+            self.heard = time.monotonic()
+            for k in old.keys() | fresh.keys():
+                if old.get(k) is not fresh.get(k):
+                    self.cache.changed(self.kind, fresh.get(k), old.get(k))
+            self.cache.arrived.notify_all()
+        self.synced.set()
+
+    def _watch(self) -> None:
+        self.watches += 1
+        events = self.kube.watch(self.kind, self.namespace, self.label, self.rv,
+                                 timeout_seconds=self.cache.watch_timeout, on_open=self._opened)
+        try:
+            for etype, obj in events:
+                with self.cache.lock:
+                    self.heard = time.monotonic()
+                    rv = (obj.get("metadata") or {}).get("resourceVersion")
+                    if etype != "BOOKMARK":
+                        k = _key(obj)
+                        old = self.objs.get(k)
+                        if etype == "DELETED":
+                            self.objs.pop(k, None)
+                            self.cache.changed(self.kind, None, old or obj)
+                        else:
+                            self.objs[k] = obj
+                            self.cache.changed(self.kind, obj, old)
+                    if rv:
+                        self.rv = rv
+                    self.cache.arrived.notify_all()
+                if self.cache.stopping.is_set():
+                    return
+        finally:
+            self._stream = None
+            self.connected = False
+            self.heard = time.monotonic()
+
+    def _opened(self, stream: Any) -> None:
+        self._stream = stream
+        self.connected = True
+        self.heard = time.monotonic()
+
+
+@dataclass
+class _Member:
+    objs: list[dict] | None
+    at: float  # when the read that gave ``objs`` started (monotonic)
+    mark: int  # the cluster's dirt mark when that read started: dirty while it differs from the current one
+
+
+class FleetCache:
+    def __init__(self, fleet: Source, *, watch_timeout: int = 300, member_ttl: float = 30.0,
+                 nodes_ttl: float = 300.0, member_concurrency: int = 8, consistency_wait: float = 3.0,
+                 memo_seconds: float = 5.0, backoff: tuple[float, float] = (0.2, 30.0), member_wait: float = 5.0,
+                 stale_after: float = 5.0):
+        self.fleet = fleet
+        self.watch_timeout, self.member_ttl, self.nodes_ttl = watch_timeout, member_ttl, nodes_ttl
+        self.consistency_wait, self.memo_seconds, self.backoff = consistency_wait, memo_seconds, backoff
+        self.member_wait = member_wait  # the longest a snapshot waits for members (cold start of a large fleet)
+        self.stale_after = stale_after  # a snapshot says how old it may be once a watch is down this long
+        self.lock = threading.RLock()
+        self._assembling = threading.Lock()
+        self.arrived = threading.Condition(self.lock)  # notified after every watch event
+        self.stopping = threading.Event()
+        self.version = 0  # bumps on every hub change and every member answer that differs
+        self._hub = fleet.hub.clone()  # watches hold connections for minutes: not the request path's pool
+        self._reflectors = {kind: _Reflector(self, self._hub, kind, ns, label) for kind, ns, label in asm.HUB_KINDS}
+        self._members: dict[str, _Member] = {}
+        self._nodes: dict[str, _Member] = {}
+        self._marks: dict[str, int] = {}  # cluster -> how often a hub event or a rollout read dirtied it
+        self._inflight: dict[tuple[str, str], Future] = {}
+        self._pool = ThreadPoolExecutor(max_workers=member_concurrency, thread_name_prefix="fleet-cache-member")
+        self._expected: list[tuple[str, Key, int | None, float]] = []  # kind, key, rv (None: deleted), deadline
+        self._memo: tuple[int, float, FleetSnapshot] | None = None
+        self._assembled = asm.Memo()  # deployments reused across snapshots while their objects stay the same
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> FleetCache:
+        for r in self._reflectors.values():
+            r.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for r in self._reflectors.values():
+            r.stop()
+        for r in self._reflectors.values():
+            r.join(2.0)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        try:
+            self._hub.api.close()
+        except Exception:
+            pass
+
+    @property
+    def warm(self) -> bool:
+        """Every hub kind listed at least once (and the cache not stopped)."""
+        return not self.stopping.is_set() and all(r.synced.is_set() for r in self._reflectors.values())
+
+    def wait_warm(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        for r in self._reflectors.values():
+            if not r.synced.wait(max(0.0, deadline - time.monotonic())):
+                cold = [k for k, r in self._reflectors.items() if not r.synced.is_set()]
+                log.warning(text.CACHE_NOT_WARM.format(kinds=", ".join(cold), seconds=int(timeout)))
+                return False
+        return True
+
+    def watching(self) -> bool:
+        """Every hub kind's watch is open now."""
+        with self.lock:
+            return all(r.connected for r in self._reflectors.values())
+
+    def staleness(self) -> float:
+        """0 while every watch is connected; else seconds since the longest-disconnected one heard the hub."""
+        now = time.monotonic()
+        with self.lock:
+            return max((0.0 if r.connected else now - r.heard for r in self._reflectors.values()), default=0.0)
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Per kind: objects held, lists, watches opened, 410s, failures (for benches and tests)."""
+        with self.lock:
+            return {k: {"objects": len(r.objs), "lists": r.lists, "watches": r.watches, "expired": r.expired,
+                        "failures": r.failures} for k, r in self._reflectors.items()}
+
+    # --- change bookkeeping (called under the lock by the reflectors) ------------------------------
+    def changed(self, kind: str, new: dict | None, old: dict | None) -> None:
+        self.version += 1
+        if kind == "ClusterResourcePlacement":
+            self._dirty(set(_clusters_of(new)) | set(_clusters_of(old)))
+        elif kind in ("Workspace", "InferenceSet"):
+            obj = new or old or {}
+            crp = self._reflectors["ClusterResourcePlacement"].objs.get(("", (obj.get("metadata") or {})
+                                                                         .get("namespace") or ""))
+            self._dirty(set(_clusters_of(crp)))
+
+    def _dirty(self, clusters: Iterable[str]) -> None:
+        for c in clusters:
+            self._marks[c] = self._marks.get(c, 0) + 1
+
+    def _is_dirty(self, cluster: str) -> bool:
+        entry = self._members.get(cluster)
+        return entry is not None and entry.mark != self._marks.get(cluster, 0)
+
+    def touch_member(self, cluster: str) -> None:
+        """The adapter read this member for a rollout: its KAITO status is read again for the next snapshot."""
+        with self.lock:
+            self._dirty([cluster])
+
+    def expect(self, kind: str, obj: dict | None, *, deleted: Key | None = None) -> None:
+        """The adapter wrote ``obj`` (or deleted ``deleted``): the next snapshot waits until the watch shows it."""
+        r = self._reflectors.get(kind)
+        if r is None or (obj is not None and deleted is None and not r.selects(obj)):
+            return  # not a kind or an object the cache holds: no event will come for it
+        deadline = time.monotonic() + self.consistency_wait
+        with self.lock:
+            if deleted is not None:
+                self._expected.append((kind, deleted, None, deadline))
+            elif obj:
+                rv = _rv_int((obj.get("metadata") or {}).get("resourceVersion"))
+                if rv is not None:
+                    self._expected.append((kind, _key(obj), rv, deadline))
+
+    def _seen(self, kind: str, key: Key, rv: int | None) -> bool:
+        r = self._reflectors[kind]
+        if rv is None:
+            obj = r.objs.get(key)
+            return obj is None or bool((obj.get("metadata") or {}).get("deletionTimestamp"))
+        have = _rv_int(r.rv)
+        return have is not None and have >= rv
+
+    def _caught_up(self) -> bool:
+        """Wait until the expected writes arrived; False when one did not within its deadline."""
+        with self.lock:
+            while self._expected:
+                self._expected = [e for e in self._expected if not self._seen(e[0], e[1], e[2])]
+                if not self._expected:
+                    return True
+                left = min(e[3] for e in self._expected) - time.monotonic()
+                if left <= 0:
+                    self._expected.clear()
+                    return False
+                self.arrived.wait(min(left, 0.25))
+            return True
+
+    # --- members ---------------------------------------------------------------------------------
+    def _fetch(self, table: dict[str, _Member], what: str, cluster: str) -> Future:
+        key = (what, cluster)
+        with self.lock:
+            fut = self._inflight.get(key)
+            if fut is not None:
+                return fut
+            read = self.fleet._member_kaito if what == "kaito" else self.fleet._member_nodes
+            fut = self._pool.submit(self._read_member, table, key, read, cluster)
+            self._inflight[key] = fut
+            return fut
+
+    def _read_member(self, table: dict[str, _Member], key: tuple[str, str], read: Any, cluster: str) -> None:
+        with self.lock:
+            started, mark = time.monotonic(), self._marks.get(cluster, 0)
+        try:
+            objs = read(cluster)
+        except BaseException:
+            with self.lock:
+                self._inflight.pop(key, None)
+            raise
+        with self.lock:
+            self._inflight.pop(key, None)
+            prev = table.get(cluster)
+            if prev is None or prev.objs != objs:
+                self.version += 1
+            table[cluster] = _Member(objs, started, mark if table is self._members else 0)
+
+    def _members_for(self, table: dict[str, _Member], what: str, clusters: list[str], ttl: float
+                     ) -> tuple[dict[str, list[dict] | None], bool]:
+        """What the members said (missing or dirty entries read now, within ``member_wait`` s) and whether
+        every entry is current; a member that did not answer in time is left out (the hub's view stands in)
+        and its read goes on in the background."""
+        now = time.monotonic()
+        wait: list[Future] = []
+        with self.lock:
+            for c in clusters:
+                entry = table.get(c)
+                if entry is None or (table is self._members and self._is_dirty(c)):
+                    wait.append(self._fetch(table, what, c))
+                elif now - entry.at > ttl:
+                    self._fetch(table, what, c)  # refresh ahead; this snapshot uses what it has
+        _done, pending = futures_wait(wait, timeout=self.member_wait) if wait else (set(), set())
+        with self.lock:  # a failed read leaves no entry: tolerant, as the direct path (the hub's view stands in)
+            got = {c: table[c].objs for c in clusters if c in table}
+            current = not pending and not (table is self._members and any(self._is_dirty(c) for c in got))
+        return got, current
+
+    # --- snapshots -----------------------------------------------------------------------------
+    def hub_objects(self) -> asm.HubObjects:
+        """The cached hub objects, each kind in (namespace, name) order as a list returns them."""
+        with self.lock:
+            return asm.HubObjects({k: [r.objs[key] for key in sorted(r.objs)] for k, r in self._reflectors.items()})
+
+    def snapshot(self, now: datetime) -> FleetSnapshot:
+        if not self._caught_up():
+            return self.fleet.snapshot_direct(now)
+        stale = self.staleness()
+        with self.lock:
+            memo = self._memo
+            if memo is not None and memo[0] == self.version and time.monotonic() - memo[1] < self.memo_seconds \
+                    and not stale and not any(self._is_dirty(c) for c in self._members):
+                return memo[2]
+        hub = self.hub_objects()
+        placed = sorted(asm.placed_clusters(hub) & set(self.fleet.members))
+        need_nodes = [c for c in asm.clusters_needing_nodes(hub) if c in self.fleet.members]
+        member_kaito, kaito_current = self._members_for(self._members, "kaito", placed, self.member_ttl)
+        member_nodes, nodes_current = self._members_for(self._nodes, "nodes", need_nodes, self.nodes_ttl)
+        with self.lock:
+            version = self.version
+        with self._assembling:  # one assembly at a time: they share the deployments memo
+            snap = asm.assemble(hub, member_kaito, member_nodes, self.fleet.catalog, now, self._assembled)
+        if stale and stale >= self.stale_after:
+            snap.stale_seconds = round(stale, 1)
+        with self.lock:
+            if version == self.version and not stale and kaito_current and nodes_current:
+                self._memo = (version, time.monotonic(), snap)
+        return snap
