@@ -58,7 +58,8 @@ class Gates(ServiceBase):
         return gate
 
     # --- people ------------------------------------------------------------------------------------------
-    def approve_gate(self, request: str, actor: Actor, workspace: Workspace | None = None) -> GateResult:
+    def _gate_for(self, request: str, actor: Actor, workspace: Workspace | None) -> tuple[Gate, ChangeRequest] | Refusal:
+        """The gate a click or command names and its change, or why it cannot be acted on from there."""
         gate = self.store.gates.get(request)
         if gate is None:
             return Refusal(Why.NOT_FOUND, M.NO_SUCH_GATE.format(request=request))
@@ -66,6 +67,13 @@ class Gates(ServiceBase):
         if self.workspace is not None and workspace is not None and not self.workspace.accepts(workspace):
             return self._refused(change, gate, actor, Why.WRONG_WORKSPACE,
                                  M.WRONG_WORKSPACE.format(got=workspace, want=self.workspace))
+        return gate, change
+
+    def approve_gate(self, request: str, actor: Actor, workspace: Workspace | None = None) -> GateResult:
+        found = self._gate_for(request, actor, workspace)
+        if isinstance(found, Refusal):
+            return found
+        gate, change = found
         if gate.state != "open":
             return self._refused(change, gate, actor, Why.NOT_OPEN, M.NOT_OPEN.format(stage=gate.stage,
                                                                                       state=gate.state))
@@ -105,13 +113,10 @@ class Gates(ServiceBase):
         reason = (reason or "").strip()
         if not reason:
             return Refusal(Why.REASON_REQUIRED, M.REASON_REQUIRED)
-        gate = self.store.gates.get(request)
-        if gate is None:
-            return Refusal(Why.NOT_FOUND, M.NO_SUCH_GATE.format(request=request))
-        change = self.get(gate.change_id)
-        if self.workspace is not None and workspace is not None and not self.workspace.accepts(workspace):
-            return self._refused(change, gate, actor, Why.WRONG_WORKSPACE,
-                                 M.WRONG_WORKSPACE.format(got=workspace, want=self.workspace))
+        found = self._gate_for(request, actor, workspace)
+        if isinstance(found, Refusal):
+            return found
+        gate, change = found
         if not self.may_reject_gate(gate, change, actor):
             return Refusal(Why.CANNOT_REJECT, M.CANNOT_REJECT, change)
         return self._stop(change, gate, M.REJECTED_BY.format(who=actor.name or actor.id, stage=gate.stage,
