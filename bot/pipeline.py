@@ -129,8 +129,11 @@ class Pipeline:
         if req.delivery_id and not req.claimed and not self.store.claim_delivery(req.delivery_id):
             return Reply(kind="duplicate", text=M.DUPLICATE)
         audit = self.store.audit
-        audit.record("request", actor=req.actor.id, channel=req.channel, message=text,
-                     args={"source": req.source, "thread_ts": req.thread_ts, "delivery_id": req.delivery_id})
+        with self.store.atomic():  # a persisted job run again after a crash records its request once
+            if not (req.claimed and req.delivery_id) or self.store.claim_delivery(f"{req.delivery_id}#request"):
+                audit.record("request", actor=req.actor.id, channel=req.channel, message=text,
+                             args={"source": req.source, "thread_ts": req.thread_ts,
+                                   "delivery_id": req.delivery_id})
         ctx = self._request_context()  # one snapshot for the request: grounding, the tool and the reply
         try:
             result = self.interpreter.interpret(text, self._context(req, ctx))
