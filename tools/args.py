@@ -155,6 +155,45 @@ def _envs(v: Any) -> Any:
     return v
 
 
+SOAK_MAX = 24 * 3600  # seconds: a soak between stages lasts at most a day
+_SOAK_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)(?![a-z])")
+
+
+def soak_seconds(text: str) -> int:
+    """Seconds in a soak duration as written ("10m", "1h30m", "90s", "10 minutes"); ValueError when not one."""
+    rest, total = text.strip().lower(), 0.0
+    if not rest:
+        raise ValueError(M.BAD_SOAK.format(value=text))
+    while rest:
+        m = _SOAK_PART.match(rest)
+        if not m:
+            raise ValueError(M.BAD_SOAK.format(value=text))
+        total += float(m.group(1)) * {"h": 3600, "m": 60, "s": 1}[m.group(2)[0]]
+        rest = rest[m.end():].lstrip(" ,").removeprefix("and ").lstrip()
+    return round(total)
+
+
+def soak_text(seconds: int) -> str:
+    """A KubeFleet TimedWait ``waitTime`` (h/m/s only): 90 -> "1m30s", 3600 -> "1h"."""
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return (f"{h}h" if h else "") + (f"{m}m" if m else "") + (f"{s}s" if s else "")
+
+
+def _soak(v: Any) -> Any:
+    """A soak duration, positive and at most 24h, in KubeFleet's waitTime form ("10m", "1h30m")."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        v = f"{v}s"
+    if not isinstance(v, str):
+        return v
+    n = soak_seconds(v)
+    if n <= 0:
+        raise ValueError(M.SOAK_NOT_POSITIVE.format(value=v))
+    if n > SOAK_MAX:
+        raise ValueError(M.SOAK_TOO_LONG.format(value=v))
+    return soak_text(n)
+
+
 LowerGeo = Annotated[Geo, BeforeValidator(_lower)]
 LowerEnv = Annotated[Environment, BeforeValidator(_lower)]
 LowerProvider = Annotated[Provider, BeforeValidator(_lower)]
@@ -167,6 +206,7 @@ Region = Annotated[str, BeforeValidator(_lower), Field(min_length=1, max_length=
 InstanceType = Annotated[str, Field(min_length=1, max_length=64)]
 Count = Annotated[int, Field(ge=1, le=100)]
 Stages = Annotated[list[Environment], BeforeValidator(_envs)]
+Soak = Annotated[str, BeforeValidator(_soak)]
 Environments = Annotated[list[Environment], BeforeValidator(_envs)]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 Cost = Annotated[float, Field(gt=0)]
@@ -235,6 +275,11 @@ class PlanPlacementArgs(_PlacementFilters):
     replicas: Count | None = None
 
 
+def _soak_needs_stages(soak: str | None, stages: list | None) -> None:
+    if soak is not None and not stages:
+        raise ValueError(M.SOAK_WITHOUT_STAGES.format(soak=soak))
+
+
 class DeployArgs(_PlacementFilters):
     """Create a deployment or update one (model, instance type, replicas, clusters)."""
 
@@ -244,6 +289,8 @@ class DeployArgs(_PlacementFilters):
     add_clusters: Names | None = None
     replicas: Count | None = None
     stages: Stages | None = None
+    # a TimedWait after every stage but the last, before its gate (KubeFleet waitTime: "10m", "1h"); only with stages
+    soak: Soak | None = None
     team: Name | None = None
     # a new deployment takes over an existing hub namespace of its name that fleetops did not create (explicit,
     # recorded in the plan and the audit log); without it such a namespace is refused
@@ -253,6 +300,7 @@ class DeployArgs(_PlacementFilters):
     def _one_target_set(self) -> DeployArgs:
         if self.clusters is not None and self.add_clusters is not None:
             raise ValueError(M.CLUSTERS_AND_ADD)
+        _soak_needs_stages(self.soak, self.stages)
         return self
 
 
@@ -276,6 +324,12 @@ class RollbackArgs(Args):
     deployment: Name
     to_revision: Annotated[int, Field(ge=1)] | None = None
     stages: Stages | None = None
+    soak: Soak | None = None  # as in DeployArgs: a TimedWait before each gate; only with stages
+
+    @model_validator(mode="after")
+    def _soak_with_stages(self) -> RollbackArgs:
+        _soak_needs_stages(self.soak, self.stages)
+        return self
 
 
 class CordonClusterArgs(Args):

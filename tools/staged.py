@@ -12,7 +12,10 @@ itself needs the strictest policy of all the stages' environments (``Plan.enviro
 What is written. The placement becomes ``strategy.type: External`` (KubeFleet no longer rolls it by
 itself; it cannot go back), ``revisionHistoryLimit`` 20 so older snapshots stay for rollbacks; a
 ClusterStagedUpdateStrategy ``<deployment>-stages`` (one stage per environment, ``labelSelector`` on the
-environment label, ``afterStageTasks: [Approval]`` where a gate follows), and a ClusterStagedUpdateRun
+environment label, ``afterStageTasks: [Approval]`` where a gate follows; with a ``soak`` (``10m``) a
+``TimedWait`` of that long comes first, ``[TimedWait, Approval]``: KubeFleet creates the approval request at
+once but lets the next stage go only once both are done, and the executor opens the gate only once the soak
+elapsed; the last stage gets no soak, nothing follows it), and a ClusterStagedUpdateRun
 ``<deployment>-run-<n>`` created with ``state: Run`` and no ``resourceSnapshotIndex``, so it cuts (and pins)
 the snapshot of what is on the hub at that moment; the executor creates it (``start_run`` step) only once the
 placement is scheduled on the deployment's clusters (``tools.staged_run.start``), after every other write of
@@ -86,15 +89,17 @@ def stages_of(envs: list[str], clusters: list[str], snap: FleetSnapshot, deploym
     return stages
 
 
-def strategy(deployment: str, stages: list[Stage], gates: bool = True) -> dict:
-    """The ClusterStagedUpdateStrategy: one stage per non-empty environment; an Approval after a gated one."""
+def strategy(deployment: str, stages: list[Stage], gates: bool = True, soak: str | None = None) -> dict:
+    """The ClusterStagedUpdateStrategy: one stage per non-empty environment; an Approval after a gated one,
+    preceded by a TimedWait of ``soak`` (a KubeFleet waitTime, "10m") when given."""
     specs = []
     for s in stages:
         if not s.clusters:
             continue
         spec: dict = {"name": s.name, "labelSelector": {"matchLabels": {ENV_LABEL: s.environment}}}
         if gates and s.gate:
-            spec["afterStageTasks"] = [{"type": "Approval"}]
+            wait = [{"type": "TimedWait", "waitTime": soak}] if soak else []
+            spec["afterStageTasks"] = [*wait, {"type": "Approval"}]
         specs.append(spec)
     return {"apiVersion": f"{cv.PLACEMENT_GROUP}/{cv.PLACEMENT_VERSION}", "kind": STRATEGY_KIND,
             "metadata": {"name": strategy_name(deployment, gates), "labels": _labels(deployment)},
@@ -154,9 +159,16 @@ def _stage_of(stages: list[Stage]) -> dict[str, str]:
     return {c: s.environment for s in stages for c in s.clusters}
 
 
+def soak_of(args: dict) -> str | None:
+    """The soak asked for (already a KubeFleet waitTime: ``tools.args`` validated it), or None."""
+    value = args.get("soak")
+    return str(value) if value else None
+
+
 def _describe(p: Plan, stages: list[Stage], runs: list[str], cleanup: str | None, pinned: str | None) -> None:
     """Stage lines in the diff and the per-cluster action details ("stage dev: ...")."""
     where = _stage_of(stages)
+    soak = soak_of(p.args)
     for a in p.actions:
         if a.cluster in where:
             a.detail = M.ACTION_IN_STAGE.format(stage=where[a.cluster], detail=a.detail)
@@ -166,15 +178,19 @@ def _describe(p: Plan, stages: list[Stage], runs: list[str], cleanup: str | None
             lines.append(M.DIFF_STAGE_EMPTY.format(i=i, stage=s.environment, deployment=p.deployment))
             continue
         then = M.DIFF_GATE.format(next=s.gate_env) if s.gate else M.DIFF_LAST
+        if s.gate and soak:
+            then = M.DIFF_SOAK.format(soak=soak, then=then)
         lines.append(M.DIFF_STAGE.format(i=i, stage=s.environment, clusters=", ".join(s.clusters), then=then))
     if cleanup:
         lines.append(cleanup)
     p.diff = "\n".join([*lines, p.diff]) if p.diff else "\n".join(lines)
 
 
-def _gates_text(stages: list[Stage]) -> str:
+def _gates_text(stages: list[Stage], soak: str | None = None) -> str:
     gated = [s.environment for s in stages if s.gate]
-    return M.GATES.format(after=", ".join(gated)) if gated else M.NO_GATES
+    if not gated:
+        return M.NO_GATES
+    return (M.SOAK_GATES if soak else M.GATES).format(after=", ".join(gated), soak=soak)
 
 
 def staged_update(p: Plan, envs: list[str], snap: FleetSnapshot, current: Deployment | None,
@@ -187,7 +203,8 @@ def staged_update(p: Plan, envs: list[str], snap: FleetSnapshot, current: Deploy
     stages = stages_of(envs, p.revision.clusters if p.revision else p.clusters, snap, p.deployment)
     crp = next(m for m in p.manifests if m["kind"] == "ClusterResourcePlacement")
     crp_ext = external(crp)
-    gated, cleanup_strategy = strategy(p.deployment, stages), strategy(p.deployment, stages, gates=False)
+    soak = soak_of(p.args)
+    gated, cleanup_strategy = strategy(p.deployment, stages, soak=soak), strategy(p.deployment, stages, gates=False)
     kaito = next(m for m in p.manifests if m["kind"] in KAITO_KINDS)
     others = [m for m in p.manifests if m["kind"] != "ClusterResourcePlacement"]
     first, second = run_names(p.deployment, existing_runs, 2)
@@ -217,7 +234,9 @@ def staged_update(p: Plan, envs: list[str], snap: FleetSnapshot, current: Deploy
     p.manifests = [crp_ext if m is crp else m for m in p.manifests] + [gated]
     _describe(p, stages, [first], cleanup_line, None)
     p.summary = M.SUMMARY.format(summary=p.summary, stages=" → ".join(s.environment for s in stages),
-                                 gates=_gates_text(stages))
+                                 gates=_gates_text(stages, soak))
+    if soak and p.intent is not None:
+        p.intent.text += M.INTENT_SOAK.format(soak=soak)
     return p.seal()
 
 
@@ -271,7 +290,8 @@ def staged_rollback(args: dict, current: Deployment, rev: Revision, snap: FleetS
     both = bool(now) and now != target and now in _names(held)
     stages = stages_of(envs, current.clusters, snap, dep)
     first, second = run_names(dep, existing_runs, 2)
-    gated, cleanup_strategy = strategy(dep, stages), strategy(dep, stages, gates=False)
+    soak = soak_of(args)
+    gated, cleanup_strategy = strategy(dep, stages, soak=soak), strategy(dep, stages, gates=False)
     crp_ext = external(crp or mf.placement(dep, current.clusters))
     leaving = {now, f"{now}-sku"} if now and now != target else set()  # the current object and its override
     restore = [mf.desired(o) for o in held if o.get("kind") in (*KAITO_KINDS, "ResourceOverride")
@@ -312,11 +332,11 @@ def staged_rollback(args: dict, current: Deployment, rev: Revision, snap: FleetS
     p = Plan(tool=tool, args=args, deployment=dep, strategy="blue_green" if now != target else "in_place",
              summary=M.SUMMARY_BACK.format(deployment=dep, index=index, target=target, revision=rev.revision,
                                            stages=" → ".join(s.environment for s in stages),
-                                           gates=_gates_text(stages)),
+                                           gates=_gates_text(stages, soak)),
              actions=actions, manifests=[crp_ext, gated, *restore], deletes=deletes, steps=steps,
              environments=sorted({(c.environment or "unknown") for c in (snap.cluster(n) for n in current.clusters)
                                   if c is not None}),
              clusters=sorted(current.clusters), base=dict(current.resource_versions), stages=stages,
-             intent=Intent(text=intent_text, args=args))
+             intent=Intent(text=intent_text + (M.INTENT_SOAK.format(soak=soak) if soak else ""), args=args))
     _describe(p, stages, [first], cleanup_line, pinned)
     return p.seal()

@@ -22,9 +22,18 @@ rolls anything, and the step fails saying so), or was stopped (a rejected gate: 
 why). The wait has no limit while a gate waits
 for people (up to ``GATE_WAIT``); otherwise (KAITO not ready yet at a gate included) the run must make progress
 within the executor's limit.
+
+Soak. A stage whose strategy has a ``TimedWait`` before its Approval (``deploy``/``rollback`` with ``soak``)
+soaks once its clusters are updated: KubeFleet creates the approval request at once, but the gate is opened
+(the ``gate`` event, hence the Slack card) only once the task reports ``WaitTimeElapsed=True``, so nobody is
+asked to approve a stage that is still soaking. Meanwhile ``step`` events say "stage dev: soaking, 8m left"
+(the time left read from the task's condition message; at most once per ``SOAK_REPORT_EVERY`` seconds), and
+"soak of 10m done" when it elapsed. A soak is progress KubeFleet owns: the executor's limit does not apply
+while a stage soaks.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -32,6 +41,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from tools import staged
+from tools.args import soak_seconds, soak_text
 from tools.fleet import conventions as cv
 from tools.fleet.models import ClusterDeploymentState, ObjectRef
 from tools.messages import staged as M
@@ -50,6 +60,8 @@ class Executor(Protocol):
                states: dict[str, ClusterDeploymentState]) -> dict[str, ClusterDeploymentState]: ...
 
 GATE_WAIT = 7 * 24 * 3600.0  # how long a gate may wait for people before the step gives up (the run stays)
+SOAK_REPORT_EVERY = 60.0  # seconds between two "soaking, 8m left" reports of one stage
+_DURATION = re.compile(r"(?<![\w.])((?:\d+(?:\.\d+)?[hms])+)(?!\w)")
 
 
 class Gate(BaseModel):
@@ -92,6 +104,33 @@ def open_gates(run: dict) -> list[tuple[dict, str]]:
     return out
 
 
+def soaking(stage: dict) -> list[dict]:
+    """The stage's after-stage TimedWait tasks that have not elapsed yet."""
+    return [t for t in stage.get("afterStageTaskStatus") or []
+            if t.get("type") == "TimedWait" and not _true(t, "WaitTimeElapsed")]
+
+
+def soak_left(task: dict) -> str | None:
+    """The time a TimedWait task has left, from its condition message ("Waiting 7m58s more ..."), rounded
+    for people ("8m"; seconds only under a minute); None when the status does not say."""
+    c = _cond(task, "WaitTimeElapsed")
+    m = _DURATION.search((c or {}).get("message") or "")
+    if not m:
+        return None
+    n = soak_seconds(m.group(1))
+    return soak_text(n) if n < 60 else soak_text(-(-n // 60) * 60)
+
+
+def soak_total(run: dict, stage: str) -> str:
+    """The TimedWait of ``stage`` in the strategy the run froze ("" when not found)."""
+    for st in ((run.get("status") or {}).get("stagedUpdateStrategySnapshot") or {}).get("stages") or []:
+        if st.get("name") == stage:
+            for task in st.get("afterStageTasks") or []:
+                if task.get("type") == "TimedWait":
+                    return str(task.get("waitTime") or "")
+    return ""
+
+
 def _rolled(stage: dict) -> bool:
     """Every cluster of the stage runs the run's snapshot (its after-stage tasks may still wait)."""
     clusters = stage.get("clusters") or []
@@ -114,6 +153,7 @@ def follow(ex: Executor, step: Step, i: int, emit: Listener,
     seen: dict[tuple[str, str], str] = {}
     told: set[str] = set()
     waiting_told: set[str] = set()
+    soak_told: dict[str, tuple[float, str]] = {}  # stage -> (when, what was said) of its last soak report
     last_change = time.monotonic()
     interval = 0.05
     pinned_checked = kaito is None
@@ -139,8 +179,11 @@ def follow(ex: Executor, step: Step, i: int, emit: Listener,
                 last_change = time.monotonic()
                 emit(ProgressEvent(kind="cluster", cluster=cluster, stage=stage, state=word,
                                    message=M.RUN_CLUSTER.format(stage=stage, state=word)))
+        soaks = _report_soaks(run, stages, soak_told, emit)
         at_gate = False
         for st, request in open_gates(run):
+            if st.get("stageName", "") in soaks:  # KubeFleet asked already; people are asked once the soak is over
+                continue
             if request in told:  # waiting for people: no limit but GATE_WAIT
                 at_gate = True
                 continue
@@ -190,12 +233,36 @@ def follow(ex: Executor, step: Step, i: int, emit: Listener,
                                                rest=", ".join(rest) or M.NOTHING,
                                                deployment=(kaito or {}).get("metadata", {}).get("namespace", "")
                                                or name.rsplit("-run-", 1)[0])
-        limit = GATE_WAIT if at_gate else ex._limit
+        limit = GATE_WAIT if at_gate or soaks else ex._limit
         if time.monotonic() - last_change >= limit:
             stage_now = next((s.get("stageName", "") for s in stages if not _true(s, "Succeeded")), "-")
             return False, M.RUN_TIMEOUT.format(run=name, duration=f"{int(limit)}s", stage=stage_now)
         time.sleep(interval)
         interval = min(ex.poll, interval * 1.5)
+
+
+def _report_soaks(run: dict, stages: list[dict], told: dict[str, tuple[float, str]], emit: Listener) -> set[str]:
+    """Say which stages soak (and how long is left) and which soak just ended; the names of the soaking ones."""
+    out: set[str] = set()
+    now = time.monotonic()
+    for st in stages:
+        name = st.get("stageName", "")
+        tasks = soaking(st)
+        if tasks and _rolled(st):
+            out.add(name)
+            left = soak_left(tasks[0])
+            said = M.RUN_SOAKING.format(stage=name, left=left) if left else \
+                M.RUN_SOAKING_TOTAL.format(stage=name, soak=soak_total(run, name) or "-")
+            last = told.get(name)
+            if last is None or (said != last[1] and now - last[0] >= SOAK_REPORT_EVERY):
+                told[name] = (now, said)
+                emit(ProgressEvent(kind="step", stage=name, message=said))
+        elif name in told and not tasks and any(t.get("type") == "TimedWait"
+                                                 for t in st.get("afterStageTaskStatus") or []):
+            del told[name]
+            emit(ProgressEvent(kind="step", stage=name, message=M.RUN_SOAKED.format(
+                stage=name, soak=soak_total(run, name) or "-")))
+    return out
 
 
 def start(ex: Executor, step: Step, i: int, emit: Listener) -> tuple[bool, str]:

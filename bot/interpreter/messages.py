@@ -97,6 +97,11 @@ WHERE_TO_DEPLOY = ("Where should I deploy {model}? Name clusters{options}, or an
                    "a geo, region or GPU.")
 WHICH_STAGES = ("{name} runs only in {env}. Which environments should the rollout go through, in order "
                 "(e.g. 'in stages dev, staging, prod')?")
+SOAK_NEEDS_STAGES = ("A soak ({soak}) is a wait between the stages of a staged rollout, and this request has no "
+                     "stages. Roll {name} out in stages (e.g. 'in stages dev, staging, prod with a {soak} soak'), or "
+                     "leave the soak out?")
+SOAK_RANGE = ("A soak of '{soak}' can't be used: it must be more than zero and at most 24h (e.g. 10m, 1h). "
+              "How long should each stage soak?")
 BAD_NUMBER = "'{number}' can't be right for {what}: it must be a whole number from 1 to 100. What did you mean?"
 BAD_NAME = ("'{name}' can't be a deployment name: use lower-case letters, digits and '-' (at most 63 characters, "
             "starting and ending with a letter or digit). What should I call it?")

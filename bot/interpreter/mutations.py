@@ -7,6 +7,7 @@ question ("did you mean ...?") — never a guess.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.interpreter import lexicon as lx
 from bot.interpreter import messages as msg
@@ -45,6 +46,9 @@ _ADOPT = re.compile(r"\badopt(?:s|ing)?\b[^.]*\bnamespace")  # "and adopt the ex
 
 def mutation(intent: Intent, ent: Entities, vocab: Vocabulary) -> Decision:
     s = intent.rest
+    soak = opslots.soak(s) if intent.tool in (T.DEPLOY, T.ROLLBACK) else None
+    if soak is not None:
+        s = opslots.without_soak(s)
     if two_changes(s):  # "deploy X and also remove Y": never merge two changes into one call
         return Decision.ask(msg.ONE_AT_A_TIME)
     if intent.tool == T.DEPLOY:
@@ -53,6 +57,8 @@ def mutation(intent: Intent, ent: Entities, vocab: Vocabulary) -> Decision:
         d = _rollback(ent, vocab, s)
     else:
         d = _undeploy(intent, ent, vocab, s)
+    if soak is not None and d.kind == "tool":
+        d = _with_soak(d, *soak)
     if d.kind == "tool" and intent.confirm:
         return Decision.ask(msg.CONFIRM_TYPO.format(fixed=f"`{restate(d)}`"), span=ent.text.low,
                             options=(restate(d),))
@@ -63,6 +69,19 @@ def mutation(intent: Intent, ent: Entities, vocab: Vocabulary) -> Decision:
     return d
 
 
+def _with_soak(d: Decision, said: str, seconds: int) -> Decision:
+    """The call with its ``soak``; a question when the soak cannot be one or there are no stages to soak between."""
+    value = opslots.soak_value(seconds)
+    if value is None:
+        return Decision.ask(msg.SOAK_RANGE.format(soak=said))
+    if not d.args.get("stages"):
+        what = f"`{d.args.get('name') or d.args.get('deployment') or 'it'}`"
+        return Decision.ask(msg.SOAK_NEEDS_STAGES.format(soak=value, name=what),
+                            options=(restate(replace(d, args={**d.args, "stages": list(opslots.ENV_ORDER),
+                                                             "soak": value})),))
+    return replace(d, args={**d.args, "soak": value})
+
+
 def two_changes(s: str) -> bool:
     return len(_ACTION_VERB.findall(s)) > 1 and bool(_JOINED.search(s))
 
@@ -70,9 +89,10 @@ def two_changes(s: str) -> bool:
 def restate(d: Decision) -> str:
     """The call as a plain request the rules read back to the same call (for "yes" answers)."""
     a = d.args
+    soaked = f" in stages {', '.join(a['stages'])} with a {a['soak']} soak" if a.get("soak") and a.get("stages") else ""
     if d.tool == T.ROLLBACK:
         rev = f" to revision {a['to_revision']}" if a.get("to_revision") else ""
-        return f"roll back {a['deployment']}{rev}"
+        return f"roll back {a['deployment']}{rev}{soaked}"
     if d.tool == T.UNDEPLOY:
         where = f" from {' and '.join(a['clusters'])}" if a.get("clusters") else ""
         return f"remove {a['deployment']}{where}"
@@ -89,7 +109,7 @@ def restate(d: Decision) -> str:
             parts.append(fmt.format(a[key]))
     if a.get("prefer"):
         parts.append({"cost": "cheapest", "capacity": "most capacity", "spread": "spread across regions"}[a["prefer"]])
-    return " ".join(p for p in parts if p)
+    return " ".join(p for p in parts if p) + soaked
 
 
 def unknown_target(s: str) -> str | None:

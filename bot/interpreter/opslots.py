@@ -7,11 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.interpreter import lexicon as lx
 from bot.interpreter import slots
+from tools.args import SOAK_MAX, soak_seconds, soak_text
 
 ENV_ORDER = ("dev", "staging", "prod")
 _STAGED = re.compile(r"\bin (?:\d+ )?(?:stages|phases|waves|steps)\b|\bstage[- ]by[- ]stage\b|\bstaged\b|\bphased\b|"
                      r"\bgradual(?:ly)?\b|\bprogressive(?:ly)?\b|\bcanary\b|\bone (?:stage|environment) at a time\b|"
-                     r"\bstages?\s*[:=]|\b(?:dev|development|staging|stage|prod|production)\s+(?:first|then)\b")
+                     r"\bstages?\s*[:=]|\b(?:dev|development|staging|stage|prod|production)\s+(?:first|then)\b|"
+                     r"\bbetween (?:the |each |every )?(?:stages|environments|envs)\b|"
+                     r"\bafter (?:each|every) (?:stage|environment|env)\b")
 _STAGE_ENV = re.compile(r"(?<![\w-])(dev|development|staging|stage|stg|prod|production|preprod|pre-prod)(?![\w-])")
 _BETWEEN = re.compile(r"\b(?:between|from)\s+(-?\d+)\s+(?:and|to|-)\s+(-?\d+)\b|(?<![\w-])(-?\d+)\s*(?:-|to)\s*(-?\d+)\s+"
                       r"(?:replicas?|copies|instances|pods)\b")
@@ -39,6 +42,47 @@ def stages(skel: str) -> list[str] | None:
     said = [lx.ENVIRONMENT.get(m.group(1), m.group(1)) for m in _STAGE_ENV.finditer(skel)]
     said = list(dict.fromkeys(s for s in said if s in ENV_ORDER))
     return said if len(said) >= 2 else []
+
+
+# a soak between stages: "with a 10 minute soak", "soak 1h between stages", "soaking 30m after each",
+# "let each stage bake for an hour", "wait 15 minutes between stages"
+_UNIT = r"(?:hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s|days?|d)"
+_SPAN = rf"(?:(?:\d+(?:\.\d+)?|an?|one)\s*-?\s*{_UNIT}\b(?:\s*(?:and\s+)?\d+(?:\.\d+)?\s*{_UNIT}\b)*)"
+_SOAK_WORD = r"(?:soak(?:ing|s)?|bake|baking|burn-in|wait(?:ing)?|pause)"
+_EACH = r"(?:between (?:the |each |every )?(?:stages|environments|envs)|after (?:each|every)(?: (?:stage|environment|env|one))?)"
+_SOAK = re.compile(
+    rf"(?:\b(?:with|and|plus)\s+)?(?:\b(?:a|an)\s+)?\b(?P<a>{_SPAN})\s+(?:of\s+)?(?:soak(?:ing)?|bake|baking|burn-in)"
+    rf"(?:\s+time)?(?:\s+{_EACH})?|"
+    rf"(?:,\s*)?\b(?:and\s+|then\s+|with\s+)?(?:(?:a|an)\s+)?(?:let (?:it|each stage|them) )?{_SOAK_WORD}(?:\s+time)?\s*(?:of|for|:|=)?\s*(?:an?\s+)?"
+    rf"(?P<b>{_SPAN})(?:\s+{_EACH})?|"
+    rf"(?:,\s*)?\b{_SOAK_WORD}\s+{_EACH}\s+(?:for\s+)?(?P<c>{_SPAN})")
+_WORD_SPAN = re.compile(r"\b(?:an?|one)\s*-?\s*(hours?|hrs?|h|minutes?|mins?|m|days?|d)\b")
+_DAYS = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(?:days?|d)\b")
+
+
+def soak(skel: str) -> tuple[str, int] | None:
+    """(the soak as said, its seconds) when the message asks for one; None when it does not say."""
+    m = _SOAK.search(skel)
+    if not m:
+        return None
+    said = (m.group("a") or m.group("b") or m.group("c") or "").strip()
+    text = _WORD_SPAN.sub(lambda w: f"1 {w.group(1)}", said)
+    text = _DAYS.sub(lambda d: f"{float(d.group(1)) * 24:g}h", text).replace("-", " ")
+    try:
+        return said, soak_seconds(text)
+    except ValueError:
+        return said, 0
+
+
+def soak_value(seconds: int) -> str | None:
+    """The ``soak`` argument for a wait of ``seconds``; None when it cannot be one (zero, over 24h)."""
+    return soak_text(seconds) if 0 < seconds <= SOAK_MAX else None
+
+
+def without_soak(skel: str) -> str:
+    """The skeleton without the soak phrase, so that its number is not read as anything else; a soak "between
+    stages" / "after each" still asks for stages."""
+    return _SOAK.sub(lambda m: " in stages " if re.search(_EACH, m.group(0)) else " ", skel, count=1)
 
 
 def without_stage_words(skel: str) -> str:
