@@ -196,7 +196,7 @@ class FleetCache:
     def __init__(self, fleet: Source, *, watch_timeout: int = 300, member_ttl: float = 30.0,
                  nodes_ttl: float = 300.0, member_concurrency: int = 8, consistency_wait: float = 3.0,
                  memo_seconds: float = 5.0, backoff: tuple[float, float] = (0.2, 30.0), member_wait: float = 5.0,
-                 stale_after: float = 5.0, cold_limit: int = 64):
+                 stale_after: float = 5.0, cold_limit: int = 64, cold_seconds: float = 30.0):
         self.fleet = fleet
         self.watch_timeout, self.member_ttl, self.nodes_ttl = watch_timeout, member_ttl, nodes_ttl
         self.consistency_wait, self.memo_seconds, self.backoff = consistency_wait, memo_seconds, backoff
@@ -205,12 +205,13 @@ class FleetCache:
         # a snapshot waits for members never read yet only when at most this many are (a small fleet's first
         # snapshot shows every member's own status); more (a large fleet's start): those are read in the
         # background and shown meanwhile as the hub's placement status reports them, marked as pending
-        self.cold_limit = cold_limit
+        self.cold_limit, self.cold_seconds = cold_limit, cold_seconds
         self.lock = threading.RLock()
         self._assembling = threading.Lock()
         self.arrived = threading.Condition(self.lock)  # notified after every watch event
         self.stopping = threading.Event()
         self.version = 0  # bumps on every hub change and every member answer that differs
+        self.hub_version = 0  # bumps on every hub change
         self._hub = fleet.hub.clone()  # watches hold connections for minutes: not the request path's pool
         self._reflectors = {kind: _Reflector(self, self._hub, kind, ns, label) for kind, ns, label in asm.HUB_KINDS}
         self._members: dict[str, _Member] = {}
@@ -220,6 +221,10 @@ class FleetCache:
         self._pool = ThreadPoolExecutor(max_workers=member_concurrency, thread_name_prefix="fleet-cache-member")
         self._expected: list[tuple[str, Key, int | None, float]] = []  # kind, key, rv (None: deleted), deadline
         self._memo: tuple[int, float, FleetSnapshot] | None = None
+        # a snapshot taken while never-read members were pending: (hub_version, snapshot, those members, when);
+        # served again, up to cold_seconds, while their reads are under way and the hub did not change (a
+        # large fleet's start: assembling again for every few members that answered would gain little)
+        self._cold: tuple[int, FleetSnapshot, set[str], float] | None = None
         self._assembled = asm.Memo()  # deployments reused across snapshots while their objects stay the same
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -274,6 +279,7 @@ class FleetCache:
     # --- change bookkeeping (called under the lock by the reflectors) ------------------------------
     def changed(self, kind: str, new: dict | None, old: dict | None) -> None:
         self.version += 1
+        self.hub_version += 1
         if kind == "ClusterResourcePlacement":
             self._dirty(set(_clusters_of(new)) | set(_clusters_of(old)))
         elif kind in ("Workspace", "InferenceSet"):
@@ -411,6 +417,16 @@ class FleetCache:
             if memo is not None and memo[0] == self.version and time.monotonic() - memo[1] < self.memo_seconds \
                     and not stale and not any(self._is_dirty(c) for c in self._members):
                 return memo[2]
+            cold = self._cold
+            if cold is not None:
+                if cold[0] == self.hub_version and time.monotonic() - cold[3] < self.cold_seconds \
+                        and stale < self.stale_after \
+                        and any(("kaito", c) in self._inflight for c in cold[2]) \
+                        and not any(self._is_dirty(c) for c in self._members):
+                    return cold[1]  # the members it marks pending are still being read: assembling again gains little
+                self._cold = None
+        with self.lock:
+            hub_version = self.hub_version  # read first: a change after it makes the cold snapshot unusable
         hub = self.hub_objects()
         placed = sorted(asm.placed_clusters(hub) & set(self.fleet.members))
         need_nodes = [c for c in asm.clusters_needing_nodes(hub) if c in self.fleet.members]
@@ -426,4 +442,6 @@ class FleetCache:
         with self.lock:
             if version == self.version and not stale and kaito_current and nodes_current:
                 self._memo = (version, time.monotonic(), snap)
+            elif unread and stale < self.stale_after:  # (a watch reopening after its first list is not stale)
+                self._cold = (hub_version, snap, unread, time.monotonic())
         return snap
