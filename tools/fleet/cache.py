@@ -385,10 +385,8 @@ class FleetCache:
                     self._fetch(table, what, c)  # refresh ahead; this snapshot uses what it has
             # KAITO status only: a member's Nodes are its GPU inventory (no hub view stands in), always awaited
             unread = set(cold) if table is self._members and len(cold) > self.cold_limit else set()
-            for c in cold:
-                fut = self._fetch(table, what, c)
-                if not unread:
-                    wait.append(fut)
+            if not unread:  # else read after this snapshot is assembled (``snapshot``): not competing with it
+                wait.extend(self._fetch(table, what, c) for c in cold)
         _done, pending = futures_wait(wait, timeout=self.member_wait) if wait else (set(), set())
         with self.lock:  # a failed read leaves no entry: tolerant, as the direct path (the hub's view stands in)
             got = {c: table[c].objs for c in clusters if c in table}
@@ -444,4 +442,6 @@ class FleetCache:
                 self._memo = (version, time.monotonic(), snap)
             elif unread and stale < self.stale_after:  # (a watch reopening after its first list is not stale)
                 self._cold = (hub_version, snap, unread, time.monotonic())
+            for c in sorted(unread):
+                self._fetch(self._members, "kaito", c)
         return snap
