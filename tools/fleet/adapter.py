@@ -63,6 +63,7 @@ class Fleet:
             if member_contexts == "none":
                 mapping = {}
             elif member_contexts == "auto":
+                hub.probe("MemberCluster")  # a hub that refuses or cannot be reached fails now, in one small call
                 contexts = [c for c in kc.contexts if c != hub_ctx]
 
                 def auto() -> dict[str, str]:

@@ -148,14 +148,18 @@ class KubeConfig:
     def contexts(self) -> list[str]:
         return list(self._contexts)
 
+    def check_context(self, context: str | None) -> None:
+        """``FleetConfigError`` naming the contexts there when ``context`` is not one of them."""
+        if context and not self.in_cluster and context not in self._contexts:
+            raise FleetConfigError(text.NO_CONTEXT.format(path=self.path, context=context,
+                                                          available=", ".join(self._contexts)))
+
     def client(self, context: str | None, cluster_name: str) -> Kube:
         if self.in_cluster:
             cfg = k8s.Configuration()
             k8s_config.load_incluster_config(client_configuration=cfg)
             return Kube(k8s.ApiClient(cfg), cluster_name)
-        if context and context not in self._contexts:
-            raise FleetConfigError(text.NO_CONTEXT.format(path=self.path, context=context,
-                                                          available=", ".join(self._contexts)))
+        self.check_context(context)
         assert self._merged is not None  # set by __init__ whenever not in_cluster
         cfg = k8s.Configuration()
         try:  # what new_client_from_config(config_file, context) does, minus re-reading the file
@@ -197,6 +201,8 @@ class MemberClients(MutableMapping[str, "Kube"]):
         self._contexts: dict[str, str] | None = None if callable(contexts) else dict(contexts)
         self._clients: dict[str, Kube] = {}
         self._lock = threading.RLock()
+        for context in (self._contexts or {}).values():  # a misspelt context fails now, not at first read
+            kubeconfig.check_context(context)
 
     def _mapping(self) -> dict[str, str]:
         if self._contexts is None:
@@ -332,6 +338,11 @@ class Kube:
     def list(self, kind: str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None) -> list[dict]:
         return self.list_versioned(kind, namespace, label_selector, field_selector)[0]
+
+    def probe(self, kind: str) -> None:
+        """One list of at most one object (``limit=1``): raises as a list of ``kind`` would (forbidden,
+        unreachable), at the cost of one small request whatever the number of objects."""
+        self._call("GET", path_for(kind), what=(kind, ""), query={"limit": "1"})
 
     def list_versioned(self, kind: str, namespace: str | None = None, label_selector: str | None = None,
                        field_selector: str | None = None) -> tuple[builtins.list[dict], str]:
