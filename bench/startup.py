@@ -1,6 +1,6 @@
 """Chat start-up and first answer on a large fleet, with the fleet cache (``FLEETOPS_FLEET_CACHE=on``) and without.
 
-    python bench/startup.py [--clusters 1000] [--runs 3]
+    python bench/startup.py [--clusters 1000] [--runs 3] [--kubeconfig K] [--modes on,off] [--baseline-root DIR]
 
 A synthetic embedded fleet (``fleetops demo-fleet --synthetic N``) runs in a child process (its start-up is
 printed, not counted). Each run starts ``fleetops chat`` on its kubeconfig (offline interpreter, a fresh
@@ -9,6 +9,9 @@ built, cache warm when on, the health watch's first look), and the first line of
 of the request; the whole answer is flushed at once). Runs alternate
 between cache on and off (the paired baseline: the direct path every request took before), at least 3 each.
 Prints min / median / max seconds, the chat process' peak RSS, and the ratio of medians. Asserts nothing.
+``--baseline-root /work/main`` adds, interleaved, the same chat from another source tree (cache on): the
+'before' of a change, paired in the same run. A fleet given with ``--kubeconfig`` should beat within KubeFleet's
+5-minute limit (``demo-fleet --heartbeat-period 240``), else its members go down and every start reports them.
 Goal (issue 17): first answer within 15 s of start at 1,000 clusters.
 """
 from __future__ import annotations
@@ -42,14 +45,15 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def one_chat(kubeconfig: Path, cache: str) -> tuple[float, float, float]:
-    """(seconds to the welcome, seconds to the first answer line, peak RSS MB) of one ``fleetops chat``."""
+def one_chat(kubeconfig: Path, cache: str, root: Path = fleetproc.ROOT) -> tuple[float, float, float]:
+    """(seconds to the welcome, seconds to the first answer line, peak RSS MB) of one ``fleetops chat`` run
+    from the source tree ``root`` (``python -m bot`` there imports that tree's code)."""
     home = Path(tempfile.mkdtemp(prefix="bench-chat-"))
     env = dict(os.environ, KUBECONFIG=str(kubeconfig), FLEETOPS_FLEET_CACHE=cache, FLEETOPS_LLM="offline",
                FLEETOPS_HOME=str(home), PYTHONUNBUFFERED="1")
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bot", "chat", "--db", str(home / "fleetops.db")],
-                            cwd=fleetproc.ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     assert proc.stdin and proc.stdout
     proc.stdin.write("list clusters\n")
@@ -76,25 +80,35 @@ def main() -> None:
     ap.add_argument("--clusters", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--kubeconfig", type=Path, help="a fleet already running (its kubeconfig); else one is started")
+    ap.add_argument("--modes", default="on,off", help="cache modes to run, paired: 'on,off' (default) or 'on'")
+    ap.add_argument("--baseline-root", type=Path,
+                    help="another source tree (e.g. main's checkout): its chat runs interleaved with this tree's, "
+                         "cache on, as the 'before' of a change")
     args = ap.parse_args()
-    with fleetproc.FleetProcess(args.clusters, kubeconfig=args.kubeconfig) as fp:
+    variants = [(m, m, fleetproc.ROOT) for m in args.modes.split(",")]
+    if args.baseline_root:
+        variants.append(("base-on", "on", args.baseline_root.resolve()))
+    # heartbeats within KubeFleet's 5-minute limit: with a longer period every member goes 'down' a few minutes
+    # after the fleet starts, and the health watch's first look (before the welcome) then reports 1,000 incidents
+    with fleetproc.FleetProcess(args.clusters, heartbeat_period=240.0, kubeconfig=args.kubeconfig) as fp:
         print(f"demo-fleet --synthetic {args.clusters} started in {fp.start_seconds:.1f} s", flush=True)
-        got: dict[str, dict[str, list[float]]] = {m: {"welcome": [], "answer": [], "rss": []} for m in ("on", "off")}
+        got: dict[str, dict[str, list[float]]] = {v[0]: {"welcome": [], "answer": [], "rss": []} for v in variants}
         for r in range(max(3, args.runs)):
-            for mode in (("on", "off") if r % 2 == 0 else ("off", "on")):
-                welcome, answer, rss = one_chat(fp.kubeconfig, mode)
-                print(f"  run {r + 1} cache {mode}: welcome {welcome:.1f} s, first answer {answer:.1f} s, "
+            for label, mode, root in (variants if r % 2 == 0 else variants[::-1]):
+                welcome, answer, rss = one_chat(fp.kubeconfig, mode, root)
+                print(f"  run {r + 1} {label}: welcome {welcome:.1f} s, first answer {answer:.1f} s, "
                       f"peak RSS {rss:.0f} MB", flush=True)
-                got[mode]["welcome"].append(welcome)
-                got[mode]["answer"].append(answer)
-                got[mode]["rss"].append(rss)
-        print(f"\n{'cache':6} {'welcome s (min/med/max)':>26} {'first answer s (min/med/max)':>30} {'peak RSS MB':>12}")
-        for mode in ("on", "off"):
-            g = got[mode]
-            print(f"{mode:6} {fleetproc.spread(g['welcome'], '{:.1f}'):>26} {fleetproc.spread(g['answer'], '{:.1f}'):>30} "
-                  f"{max(g['rss']):>12.0f}")
-        ratio = statistics.median(got["on"]["answer"]) / statistics.median(got["off"]["answer"])
-        print(f"first answer, cache on / off (medians): {ratio:.2f}")
+                got[label]["welcome"].append(welcome)
+                got[label]["answer"].append(answer)
+                got[label]["rss"].append(rss)
+        print(f"\n{'cache':8} {'welcome s (min/med/max)':>26} {'first answer s (min/med/max)':>30} {'peak RSS MB':>12}")
+        for label, g in got.items():
+            print(f"{label:8} {fleetproc.spread(g['welcome'], '{:.1f}'):>26} "
+                  f"{fleetproc.spread(g['answer'], '{:.1f}'):>30} {max(g['rss']):>12.0f}")
+        for a, b in (("on", "off"), ("on", "base-on")):
+            if a in got and b in got:
+                ratio = statistics.median(got[a]["answer"]) / statistics.median(got[b]["answer"])
+                print(f"first answer, {a} / {b} (medians): {ratio:.2f}")
 
 
 if __name__ == "__main__":

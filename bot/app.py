@@ -75,11 +75,13 @@ def running_pipeline(settings: Settings | None = None, *, db: Path | None = None
     store = open_db(s, db)
     try:
         with open_fleet(s, ready_delay=ready_delay) as fleet, ExitStack() as duties:
-            if fleet_cache:
-                fleet.start_cache()
+            if fleet_cache:  # its hub lists run while the interpreter and the pipeline are built
+                fleet.start_cache(wait=None)
             pipe = Pipeline(store, fleet, interpreter or make_interpreter(s), load_configured_policy(s),
                             rollout_timeout=s.rollout_timeout, notifier=notifier,
                             vocabulary=vocabulary_source(fleet))
+            if fleet.cache is not None:
+                fleet.cache.wait_warm(60)
             witness = start_witness(s, store)
             if witness is not None:
                 duties.callback(witness.stop)

@@ -35,6 +35,7 @@ def _ask(pipe: Pipeline, text: str):
 
 def test_one_chat_request_lists_the_hub_once(demo_fleet, pipeline, calls):
     emb, fleet = demo_fleet
+    len(fleet.members)  # the member names ("auto") are resolved once, on first use: not part of a request
     one_snapshot = calls.count(fleet.snapshot_direct)
     hub_per_snapshot = calls.by_cluster[emb.hub]
     reply = None

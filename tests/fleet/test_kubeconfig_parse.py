@@ -25,15 +25,15 @@ def _kubeconfig(path, n):
 
 @pytest.fixture
 def yaml_loads(monkeypatch):
-    """How many times the kubernetes config loader parses YAML."""
+    """How many times YAML is parsed (``yaml.load``: what ``safe_load`` and fleetops' own parse both call)."""
     calls = []
-    real = kube_config.yaml.safe_load
+    real = kube_config.yaml.load
 
-    def counting(stream):
+    def counting(stream, *a, **kw):
         calls.append(1)
-        return real(stream)
+        return real(stream, *a, **kw)
 
-    monkeypatch.setattr(kube_config.yaml, "safe_load", counting)
+    monkeypatch.setattr(kube_config.yaml, "load", counting)
     return calls
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextvars
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +23,7 @@ from tools.fleet import inventory as inv
 from tools.fleet import rollout
 from tools.fleet.errors import FleetError, FleetNotFound, FleetUnreachable, FleetWriteTimeout
 from tools.fleet.impersonation import headers_for
-from tools.fleet.kube import Kube, KubeConfig, retry_conflicts
+from tools.fleet.kube import Kube, KubeConfig, MemberClients, retry_conflicts
 from tools.fleet.models import Cluster, ClusterDeploymentState, Deployment, FleetSnapshot, ObjectRef, Revision
 
 if TYPE_CHECKING:
@@ -34,7 +34,8 @@ class Fleet:
     def __init__(self, hub: Kube, members: dict[str, Kube] | None = None, catalog: Catalog | None = None,
                  embedded: Any = None):
         self.hub = hub
-        self.members = dict(members or {})
+        # built lazily when from a kubeconfig (``MemberClients``): a client is made when its member is first read
+        self.members: MutableMapping[str, Kube] = members if isinstance(members, MemberClients) else dict(members or {})
         self.catalog = catalog or default_catalog()
         self.embedded = embedded  # the EmbeddedFleet behind this adapter, when it is the demo fleet
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fleet-read")
@@ -46,30 +47,48 @@ class Fleet:
                         member_contexts: str | dict[str, str] = "auto", in_cluster: bool = False,
                         catalog: Catalog | None = None, embedded: Any = None) -> Fleet:
         """Hub from ``hub_context`` (default: the current context); members per ``member_contexts``:
-        ``"auto"`` (contexts named like member clusters), ``"none"``, ``"a=ctx,b=ctx"`` or a dict."""
+        ``"auto"`` (contexts named like member clusters), ``"none"``, ``"a=ctx,b=ctx"`` or a dict.
+
+        The kubeconfig is parsed once; member clients are built when a member is first read, and the ``"auto"``
+        names are resolved when first needed (from the fleet cache's MemberClusters once it is warm, else one
+        list of the hub), so start-up costs no per-member work."""
         kc = KubeConfig(Path(path) if path else None, in_cluster=in_cluster)
         hub_ctx = hub_context or kc.current
         hub = kc.client(hub_ctx, hub_ctx or "hub")
         fleet = cls(hub, {}, catalog, embedded)
         if in_cluster:
             return fleet
+        mapping: dict[str, str] | Callable[[], dict[str, str]]
         if isinstance(member_contexts, str):
             if member_contexts == "none":
-                mapping: dict[str, str] = {}
+                mapping = {}
             elif member_contexts == "auto":
-                names = {mc["metadata"]["name"] for mc in hub.list("MemberCluster")}
-                mapping = {c: c for c in kc.contexts if c in names and c != hub_ctx}
+                hub.probe("MemberCluster")  # a hub that refuses or cannot be reached fails now, in one small call
+                contexts = [c for c in kc.contexts if c != hub_ctx]
+
+                def auto() -> dict[str, str]:
+                    names = fleet.member_cluster_names()
+                    return {c: c for c in contexts if c in names}
+                mapping = auto
             else:
                 mapping = dict(p.split("=", 1) for p in member_contexts.split(",") if "=" in p)
         else:
             mapping = dict(member_contexts)
-        fleet.members = {name: kc.client(ctx, name) for name, ctx in mapping.items()}
+        fleet.members = MemberClients(kc, mapping)
         return fleet
+
+    def member_cluster_names(self) -> set[str]:
+        """Names of the hub's MemberClusters: the fleet cache's when it is warm (no call), else one list."""
+        cache = self.cache
+        if cache is not None and cache.warm:
+            return cache.names("MemberCluster")
+        return {mc["metadata"]["name"] for mc in self.hub.list("MemberCluster")}
 
     def close(self) -> None:
         self.stop_cache()
         self._pool.shutdown(wait=False)
-        for k in [self.hub, *self.members.values()]:
+        built = self.members.built() if isinstance(self.members, MemberClients) else list(self.members.values())
+        for k in [self.hub, *built]:
             try:
                 k.api.close()
             except Exception:

@@ -14,7 +14,9 @@ from typing import TypeVar
 from tools.catalog import Catalog
 from tools.fleet import conventions as cv
 from tools.fleet import inventory as inv
+from tools.fleet import rollout
 from tools.fleet.models import ClusterDeploymentState, Deployment, FleetSnapshot
+from tools.messages import fleet as text
 
 # the hub kinds a snapshot reads: (kind, namespace, label selector)
 HUB_KINDS: tuple[tuple[str, str | None, str | None], ...] = (
@@ -55,10 +57,17 @@ def clusters_needing_nodes(hub: HubObjects) -> list[str]:
     return [_name(mc) for mc in hub.of("MemberCluster") if not inv.capacity_of(mc)]
 
 
+# stands for a member whose KAITO status is still being read (``pending``) among a deployment's memo inputs
+_PENDING = object()
+
+
 def _state(cluster: str, deployment: str, primary: dict | None, member_objs: dict[tuple, dict] | None,
-           crp: dict | None) -> ClusterDeploymentState:
+           crp: dict | None, pending: bool = False) -> ClusterDeploymentState:
     if member_objs is None:
-        return inv.state_from_placement(crp, cluster)
+        st = inv.state_from_placement(crp, cluster)
+        if pending and st.reason == rollout.HUB_VIEW:  # said so: KAITO's own readiness is not known yet
+            st = st.model_copy(update={"message": text.MEMBER_READ_PENDING})
+        return st
     meta = (primary or {}).get("metadata") or {}
     obj = member_objs.get((deployment, meta.get("name"), (primary or {}).get("kind")))
     return inv.state_of(obj, cluster)
@@ -98,11 +107,14 @@ def _same(a: list[object], b: list[object]) -> bool:
 
 
 def assemble(hub: HubObjects, member_kaito: dict[str, list[dict] | None], member_nodes: dict[str, list[dict] | None],
-             catalog: Catalog, now: datetime, memo: Memo | None = None) -> FleetSnapshot:
+             catalog: Catalog, now: datetime, memo: Memo | None = None,
+             pending: Iterable[str] = ()) -> FleetSnapshot:
     """Clusters with GPU inventory and every deployment with per-cluster state.
 
     ``member_kaito[c]``: the KAITO objects member ``c`` reports (None or absent: the hub's placement status
-    stands in); ``member_nodes[c]``: its Nodes, for MemberClusters without capacity properties."""
+    stands in); ``member_nodes[c]``: its Nodes, for MemberClusters without capacity properties; ``pending``:
+    members whose KAITO status is being read (the hub's view stands in, and its message says so)."""
+    pending = set(pending)
     mcs, crps, nss = hub.of("MemberCluster"), hub.of("ClusterResourcePlacement"), hub.of("Namespace")
     kaito = hub.of("Workspace") + hub.of("InferenceSet")
     cms = {_name(cm): cm for cm in hub.of("ConfigMap")}
@@ -132,14 +144,14 @@ def assemble(hub: HubObjects, member_kaito: dict[str, list[dict] | None], member
         cm = cms.get(cv.revisions_configmap_name(name))
         dep_ros = ros_by_ns.get(name, [])
         inputs: list[object] = [crp, cm, ns_by_name.get(name), *objs, *dep_ros,
-                                *(member_kaito.get(c) for c in clusters)]
+                                *(_PENDING if c in pending else member_kaito.get(c) for c in clusters)]
         before = memo.deployments.get(name) if memo is not None else None
         if before is not None and _same(before[0], inputs):
             dep, dep_used = before[1], before[2]
         else:
             revisions = inv.revisions_from_configmap(cm)
             primary = inv.primary_kaito(objs)
-            states = [_state(c, name, primary, member(c), crp) for c in clusters]
+            states = [_state(c, name, primary, member(c), crp, c in pending) for c in clusters]
             dep = inv.deployment_from(name, objs, crp, revisions, states, ns_by_name.get(name),
                                       (cm or {}).get("metadata", {}).get("resourceVersion"), dep_ros)
             dep_used = inv.used_nodes([(c, o) for c in clusters for o in objs], catalog, dep_ros)

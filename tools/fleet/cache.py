@@ -14,9 +14,12 @@ Member-side KAITO status is read only for the clusters some placement names, wit
 an entry is read again, before the snapshot that needs it, once a hub event touched a deployment placed there
 (its placement, its KAITO object) or the adapter read that member for a rollout; an entry older than
 ``member_ttl`` is refreshed in the background (the snapshot uses it meanwhile). A snapshot waits at most
-``member_wait`` s for members (the first one of a large fleet would wait for thousands): a member that has not
-answered by then is shown as the hub's placement status shows it, and read on in the background. Member Nodes are read only for
-MemberClusters without capacity properties, kept ``nodes_ttl``. So a quiet fleet's snapshot makes no call at all.
+``member_wait`` s for members: a member that has not answered by then is shown as the hub's placement status
+shows it, and read on in the background. When more than ``cold_limit`` members were never read (a large fleet's
+start: thousands of reads), a snapshot does not wait for those at all: they are read in the background and shown
+meanwhile as the hub's placement status reports them, marked as pending (``assemble``'s ``pending``), so the
+first answer needs no member read. Member Nodes are read only for MemberClusters without capacity properties,
+kept ``nodes_ttl``. So a quiet fleet's snapshot makes no call at all.
 
 Read your writes: the adapter tells the cache what it wrote (``expect``); a snapshot waits (at most
 ``consistency_wait`` s) until the watches have delivered those writes, else reads directly. Plans are still
@@ -27,7 +30,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
@@ -50,8 +53,10 @@ class Source(Protocol):
     """What the cache reads through: the fleet adapter (``tools.fleet.adapter.Fleet``)."""
 
     hub: Kube
-    members: dict[str, Kube]
     catalog: Catalog
+
+    @property
+    def members(self) -> Mapping[str, Kube]: ...
 
     def _member_kaito(self, cluster: str, namespace: str | None = None) -> list[dict] | None: ...
 
@@ -191,17 +196,22 @@ class FleetCache:
     def __init__(self, fleet: Source, *, watch_timeout: int = 300, member_ttl: float = 30.0,
                  nodes_ttl: float = 300.0, member_concurrency: int = 8, consistency_wait: float = 3.0,
                  memo_seconds: float = 5.0, backoff: tuple[float, float] = (0.2, 30.0), member_wait: float = 5.0,
-                 stale_after: float = 5.0):
+                 stale_after: float = 5.0, cold_limit: int = 64, cold_seconds: float = 30.0):
         self.fleet = fleet
         self.watch_timeout, self.member_ttl, self.nodes_ttl = watch_timeout, member_ttl, nodes_ttl
         self.consistency_wait, self.memo_seconds, self.backoff = consistency_wait, memo_seconds, backoff
         self.member_wait = member_wait  # the longest a snapshot waits for members (cold start of a large fleet)
         self.stale_after = stale_after  # a snapshot says how old it may be once a watch is down this long
+        # a snapshot waits for members never read yet only when at most this many are (a small fleet's first
+        # snapshot shows every member's own status); more (a large fleet's start): those are read in the
+        # background and shown meanwhile as the hub's placement status reports them, marked as pending
+        self.cold_limit, self.cold_seconds = cold_limit, cold_seconds
         self.lock = threading.RLock()
         self._assembling = threading.Lock()
         self.arrived = threading.Condition(self.lock)  # notified after every watch event
         self.stopping = threading.Event()
         self.version = 0  # bumps on every hub change and every member answer that differs
+        self.hub_version = 0  # bumps on every hub change
         self._hub = fleet.hub.clone()  # watches hold connections for minutes: not the request path's pool
         self._reflectors = {kind: _Reflector(self, self._hub, kind, ns, label) for kind, ns, label in asm.HUB_KINDS}
         self._members: dict[str, _Member] = {}
@@ -211,6 +221,10 @@ class FleetCache:
         self._pool = ThreadPoolExecutor(max_workers=member_concurrency, thread_name_prefix="fleet-cache-member")
         self._expected: list[tuple[str, Key, int | None, float]] = []  # kind, key, rv (None: deleted), deadline
         self._memo: tuple[int, float, FleetSnapshot] | None = None
+        # a snapshot taken while never-read members were pending: (hub_version, snapshot, those members, when);
+        # served again, up to cold_seconds, while their reads are under way and the hub did not change (a
+        # large fleet's start: assembling again for every few members that answered would gain little)
+        self._cold: tuple[int, FleetSnapshot, set[str], float] | None = None
         self._assembled = asm.Memo()  # deployments reused across snapshots while their objects stay the same
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -265,6 +279,7 @@ class FleetCache:
     # --- change bookkeeping (called under the lock by the reflectors) ------------------------------
     def changed(self, kind: str, new: dict | None, old: dict | None) -> None:
         self.version += 1
+        self.hub_version += 1
         if kind == "ClusterResourcePlacement":
             self._dirty(set(_clusters_of(new)) | set(_clusters_of(old)))
         elif kind in ("Workspace", "InferenceSet"):
@@ -351,24 +366,39 @@ class FleetCache:
             table[cluster] = _Member(objs, started, mark if table is self._members else 0)
 
     def _members_for(self, table: dict[str, _Member], what: str, clusters: list[str], ttl: float
-                     ) -> tuple[dict[str, list[dict] | None], bool]:
-        """What the members said (missing or dirty entries read now, within ``member_wait`` s) and whether
-        every entry is current; a member that did not answer in time is left out (the hub's view stands in)
-        and its read goes on in the background."""
+                     ) -> tuple[dict[str, list[dict] | None], bool, set[str]]:
+        """What the members said (missing or dirty entries read now, within ``member_wait`` s), whether every
+        entry is current, and the members never read yet that this snapshot does not wait for (more than
+        ``cold_limit`` of them: a large fleet's start). A member that did not answer in time is left out (the
+        hub's view stands in) and its read goes on in the background."""
         now = time.monotonic()
         wait: list[Future] = []
+        cold: list[str] = []
         with self.lock:
             for c in clusters:
                 entry = table.get(c)
-                if entry is None or (table is self._members and self._is_dirty(c)):
+                if entry is None:
+                    cold.append(c)
+                elif table is self._members and self._is_dirty(c):
                     wait.append(self._fetch(table, what, c))
                 elif now - entry.at > ttl:
                     self._fetch(table, what, c)  # refresh ahead; this snapshot uses what it has
+            # KAITO status only: a member's Nodes are its GPU inventory (no hub view stands in), always awaited
+            unread = set(cold) if table is self._members and len(cold) > self.cold_limit else set()
+            if not unread:  # else read after this snapshot is assembled (``snapshot``): not competing with it
+                wait.extend(self._fetch(table, what, c) for c in cold)
         _done, pending = futures_wait(wait, timeout=self.member_wait) if wait else (set(), set())
         with self.lock:  # a failed read leaves no entry: tolerant, as the direct path (the hub's view stands in)
             got = {c: table[c].objs for c in clusters if c in table}
-            current = not pending and not (table is self._members and any(self._is_dirty(c) for c in got))
-        return got, current
+            unread = {c for c in unread if c not in table}
+            current = not pending and not unread and not (table is self._members
+                                                          and any(self._is_dirty(c) for c in got))
+        return got, current, unread
+
+    def names(self, kind: str) -> set[str]:
+        """Names of the cached objects of one hub kind (no call)."""
+        with self.lock:
+            return {name for _ns, name in self._reflectors[kind].objs}
 
     # --- snapshots -----------------------------------------------------------------------------
     def hub_objects(self) -> asm.HubObjects:
@@ -385,18 +415,33 @@ class FleetCache:
             if memo is not None and memo[0] == self.version and time.monotonic() - memo[1] < self.memo_seconds \
                     and not stale and not any(self._is_dirty(c) for c in self._members):
                 return memo[2]
+            cold = self._cold
+            if cold is not None:
+                if cold[0] == self.hub_version and time.monotonic() - cold[3] < self.cold_seconds \
+                        and stale < self.stale_after \
+                        and any(("kaito", c) in self._inflight for c in cold[2]) \
+                        and not any(self._is_dirty(c) for c in self._members):
+                    return cold[1]  # the members it marks pending are still being read: assembling again gains little
+                self._cold = None
+        with self.lock:
+            hub_version = self.hub_version  # read first: a change after it makes the cold snapshot unusable
         hub = self.hub_objects()
         placed = sorted(asm.placed_clusters(hub) & set(self.fleet.members))
         need_nodes = [c for c in asm.clusters_needing_nodes(hub) if c in self.fleet.members]
-        member_kaito, kaito_current = self._members_for(self._members, "kaito", placed, self.member_ttl)
-        member_nodes, nodes_current = self._members_for(self._nodes, "nodes", need_nodes, self.nodes_ttl)
+        member_kaito, kaito_current, unread = self._members_for(self._members, "kaito", placed, self.member_ttl)
+        member_nodes, nodes_current, _ = self._members_for(self._nodes, "nodes", need_nodes, self.nodes_ttl)
         with self.lock:
             version = self.version
         with self._assembling:  # one assembly at a time: they share the deployments memo
-            snap = asm.assemble(hub, member_kaito, member_nodes, self.fleet.catalog, now, self._assembled)
+            snap = asm.assemble(hub, member_kaito, member_nodes, self.fleet.catalog, now, self._assembled,
+                                pending=unread)
         if stale and stale >= self.stale_after:
             snap.stale_seconds = round(stale, 1)
         with self.lock:
             if version == self.version and not stale and kaito_current and nodes_current:
                 self._memo = (version, time.monotonic(), snap)
+            elif unread and stale < self.stale_after:  # (a watch reopening after its first list is not stale)
+                self._cold = (hub_version, snap, unread, time.monotonic())
+            for c in sorted(unread):
+                self._fetch(self._members, "kaito", c)
         return snap

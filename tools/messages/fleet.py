@@ -52,6 +52,8 @@ RO_NOT_SCHEDULED = "not in the placement's status yet"
 RO_OLD_SNAPSHOT = "placement status is still for resource snapshot {seen}; waiting for snapshot {want}"
 RO_NOT_APPLIED = "not applied on the member yet"
 RO_NOT_AVAILABLE = "applied, not available yet"
+MEMBER_READ_PENDING = ("applied and available per the hub; the member's own KAITO status is still being read "
+                       "(fleetops just started): ask again in a few seconds")
 RO_HUB_VIEW = "applied and available per the hub (no member access: KAITO readiness is the hub's view)"
 RO_HUB_NAMESPACE = "Namespace {name}{state}"
 RO_HUB_PLACEMENT = "placement on {clusters} (resource snapshot {index})"
