@@ -75,7 +75,8 @@ def _with_soak(d: Decision, said: str, seconds: int) -> Decision:
     if value is None:
         return Decision.ask(msg.SOAK_RANGE.format(soak=said))
     if not d.args.get("stages"):
-        what = f"`{d.args.get('name') or d.args.get('deployment') or 'it'}`"
+        named = d.args.get("name") or d.args.get("deployment") or d.args.get("model")
+        what = f"`{named}`" if named else "it"
         return Decision.ask(msg.SOAK_NEEDS_STAGES.format(soak=value, name=what),
                             options=(restate(replace(d, args={**d.args, "stages": list(opslots.ENV_ORDER),
                                                              "soak": value})),))

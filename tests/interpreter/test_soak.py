@@ -70,6 +70,11 @@ def test_a_soak_without_stages_asks_to_add_stages(ask3):
     assert (got["kind"], "in stages" in got["question"]) == ("clarify", True)
 
 
+def test_a_new_deployment_with_a_soak_and_no_stages_is_named_in_the_question(ask3):
+    got = ask3("deploy phi-4 to aks-eastus-prod-2 with a 1h soak")
+    assert "phi-4" in got["question"]
+
+
 def test_a_soak_longer_than_a_day_asks_how_long(ask3):
     got = ask3("update mistral-all to ministral 3 8b in stages dev, staging, prod with a soak of 2 days")
     assert (got["kind"], "at most 24h" in got["question"]) == ("clarify", True)
