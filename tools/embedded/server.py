@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -44,6 +45,13 @@ class _HTTPServer(ThreadingHTTPServer):
     # kernel drop the surplus SYNs, which the client only retries after a second.
     request_queue_size = 128
     daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that hangs up mid-request (a benchmark or bot stopping, a watch closed) is normal on
+        # an API server; anything else keeps socketserver's traceback on stderr.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class ApiServer:
