@@ -29,6 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def member_summary(members: list[str], shown: int = 8) -> str:
+    """The member contexts for the banner: all of a small fleet, the first ``shown`` and a count of a large one."""
+    if len(members) <= shown + 1:
+        return ", ".join(members)
+    return msg.DEMO_MEMBERS_MORE.format(shown=", ".join(members[:shown]), more=len(members) - shown,
+                                        total=len(members))
+
+
 def _wait_for_signal(stop: threading.Event) -> None:
     def handler(signum, frame):
         stop.set()
@@ -67,7 +75,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         fleet.stop()
         return 1
     try:
-        print(msg.DEMO_READY.format(url=fleet.url, hub=fleet.hub, members=", ".join(fleet.members),
+        print(msg.DEMO_READY.format(url=fleet.url, hub=fleet.hub, members=member_summary(fleet.members),
                                     kubeconfig=fleet.kubeconfig_path, member=fleet.members[0]), flush=True)
         _wait_for_signal(stop or threading.Event())
     finally:

@@ -82,6 +82,7 @@ DEMO_READY = """Embedded fleet serving at {url}
 Try:  kubectl --kubeconfig {kubeconfig} --context {hub} get memberclusters
       kubectl --kubeconfig {kubeconfig} --context {member} get workspaces,inferencesets -A
 Press Ctrl-C to stop."""
+DEMO_MEMBERS_MORE = "{shown}, ... and {more} more ({total} in all; `kubectl config get-contexts` lists them)"
 DEMO_STOPPED = "Embedded fleet stopped."
 DEMO_FAILED = "Could not start the embedded fleet: {error}"
 FLEET_NOT_STARTED = "The embedded fleet is not running; call start() first (or use it as a context manager)."
