@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,7 @@ class Run:
     rss: float = 0.0
     peak_rss: float = 0.0
     answer_chars: int = 0
+    said: list[tuple[float, str]] = field(default_factory=list)  # serve's own lines (stderr), timed from start
 
 
 def free_port() -> int:
@@ -135,10 +137,19 @@ def one_serve(fake, kubeconfig: Path, args: argparse.Namespace, tag: str, root: 
     t0 = time.perf_counter()
     prefix: list[str] = []
     if args.py_spy:
-        prefix = [str(Path(sys.executable).with_name("py-spy")), "record", "--idle", "--threads", "--rate", "50",
+        prefix = [str(Path(sys.executable).with_name("py-spy")), "record", *([] if os.environ.get("PYSPY_CPU") else ["--idle"]), "--threads", "--rate", "50",
                   "--format", "raw", "-o", f"{args.py_spy}.{tag}.txt", "--"]
     proc = subprocess.Popen([*prefix, sys.executable, "-m", "bot", "serve", "--port", str(port), "--host", "127.0.0.1",
-                             "--db", str(home / "fleetops.db")], cwd=root, env=env, stdout=log, stderr=log)
+                             "--db", str(home / "fleetops.db"), "--log-level", args.log_level], cwd=root, env=env, stdout=log, stderr=subprocess.PIPE,
+                            text=True)
+
+    def keep(stream) -> None:
+        for line in stream:
+            run.said.append((time.perf_counter() - t0, line.rstrip()))
+            log.write(line)
+
+    reader = threading.Thread(target=keep, args=(proc.stderr,), daemon=True)
+    reader.start()
     pid = child_pid(proc.pid) if prefix else proc.pid
     try:
         wait_port(port, proc, args.timeout)
@@ -177,6 +188,7 @@ def one_serve(fake, kubeconfig: Path, args: argparse.Namespace, tag: str, root: 
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
+        reader.join(5)
         log.close()
     return run
 
@@ -186,7 +198,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clusters", type=int, default=1000)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=3, help="rounds (default 3; report at least 3)")
     ap.add_argument("--kubeconfig", type=Path, help="a fleet already running (its kubeconfig); else one is started")
     ap.add_argument("--text", default="list clusters", help="the slash command's text (default: list clusters)")
     ap.add_argument("--warm", type=int, default=3, help="the same command this many times more, warm (baseline)")
@@ -195,6 +207,8 @@ def main() -> None:
                     help="seconds after start at which the alerts posted are counted (default 20)")
     ap.add_argument("--cache", choices=("on", "off"), help="FLEETOPS_FLEET_CACHE (default: serve's default)")
     ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--log-level", default="WARNING", help="serve's --log-level (INFO: more lines in --timeline)")
+    ap.add_argument("--timeline", action="store_true", help="print serve's own lines with their times")
     ap.add_argument("--py-spy", type=Path, metavar="PREFIX",
                     help="profile each serve with py-spy (collapsed stacks, all threads, idle included) into "
                          "PREFIX.<run>.txt; timings then include the profiler's overhead")
@@ -209,10 +223,13 @@ def main() -> None:
         if not fp.existing:
             print(f"demo-fleet --synthetic {args.clusters} started in {fp.start_seconds:.1f} s", flush=True)
         got: dict[str, list[Run]] = {label: [] for label, _ in variants}
-        for r in range(max(3, args.runs)):
+        for r in range(args.runs):
             for label, root in (variants if r % 2 == 0 else variants[::-1]):
                 run = one_serve(fake, fp.kubeconfig, args, f"r{r}{label}", root)
                 got[label].append(run)
+                if args.timeline:
+                    for t, line in run.said:
+                        print(f"    {t:6.1f} s  {line[:110]}")
                 print(f"  run {r + 1} {label}: port {run.port:.1f} s (CPU {run.cpu_port:.1f} s), ack {run.ack:.1f} s, "
                       f"first answer {run.answer:.1f} s (CPU {run.cpu_answer:.1f} s, {run.answer_chars} chars); "
                       f"warm answers "
