@@ -215,6 +215,7 @@ def main() -> None:
     ap.add_argument("--baseline-root", type=Path,
                     help="another source tree (e.g. main's checkout): its serve runs interleaved with this tree's")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop the serve of the run (finally)
     variants = [("this", ROOT)]
     if args.baseline_root:
         variants.append(("base", args.baseline_root.resolve()))

@@ -7,7 +7,7 @@
 One look (``Watcher.tick``): read the fleet once; ``detect`` against the previous look; claim each problem in
 the ``incidents`` table (``IncidentStore.open_many``: only the process that claims it tells the notifier, so a
 restart or a second replica never posts it again); close every open incident — whoever opened it — that the
-snapshot shows is over (``detect.resolved``), and tell the notifier about the ones this process closed.
+snapshot shows is over (``detect.resolver``), and tell the notifier about the ones this process closed.
 Bounded: when one look opens (or closes) ``group_at`` or more incidents — a fleet-wide outage, hundreds of
 members whose heartbeats lapsed at once — the notifier is told once (``opened_group`` / ``recovered_group``:
 one message grouped by reason) rather than once per incident.
@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from audit.incidents import IncidentRecord, IncidentStore, Opening
 from audit.timeutil import parse_duration
 from bot import metrics
-from bot.incidents.detect import DEFAULT_AFTER, DEFAULT_STORM_AT, Detection, Memory, detect, resolved
+from bot.incidents.detect import DEFAULT_AFTER, DEFAULT_STORM_AT, Detection, Memory, detect, resolver
 from bot.messages import incidents as M
 from tools.fleet.models import FleetSnapshot
 
@@ -81,8 +81,8 @@ class Watcher:
             result.opened = self.incidents.open_many(
                 (Opening(p.kind, p.deployment, p.cluster, what=p.what, since=p.since,
                          detail={**p.detail, "deployments": list(p.deployments)}) for p in det.problems), now=now)
-            over = [rec.id for rec in self.incidents.list_open()
-                    if resolved(rec.kind, rec.deployment, rec.cluster, snapshot)]
+            is_over = resolver(snapshot)
+            over = [rec.id for rec in self.incidents.list_open() if is_over(rec.kind, rec.deployment, rec.cluster)]
             result.closed = self.incidents.close_many(over, now=now, message=M.AUDIT_CLOSED)
         for rec in result.opened:
             metrics.observe_incident(rec.kind)

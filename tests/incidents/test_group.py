@@ -163,3 +163,13 @@ def test_the_recovery_of_an_outage_is_one_more_message_and_no_edit(env, posted):
     after = _top_level(env)
     assert (len(after), "303 incidents recovered" in blocks_text(after[-1]), env.fake.calls("chat.update")) == (
         2, True, [])
+
+
+def test_a_partial_recovery_closes_exactly_the_members_back(store):
+    watcher(store, outage(40), ChatNotifier(io.StringIO())).tick()
+    back = outage(40)
+    for c in back.clusters:
+        if c.name.startswith("member-") and int(c.name.split("-")[1]) % 2 == 0:
+            c.heartbeat_age_seconds = 10.0
+    closed = watcher(store, back, ChatNotifier(io.StringIO())).tick().closed
+    assert sorted(r.cluster for r in closed) == sorted(f"member-{i}" for i in range(0, 40, 2))
