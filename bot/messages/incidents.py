@@ -55,3 +55,39 @@ ACTION_DRAIN = "drain {cluster}"
 AUDIT_CLOSED = "incident {id} recovered"
 AUDIT_MUTED = "incident {id} muted"
 NOT_JOINED = "its member agent has not joined"
+
+# many at once (one look opened or closed ``group_at`` or more: one message, grouped by reason)
+GROUP_KINDS = {
+    "deployment_not_ready": "deployments not ready",
+    "cluster_ineligible": "clusters down",
+    "cluster_left": "clusters left the fleet",
+    "cluster_degraded": "clusters with several deployments not ready",
+}
+REASON_HEARTBEAT = "no heartbeat within KubeFleet's 5 min"
+REASON_NOT_JOINED = "member agent not joined"
+REASON_INELIGIBLE = "not eligible"
+REASON_LEFT = "no MemberCluster on the hub"
+REASON_DEGRADED = "several deployments failing at once"
+REASON_STATE = "{state}"
+REASON_STATE_WHY = "{state}: {reason}"
+EXAMPLE_DEPLOYMENT = "{deployment} on {cluster}"
+GROUP_LINE = "{n} {kind} ({reason}): {examples}"
+GROUP_MORE = " and {n} more"
+GROUP_OTHER = "… and {n} more incidents for {groups} other reasons."
+GROUP_IDS = "#{first}–#{last}"
+CHAT_GROUP_OPENED = "⚠ {n} incidents at once ({ids}), told once, grouped by reason (each is recorded):"
+CHAT_GROUP_LINE = "  · {line}"
+CHAT_GROUP_RECOVERED = "✓ {n} incidents recovered ({ids}): {lines}"
+GROUP_HEADER = "⚠ {n} incidents at once"
+GROUP_HEADER_RECOVERED = "✅ {n} incidents recovered"
+GROUP_NOTE = ("Found in one look of the health watch ({ids}); told once here, not one message each. Each is "
+              "recorded and audited; what follows about them goes to this thread. Act with `/fleet drain <cluster>` "
+              "or `/fleet move <deployment> off <cluster>`.")
+GROUP_FALLBACK = "{n} incidents at once: {lines}"
+GROUP_RECOVERED_FALLBACK = "{n} incidents recovered: {lines}"
+SHOW_ALL_INCIDENTS = "Show all"
+SHOW_ALL_INCIDENTS_TITLE = "incidents {ids}"
+SHOW_ALL_INCIDENTS_COMMENT = "Every incident of this message ({n}), as <@{user}> asked."
+SHOW_ALL_INCIDENTS_LINE = "#{id} [{state}] {title}: {what}"
+STATE_OPEN = "open"
+STATE_RECOVERED = "recovered"

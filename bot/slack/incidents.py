@@ -4,6 +4,13 @@
 only in the process that claimed the incident, so it is posted once) and stores where it is;
 ``recovered`` edits that card in place and, unless someone muted it, says so in its thread.
 
+When one look of the health watch opens many incidents at once (``Watcher.group_at``: a fleet-wide outage,
+hundreds of members whose heartbeats lapsed together), ``opened_group`` posts one message for all of them,
+grouped by reason with a few names each and a "Show all" button (every incident, uploaded into its thread, or
+posted there in parts), instead of one card each; the incidents point at that message (``set_group``), so a
+later recovery of one is said in its thread and the summary is never edited for one of them. Many recoveries
+in one look likewise make one message (``recovered_group``).
+
 Buttons (``register(app, bot)`` adds their listeners, acknowledged at once, the work on the bot's worker):
 "Move off <cluster>" and "Drain <cluster>" open a change request as the person who clicked
 (``bot.incidents.actions.open_change``: the normal plan → policy → change path), whose card goes to the
@@ -19,7 +26,7 @@ from slack_bolt import Ack, App
 
 from audit.incidents import IncidentRecord, IncidentStore
 from bot.incidents import actions
-from bot.incidents.notify import clock, duration, since_text, title
+from bot.incidents.notify import clock, duration, group_lines, id_range, since_text, title
 from bot.messages import incidents as M
 from bot.slack import blocks as B
 from bot.slack.bot import SlackBot
@@ -31,6 +38,7 @@ log = logging.getLogger(__name__)
 MOVE = "incident_move"
 DRAIN = "incident_drain"
 MUTE = "incident_mute"
+SHOW_ALL = "incident_show_all"
 
 
 # --- the card -----------------------------------------------------------------------------------------------
@@ -57,6 +65,51 @@ def incident_card(rec: IncidentRecord) -> dict[str, Any]:
     return B.message(M.FALLBACK.format(id=rec.id, what=rec.what or name), blocks)
 
 
+def group_message(incidents: list[IncidentRecord], *, recovered: bool = False) -> dict[str, Any]:
+    """One message for many incidents: one line per reason (a few names each), the ids, and "Show all"
+    (its value: the ids as ``first-last`` plus any gaps left out, within a button's 2,000 characters)."""
+    lines = group_lines(incidents)
+    n = len(incidents)
+    head = (M.GROUP_HEADER_RECOVERED if recovered else M.GROUP_HEADER).format(n=f"{n:,}")
+    blocks: list[B.Block] = [B.header(head)]
+    blocks += [B.section("• " + B.escape(line)) for line in lines]
+    if not recovered:
+        blocks.append(B.context(M.GROUP_NOTE.format(ids=id_range(incidents))))
+    value = ids_value([r.id for r in incidents])
+    if value is not None:
+        blocks.append(B.actions("incident_group", B.button(M.SHOW_ALL_INCIDENTS, SHOW_ALL, value)))
+    fallback = (M.GROUP_RECOVERED_FALLBACK if recovered else M.GROUP_FALLBACK).format(n=f"{n:,}",
+                                                                                      lines="; ".join(lines))
+    return B.message(B.cut(fallback, B.MAX_FALLBACK), blocks)
+
+
+def ids_value(ids: list[int]) -> str | None:
+    """Incident ids as runs (``12-940,951-960``); None when that does not fit a button's value."""
+    runs: list[list[int]] = []
+    for i in sorted(set(ids)):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    value = ",".join(f"{a}-{b}" if a != b else str(a) for a, b in runs)
+    return value if len(value) <= B.MAX_VALUE else None
+
+
+def parse_ids(value: str | None, limit: int = 100_000) -> list[int]:
+    """The ids of ``ids_value``; [] for anything else."""
+    out: list[int] = []
+    try:
+        for part in (value or "").split(","):
+            a, _, b = part.partition("-")
+            lo, hi = int(a), int(b or a)
+            if hi < lo or len(out) + hi - lo + 1 > limit:
+                return []
+            out += range(lo, hi + 1)
+    except ValueError:
+        return []
+    return out
+
+
 class SlackIncidentNotifier:
     """Posts each incident once to ``channel`` and edits its card when it recovers."""
 
@@ -80,17 +133,47 @@ class SlackIncidentNotifier:
             return
         self.incidents.set_card(incident.id, str(resp.get("channel") or self.channel), str(resp["ts"]))
 
+    def opened_group(self, incidents: list[IncidentRecord]) -> None:
+        if not self.channel:
+            return
+        try:
+            resp = self.client.chat_postMessage(channel=self.channel, **group_message(incidents))
+        except SLACK_ERRORS as e:
+            log.warning("posting %d incidents (%s) to %s failed: %s", len(incidents), id_range(incidents),
+                        self.channel, e)
+            return
+        self.incidents.set_group([r.id for r in incidents], str(resp.get("channel") or self.channel), str(resp["ts"]))
+
+    def recovered_group(self, incidents: list[IncidentRecord]) -> None:
+        """One message for all of them; the cards of those posted one by one are edited too (the summary of a
+        group is not)."""
+        if not self.channel:
+            return
+        for rec in self.incidents.list_ids([r.id for r in incidents]):
+            if rec.channel and rec.message_ts and not _grouped(rec):
+                update_card(self.client, rec)
+        try:
+            self.client.chat_postMessage(channel=self.channel, **group_message(incidents, recovered=True))
+        except SLACK_ERRORS as e:
+            log.warning("telling %d incidents recovered failed: %s", len(incidents), e)
+
     def recovered(self, incident: IncidentRecord) -> None:
         rec = self.incidents.get(incident.id) or incident
         if not rec.channel or not rec.message_ts:
             return
-        update_card(self.client, rec)
+        if not _grouped(rec):
+            update_card(self.client, rec)
         if not rec.muted:
             try:
                 self.client.chat_postMessage(channel=rec.channel, thread_ts=rec.message_ts,
                                              **B.mrkdwn_message(M.RECOVERED_NOTICE.format(title=B.escape(title(rec)))))
             except SLACK_ERRORS as e:
                 log.warning("telling incident %s recovered failed: %s", rec.id, e)
+
+
+def _grouped(rec: IncidentRecord) -> bool:
+    """Told in a group's message (``set_group``): that message is a summary, not this incident's card."""
+    return isinstance(rec.detail, dict) and bool(rec.detail.get("grouped"))
 
 
 def update_card(client: Any, rec: IncidentRecord) -> None:
@@ -146,9 +229,52 @@ class IncidentClicks:
         self.bot.clicks.feedback(where, outcome.ok, outcome.text)
 
 
+def all_incidents_text(incidents: IncidentStore, ids: list[int]) -> str:
+    """Every incident of a group's message, one line each."""
+    return "\n".join(M.SHOW_ALL_INCIDENTS_LINE.format(
+        id=r.id, state=M.STATE_OPEN if r.is_open else M.STATE_RECOVERED, title=title(r), what=r.what or "")
+        for r in incidents.list_ids(ids))
+
+
+def show_all(bot: SlackBot, body: dict[str, Any]) -> None:
+    """The "Show all" of a group's message: every incident, uploaded into its thread as a file, else posted there
+    in parts (``text_messages``)."""
+    from bot.slack.results import text_messages
+
+    where = Where.of_click(body)
+    ids = parse_ids(((body.get("actions") or [{}])[0]).get("value"))
+    if not ids:
+        bot.clicks.feedback(where, False, M.NO_SUCH_INCIDENT.format(id="?"))
+        return
+    text = all_incidents_text(actions.incidents_of(bot.pipeline), ids)
+    thread = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
+    name = M.SHOW_ALL_INCIDENTS_TITLE.format(ids=f"#{min(ids)}-#{max(ids)}")
+    try:
+        bot.client.files_upload_v2(channel=where.channel, thread_ts=thread, content=text,
+                                   filename=name.replace(" ", "-").replace("#", "") + ".txt", title=name,
+                                   initial_comment=M.SHOW_ALL_INCIDENTS_COMMENT.format(n=f"{len(ids):,}",
+                                                                                       user=where.user))
+        return
+    except SLACK_ERRORS as e:
+        log.info("uploading the incidents failed (%s): posting them in parts instead", e)
+    for part in text_messages(name, text):
+        bot.client.chat_postMessage(channel=where.channel, thread_ts=thread, **part)
+
+
 def register(app: App, bot: SlackBot) -> None:
     """Listeners for the incident buttons (one line in ``bot.slack.listeners.register``)."""
     clicks = IncidentClicks(bot)
+
+    def on_show_all(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        where = Where.of_click(body)
+        try:
+            bot.worker.submit(show_all, bot, body,
+                              on_error=lambda e: bot.clicks.feedback(where, False, type(e).__name__))
+        except Exception:
+            log.exception("handling the incidents' Show all failed after the ack")
+
+    app.action(SHOW_ALL)(on_show_all)
 
     def listener(action: str):
         def on_click(ack: Ack, body: dict[str, Any]) -> None:

@@ -100,3 +100,42 @@ def test_card_location_is_stored(tmp_path):
         inc.set_card(rec.id, "C0ALERTS", "1700000000.000001")
         got = inc.get(rec.id)
         assert got is not None and (got.channel, got.message_ts) == ("C0ALERTS", "1700000000.000001")
+
+
+def _openings(n: int, kind: str = "cluster_ineligible") -> list:
+    from audit.incidents import Opening
+
+    return [Opening(kind, "", f"member-{i}", what=f"member-{i} is down") for i in range(n)]
+
+
+def test_open_many_claims_each_once(tmp_path):
+    with open_store(tmp_path / "f.db") as s:
+        first = _incidents(s).open_many(_openings(450))
+        again = _incidents(s).open_many(_openings(452))
+        assert ([r.cluster for r in first], [r.cluster for r in again]) == (
+            [f"member-{i}" for i in range(450)], ["member-450", "member-451"])
+
+
+def test_open_many_audits_each_incident(tmp_path):
+    with open_store(tmp_path / "f.db") as s:
+        opened = _incidents(s).open_many(_openings(5))
+        rows = s.audit.list(event="incident")
+        assert sorted(e.result["incident"] for e in rows) == sorted(r.id for r in opened)
+
+
+def test_close_many_closes_each_once_and_audits_it(tmp_path):
+    with open_store(tmp_path / "f.db") as s:
+        ids = [r.id for r in _incidents(s).open_many(_openings(3))]
+        closed = _incidents(s).close_many(ids)
+        again = _incidents(s).close_many(ids)
+        recovered = [e.result["incident"] for e in s.audit.list(event="incident") if e.result["state"] == "recovered"]
+        assert ([r.id for r in closed], again, sorted(recovered)) == (ids, [], ids)
+
+
+def test_a_group_is_where_its_incidents_are_and_says_so(tmp_path):
+    with open_store(tmp_path / "f.db") as s:
+        ids = [r.id for r in _incidents(s).open_many(_openings(3))]
+        _incidents(s).set_group(ids, "C0ALERTS", "1700000000.000100")
+        got = _incidents(s).list_ids(ids)
+        assert [(r.channel, r.message_ts, r.detail.get("grouped")) for r in got] == [
+            ("C0ALERTS", "1700000000.000100", True)] * 3
