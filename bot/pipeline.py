@@ -7,7 +7,6 @@ recovery) is the change service's (``bot.changes``, ``self.changes``); front end
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,8 +38,6 @@ from tools.executor import Executor
 from tools.fleet.adapter import Fleet
 from tools.fleet.errors import FleetError, FleetUnreachable
 from tools.plan import Plan
-
-log = logging.getLogger(__name__)
 
 __all__ = ["Notifier", "Pipeline", "Reply", "Request"]
 
@@ -172,17 +169,6 @@ class Pipeline:
 
     def _request_context(self) -> ToolContext:
         return ToolContext(catalog=self.fleet.catalog, fleet=self.fleet, store=self.store, now=self.clock())
-
-    def warm(self) -> None:
-        """Build now what the first request would: the interpreter's vocabulary of the fleet as it is (from the
-        snapshot the fleet cache serves; kept per fleet version), so a front end that calls this before it
-        takes requests answers its first one without that cost. A failure is only logged (the request retries)."""
-        if self._vocabulary is None:
-            return
-        try:
-            self._vocabulary()
-        except Exception as e:
-            log.info("building the vocabulary ahead of the first request failed: %s", e)
 
     def _context(self, req: Request, ctx: ToolContext | None = None) -> Any:
         from bot.interpreter import Context  # the interpreter's own context type

@@ -3,10 +3,7 @@
 Order of start-up: settings and the port are checked before anything starts (a busy port is one line, not a
 traceback after the fleet came up); then the pipeline, the Slack app (``auth.test``), the one-writer lock
 (``bot.lease``: a standby copy records approvals and leaves their execution to the writer), readiness and
-metrics, the health watch's first look and the interpreter's vocabulary (``Pipeline.warm``), and the HTTP server
-(health, readiness and metrics are served in Socket Mode too). The first look comes before the port opens (at
-most ``FIRST_LOOK_WAIT`` s) so that the first request reuses its snapshot: at 1,000 clusters a request arriving
-during that look waited for its assembly and then assembled its own.
+metrics, and the HTTP server (health, readiness and metrics are served in Socket Mode too).
 """
 from __future__ import annotations
 
@@ -22,8 +19,6 @@ from typing import Any
 
 from bot.messages import cli as C
 from bot.slack import messages as M
-
-FIRST_LOOK_WAIT = 30.0  # seconds the port waits for the health watch's first look at most
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -123,8 +118,6 @@ def _serve(ns: argparse.Namespace, settings: Any, pipe: Any, port: int | None, s
                         every=settings.watch_interval, after=settings.incident_after)
     say(C.SERVE_ALERTS_TO.format(channel=settings.alerts_channel) if settings.alerts_channel
         else C.SERVE_ALERTS_NOWHERE)
-    watch.first_look.wait(FIRST_LOOK_WAIT)  # its snapshot is the one the first request reuses
-    pipe.warm()
     from bot.slack.digests import start_digest_poster
 
     poster = start_digest_poster(settings, service.client, active=writer.may_execute)
