@@ -1,7 +1,7 @@
 """Placement over a synthetic fleet: ``plan_placement`` per prefer mode against an independent baseline.
 
     python bench/placement.py [--clusters 5000] [--runs 5] [--model microsoft/phi-4] [--count 3]
-    python bench/placement.py --e2e --kubeconfig PATH [--runs 3] [--gap 6]
+    python bench/placement.py --e2e --kubeconfig PATH [--runs 3] [--gap 6] [--heap on|off]
 
 Builds ``tools.embedded.synthetic.synthetic_fleet(n)`` into a FleetSnapshot here (no API server) in two
 states: as generated ("full": its deployments take nearly every GPU, so nothing fits and placement
@@ -15,6 +15,8 @@ the text answer too (``render()``: the summary a user sees). Prints min / median
 same clusters. Asserts nothing about time; on a shared machine compare the CPU column and the load.
 The "gc" column counts the full (oldest generation) collections that ran inside the timed
 ``plan_placement`` calls, and their milliseconds: the cause of the spikes this bench used to show.
+``--heap on`` (default) freezes the snapshots once built, as the fleet cache does after each assembly
+(``tools.fleet.cache.HeapPolicy``); ``--heap off`` leaves them to the collector.
 
 ``--e2e --kubeconfig PATH`` (a running fleet, e.g. ``fleetops demo-fleet --synthetic 1000``) measures
 instead a whole warm request as chat answers it: ``bot.app.running_pipeline`` with the fleet cache on
@@ -24,7 +26,9 @@ on the request's snapshot, the tool, the rendered answer; the Slack blocks of th
 apart). Two kinds of warm requests, interleaved: "burst" right after another request (the cache's
 snapshot is reused, ``memo_seconds``), and "spaced" after ``--gap`` seconds of quiet (the snapshot is
 assembled again from the cached objects, as for a person asking now and then). Prints min / median /
-max wall and CPU ms per kind and mode, the answer's size, and the full collections inside the requests.
+max wall and CPU ms per kind and mode (the CPU of the thread that answers, and of the whole process: the
+cache's watches and background member reads run meanwhile), the answer's size, and the full collections
+inside the requests.
 """
 from __future__ import annotations
 
@@ -199,6 +203,13 @@ def end_to_end(a: argparse.Namespace) -> None:
     from bot.settings import Settings
     from bot.slack.results import reply_message
 
+    if a.heap == "off":  # the cache as it was before its GC policy: assemblies followed by nothing
+        import contextlib
+
+        from tools.fleet import cache as fleet_cache
+
+        if hasattr(fleet_cache, "HeapPolicy"):  # (a tree from before it has none)
+            fleet_cache.HeapPolicy.assembling = lambda self: contextlib.nullcontext()  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(kubeconfig=a.kubeconfig, llm="offline", fleet_cache="on", home=Path(home))
         t0 = time.perf_counter()
@@ -210,30 +221,31 @@ def end_to_end(a: argparse.Namespace) -> None:
                 time.sleep(0.2)
             t1 = time.perf_counter()
 
-            def ask(prefer: str) -> tuple[float, float, float, int, object]:
-                w, c = time.perf_counter(), time.process_time()
+            def ask(prefer: str) -> tuple[float, float, float, float, int, object]:
+                w, c, t = time.perf_counter(), time.process_time(), time.thread_time()
                 reply = pipe.handle(Request(actor=Actor("U0BENCH"), text=SENTENCES[prefer], channel="bench"))
-                wall, cpu = time.perf_counter() - w, time.process_time() - c
+                wall, cpu, own = time.perf_counter() - w, time.process_time() - c, time.thread_time() - t
                 s = time.perf_counter()
                 reply_message(reply)
-                return wall, cpu, time.perf_counter() - s, len(reply.text), reply
+                return wall, own, cpu, time.perf_counter() - s, len(reply.text), reply
 
             first = ask("cost")  # the first request of a started bot (members that hold deployments are read)
             t2 = time.perf_counter()
             clusters = len(pipe.fleet.snapshot().clusters)
             print(f"{clusters} clusters ({a.kubeconfig}): pipeline and warm cache in {t1 - t0:.1f} s, first request "
-                  f"{first[0]:.2f} s wall, {first[1]:.2f} s CPU (then {t2 - t1 - first[0]:.1f} s to its reply); "
-                  f"{max(a.runs, 3)} warm runs per kind and mode, gap {a.gap:.0f} s; load average "
+                  f"{first[0]:.2f} s wall, {first[1]:.2f} s CPU of its thread (then {t2 - t1 - first[0]:.1f} s to its reply); "
+                  f"{max(a.runs, 3)} warm runs per kind and mode, gap {a.gap:.0f} s, GC policy {a.heap}; load average "
                   f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-            print(f"{'kind':7} {'prefer':9} {'handle() wall ms':>24} {'handle() cpu ms':>24} "
-                  f"{'slack blocks ms':>24} {'text':>7} {'gc':>10}  answer")
-            print(f"{'':17} {'(min med max)':>24} {'(min med max)':>24} {'(min med max)':>24} {'chars':>7} "
-                  f"{'full (ms)':>10}")
+            print(f"{'kind':7} {'prefer':9} {'handle() wall ms':>24} {'its thread cpu ms':>24} "
+                  f"{'process cpu ms':>24} {'slack blocks ms':>24} {'text':>7} {'gc':>10}  answer")
+            print(f"{'':17} {'(min med max)':>24} {'(min med max)':>24} {'(min med max)':>24} {'(min med max)':>24} "
+                  f"{'chars':>7} {'full (ms)':>10}")
             watch = GcWatch()
             for kind in ("burst", "spaced"):
                 for prefer in PREFER:
                     watch.reset()
                     walls: list[float] = []
+                    owns: list[float] = []
                     cpus: list[float] = []
                     blocks: list[float] = []
                     size, reply = 0, None
@@ -243,16 +255,17 @@ def end_to_end(a: argparse.Namespace) -> None:
                         else:
                             ask(prefer)  # the request before: the snapshot is fresh
                         watch.active = True
-                        wall, cpu, blk, size, reply = ask(prefer)
+                        wall, own, cpu, blk, size, reply = ask(prefer)
                         watch.active = False
                         walls.append(wall)
+                        owns.append(own)
                         cpus.append(cpu)
                         blocks.append(blk)
                     result = getattr(reply, "result", None)
                     what = (f"{getattr(reply, 'tool', None)}: {', '.join(result.clusters) or 'nothing fits'}"
                             if getattr(reply, "kind", "") == "result" and result is not None
                             else f"{getattr(reply, 'kind', '?')}: {getattr(reply, 'text', '')[:60]!r}")
-                    print(f"{kind:7} {prefer:9} {ms(walls):>24} {ms(cpus):>24} {ms(blocks):>24} {size:>7} "
+                    print(f"{kind:7} {prefer:9} {ms(walls):>24} {ms(owns):>24} {ms(cpus):>24} {ms(blocks):>24} {size:>7} "
                           f"{watch.text():>10}  {what}", flush=True)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 
@@ -265,6 +278,9 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--e2e", action="store_true", help="a whole warm chat request on a running fleet")
     ap.add_argument("--kubeconfig", type=Path, help="the running fleet's kubeconfig (with --e2e)")
+    ap.add_argument("--heap", choices=("on", "off"), default="on",
+                    help="on: the snapshots frozen as the fleet cache freezes the ones it assembles (HeapPolicy); "
+                         "off: not (with --e2e: the cache without its GC policy), for comparison")
     ap.add_argument("--gap", type=float, default=6.0,
                     help="quiet seconds before a 'spaced' request (more than the cache's memo_seconds)")
     a = ap.parse_args()
@@ -279,10 +295,14 @@ def main() -> None:
     roomy = {**raw, "deployments": raw["deployments"][::2]}
     t1 = time.perf_counter()
     snaps = {"full": snapshot_of(raw, cat), "roomy": snapshot_of(roomy, cat)}
+    if a.heap == "on":  # what the fleet cache does after it assembles a snapshot
+        from tools.fleet.cache import HeapPolicy
+
+        HeapPolicy().settled()
     t2 = time.perf_counter()
     print(f"{a.clusters} clusters, {len(raw['deployments'])} deployments (roomy: {len(roomy['deployments'])}): "
           f"generated in {t1 - t0:.2f} s, snapshots in {t2 - t1:.2f} s; model {a.model}, count {a.count}, "
-          f"{max(a.runs, 3)} runs per side (interleaved); load average {os.getloadavg()[0]:.2f} on "
+          f"{max(a.runs, 3)} runs per side (interleaved), GC policy {a.heap}; load average {os.getloadavg()[0]:.2f} on "
           f"{os.cpu_count()} CPUs")
     print(f"{'fleet':6} {'prefer':9} {'plan_placement wall ms':>24} {'plan_placement cpu ms':>24} "
           f"{'baseline wall ms':>24} {'ratio':>7} {'render() wall ms':>24} {'gc':>10}  same")
