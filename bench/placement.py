@@ -137,13 +137,14 @@ class GcWatch:
         gc.callbacks.append(self._callback)
 
     def _callback(self, phase: str, info: dict) -> None:
-        if not self.active or info["generation"] != 2:
+        if info["generation"] != 2:
             return
-        if phase == "start":
-            self._start = time.perf_counter()
-        else:
+        if phase == "start":  # (finalizers run inside a collection may let another thread flip ``active``)
+            self._start = time.perf_counter() if self.active else 0.0
+        elif self._start:
             self.full += 1
             self.seconds += time.perf_counter() - self._start
+            self._start = 0.0
 
     def reset(self) -> None:
         self.full, self.seconds = 0, 0.0
