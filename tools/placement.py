@@ -31,7 +31,7 @@ from tools.catalog import Catalog, Model, UnknownModel, default_catalog
 from tools.errors import UnknownName, did_you_mean
 from tools.fleet.models import Cluster, FleetSnapshot
 from tools.messages import tools as M
-from tools.placement_eval import Best, Option, Screen, evaluate, fmt_option, free_after_text
+from tools.placement_eval import Best, Failed, Option, Screen, evaluate, fmt_option, free_after_text
 from tools.placement_explain import needs_evaluation, suggest
 from tools.placement_rejections import Rejections
 from tools.placement_request import PlacementRequest
@@ -82,25 +82,30 @@ def rank(best: list[Option], prefer: str) -> list[Option]:
     return firsts + others
 
 
-def _rank_fitting(screened: list[tuple[Cluster, list[str], Best | None]], prefer: str) -> list[tuple[Cluster, Best]]:
-    """``rank`` on the screened clusters that fit, without building their options: the same keys, as
-    plain tuples (``Best`` carries the cost and the free GPUs after)."""
-    keyed = [((-b[4], c.name) if prefer == "capacity" else (b[3], -b[4], c.name), c, b)
-             for c, failed, b in screened if not failed and b is not None]
-    keyed.sort(key=lambda k: k[0])
-    ordered = [(c, b) for _, c, b in keyed]
+def _rank_fitting(clusters: list[Cluster], best: dict[int, Best], prefer: str) -> list[int]:
+    """``rank`` on the screened clusters that fit (index in ``clusters`` → best option), without building
+    their options: the same keys, as tuples of plain values (the garbage collector stops tracking them
+    at its first look). Returns the indices in ranking order."""
+    keyed: list[tuple[float | int | str, ...]]
+    if prefer == "capacity":
+        keyed = [(-b[4], clusters[i].name, i) for i, b in best.items()]
+    else:
+        keyed = [(b[3], -b[4], clusters[i].name, i) for i, b in best.items()]
+    keyed.sort()  # names are distinct: the index never decides
+    ordered = [int(k[-1]) for k in keyed]
     if prefer != "spread":
         return ordered
-    firsts: list[tuple[Cluster, Best]] = []
-    others: list[tuple[Cluster, Best]] = []
+    firsts: list[int] = []
+    others: list[int] = []
     seen: set[str] = set()
-    for c, b in ordered:
+    for i in ordered:
+        c = clusters[i]
         region = c.region or f"?{c.name}"  # Option.region_key
         if region in seen:
-            others.append((c, b))
+            others.append(i)
         else:
             seen.add(region)
-            firsts.append((c, b))
+            firsts.append(i)
     return firsts + others
 
 
@@ -169,15 +174,24 @@ def plan_placement(snapshot: FleetSnapshot, catalog: Catalog | None = None,
     model = _resolve_model(catalog, req.model)
 
     screen = Screen(model, req)
-    screened = [(c, *screen(c)) for c in snapshot.clusters]
-    ranked = _rank_fitting(screened, req.prefer)
-    top = [screen.option(c, b) for c, b in ranked[: req.count]]
-    outranked = {c.name for c, _ in ranked[req.count:]}
+    clusters = snapshot.clusters
+    # per cluster the filters it failed (shared tuples), and the best options of those that fit: nothing
+    # per cluster that the garbage collector would keep tracking (see ``Screen``)
+    fails: list[Failed] = []
+    fitting: dict[int, Best] = {}
+    for i, c in enumerate(clusters):
+        failed, b = screen(c)
+        fails.append(failed)
+        if b is not None:
+            fitting[i] = b
+    chosen_at = _rank_fitting(clusters, fitting, req.prefer)[: req.count]
+    top = [screen.option(clusters[i], fitting[i]) for i in chosen_at]
+    del fitting
 
     chosen = [_choice(o, why) for o, why in zip(top, _chosen_reasons(top, req.prefer), strict=True)]
-    rejections = Rejections(model, req, _Outranked(req.prefer, top).reason, screen.option)
+    rejections = Rejections(model, req, clusters, fails, chosen_at, screen, _Outranked(req.prefer, top).reason)
     if req.clusters:
-        names = [c.name for c in snapshot.clusters]
+        names = [c.name for c in clusters]
         known = set(names)
         for name in req.clusters:
             if name not in known:
@@ -185,15 +199,11 @@ def plan_placement(snapshot: FleetSnapshot, catalog: Catalog | None = None,
                 hint = M.R_UNKNOWN_HINT.format(names=", ".join(sugg)) if sugg else ""
                 rejections.unknown.append(Rejection(cluster=name, reason=M.R_UNKNOWN_CLUSTER.format(hint=hint),
                                                     failed_filters=["unknown_cluster"]))
-    for c, failed, b in screened:
-        if failed:
-            rejections.add_failed(c, failed)
-        elif c.name in outranked and b is not None:
-            rejections.add_outranked(c, b)
 
     placement = Placement(model=model.preset, replicas=req.replicas, count=req.count, prefer=req.prefer,
                           filters=req.filters(), chosen=chosen).with_rejections(rejections)
     if not placement.ok:
-        evals = [evaluate(c, model, req) for c, failed, _ in screened if needs_evaluation(req, failed)]
+        wanted = {f: needs_evaluation(req, list(f)) for f in set(fails)}
+        evals = [evaluate(c, model, req) for c, f in zip(clusters, fails, strict=True) if wanted[f]]
         placement.suggestions = suggest(snapshot, catalog, model, req, evals, top)
     return placement

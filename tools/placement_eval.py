@@ -176,8 +176,12 @@ def evaluate(c: Cluster, model: Model, req: PlacementRequest, *, labels: bool = 
     return Evaluation(cluster=c, failures=failures, fit=fit, options=options)
 
 
-# a cluster's best option, unbuilt: its pool, nodes per replica, credit, cost (inf when unpriced), free GPUs after
-Best = tuple[GpuPool, int, int, float, int]
+# a cluster's best option, unbuilt, as plain values (nothing the garbage collector tracks once a collection has
+# looked at it): the index of its pool in ``Cluster.gpus``, nodes per replica, credit, cost (inf when unpriced),
+# free GPUs after
+Best = tuple[int, int, int, float, int]
+Failed = tuple[str, ...]  # filters a cluster failed, in ``evaluate``'s order; one shared tuple per combination
+PASSED: Failed = ()
 
 
 class Screen:
@@ -185,7 +189,14 @@ class Screen:
     option (step 4). One per request; a call costs a few attribute reads per GPU pool and builds no
     text and no ``Option`` (the explanation of a rejection is ``evaluate`` again, for the few clusters
     whose reasons are shown). ``tests/placement/test_placement_screen.py`` checks that it agrees with
-    ``evaluate`` + ``best_option`` on every cluster of synthetic fleets."""
+    ``evaluate`` + ``best_option`` on every cluster of synthetic fleets.
+
+    What it returns outlives the call only as shared or untracked objects: the failed filters are one
+    interned tuple per combination, the best option a tuple of numbers. A placement over thousands of
+    clusters keeps one of each per cluster until its answer is written; had they been new lists and tuples
+    holding pools (as before), each young-generation collection during the scan would promote thousands of
+    live objects, and the promotions trigger full collections that walk the whole fleet cache (100-600 ms
+    at 5,000 clusters, the spikes ``bench/placement.py`` saw)."""
 
     def __init__(self, model: Model, req: PlacementRequest):
         self.req = req
@@ -197,14 +208,17 @@ class Screen:
         self.credit = req.credit
         self.cap = req.max_cost_per_hour
         self.capacity_first = req.prefer == "capacity"
+        self.listed = None if req.clusters is None else frozenset(req.clusters)
+        self.excluded = frozenset(req.exclude)
+        self._failed: dict[Failed, Failed] = {PASSED: PASSED}
 
-    def __call__(self, c: Cluster) -> tuple[list[str], Best | None]:
-        """(failed filters in ``evaluate``'s order, the best option's pool when every filter passes)."""
-        req, name = self.req, c.name
+    def __call__(self, c: Cluster) -> tuple[Failed, Best | None]:
+        """(failed filters in ``evaluate``'s order, the best option when every filter passes)."""
+        name = c.name
         failed: list[str] = []
-        if not req.listed(name):
+        if self.listed is not None and name not in self.listed:
             failed.append("clusters")
-        if req.excluded(name):
+        if name in self.excluded:
             failed.append("exclude")
         taints = c.taints
         tainted = bool(taints) and any(t.effect == "NoSchedule" for t in taints)
@@ -222,7 +236,7 @@ class Screen:
                 failed.append(f)
         pools = c.gpus
         gpu, it = self.gpu, self.it
-        hw_failed = False
+        hw_failed = matching = False
         if gpu or it:
             if gpu and not any(p.gpu == gpu for p in pools):
                 failed.append("gpu")
@@ -230,16 +244,14 @@ class Screen:
             if it and not any(p.instance_type.lower() == it for p in pools):
                 failed.append("instance_type")
                 hw_failed = True
-            pools = [p for p in pools if (not gpu or p.gpu == gpu) and (not it or p.instance_type.lower() == it)]
-        if not pools:
-            if not hw_failed:
-                failed.append("instance_type" if gpu and it else "model")
-            return failed, None
         best: Best | None = None
         best_key: tuple | None = None
         fits = roomy = False
         credit, cap, replicas, per_sku = self.credit, self.cap, self.replicas, self.nodes_by_sku
-        for p in pools:
+        for j, p in enumerate(pools):
+            if (gpu and p.gpu != gpu) or (it and p.instance_type.lower() != it):
+                continue
+            matching = True
             npr = per_sku.get(p.instance_type)
             if not npr:
                 continue
@@ -259,15 +271,21 @@ class Screen:
             ck = float("inf") if cost is None else cost
             key = (-after, ck, p.instance_type) if self.capacity_first else (ck, -after, p.instance_type)
             if best_key is None or key < best_key:
-                best_key, best = key, (p, npr, extra, ck, after)
-        if not fits:
+                best_key, best = key, (j, npr, extra, ck, after)
+        if not matching:
+            if not hw_failed:
+                failed.append("instance_type" if gpu and it else "model")
+        elif not fits:
             failed.append("model")
         elif not roomy:
             failed.append("capacity")
         elif best is None:
             failed.append("max_cost_per_hour")
-        return failed, best
+        if not failed:
+            return PASSED, best
+        t = tuple(failed)
+        return self._failed.setdefault(t, t), None
 
     def option(self, c: Cluster, best: Best) -> Option:
-        pool, npr, extra = best[:3]
-        return make_option(c, pool, npr, self.replicas, extra)
+        j, npr, extra = best[:3]
+        return make_option(c, c.gpus[j], npr, self.replicas, extra)

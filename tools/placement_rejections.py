@@ -1,8 +1,8 @@
 """Placement, the rejections: every cluster that was not chosen, with its reason, written on demand.
 
 ``plan_placement`` screens every cluster without building text (``placement_eval.Screen``); what it keeps
-per rejected cluster is the cluster, the filters it failed (or, for a cluster that fits but was
-outranked, its best option). The sentence saying why is written only when asked for: all of them for
+per rejected cluster is the filters it failed (none for a cluster that fits but was outranked: its best
+option is screened again when needed). The sentence saying why is written only when asked for: all of them for
 ``Placement.rejected`` (JSON, ``--all``), a few examples per reason for the summary of a large fleet.
 Pure; the same sentences as before (``evaluate`` again on that one cluster).
 """
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from tools.catalog import Model
 from tools.fleet.models import Cluster
-from tools.placement_eval import HARD_FILTERS, Best, Evaluation, Option, evaluate
+from tools.placement_eval import HARD_FILTERS, PASSED, Evaluation, Failed, Option, Screen, evaluate
 from tools.placement_request import PlacementRequest
 from tools.placement_result import Rejection, RejectionGroup
 
@@ -24,40 +24,40 @@ def rejection_reason(ev: Evaluation) -> str:
     return "; ".join(hard or [r for _, r in ev.failures])
 
 
-def group_key(failed: list[str]) -> tuple[str, ...]:
+def group_key(failed: list[str] | Failed) -> tuple[str, ...]:
     """The filters a rejection's sentence names: the hard ones when there are, else all of them."""
     hard = tuple(f for f in failed if f in HARD_FILTERS)
     return hard or tuple(failed)
 
 
-# a rejected cluster: (the cluster, the filters it failed (none when outranked), its best option when outranked)
-_Entry = tuple[Cluster, list[str], Best | None]
-
-
 class Rejections:
-    """The rejected clusters of one placement, in the order they are listed (unknown names first,
-    then the snapshot's order); ``all()`` writes every reason once and keeps them."""
+    """The rejected clusters of one placement, in the order they are listed (unknown names first, then
+    the snapshot's order: every cluster but the chosen ones); ``all()`` writes every reason once and keeps
+    them. It holds the snapshot's cluster list and the screen's per-cluster result (``fails``: the filters
+    each cluster failed, shared tuples, ``()`` for one that fits), nothing per cluster of its own; a
+    cluster that fits but was outranked is screened again when its reason is written."""
 
-    def __init__(self, model: Model, req: PlacementRequest, outranked_reason: Callable[[Option], str],
-                 option: Callable[[Cluster, Best], Option]):
-        self.model, self.req, self._outranked_reason, self._option = model, req, outranked_reason, option
+    def __init__(self, model: Model, req: PlacementRequest, clusters: list[Cluster], fails: list[Failed],
+                 chosen: list[int], screen: Screen, outranked_reason: Callable[[Option], str]):
+        self.model, self.req, self.clusters, self.fails = model, req, clusters, fails
+        self.chosen = frozenset(chosen)
+        self.screen, self._outranked_reason = screen, outranked_reason
         self.unknown: list[Rejection] = []
-        self.entries: list[_Entry] = []
         self._all: list[Rejection] | None = None
 
-    def add_failed(self, c: Cluster, failed: list[str]) -> None:
-        self.entries.append((c, failed, None))
-
-    def add_outranked(self, c: Cluster, best: Best) -> None:
-        self.entries.append((c, [], best))
-
     def __len__(self) -> int:
-        return len(self.unknown) + len(self.entries)
+        return len(self.unknown) + len(self.clusters) - len(self.chosen)
 
-    def _rejection(self, e: _Entry) -> Rejection:
-        c, failed, best = e
-        if best is not None:
-            o = self._option(c, best)
+    def _entries(self) -> Iterator[int]:
+        chosen = self.chosen
+        return (i for i in range(len(self.clusters)) if i not in chosen)
+
+    def _rejection(self, i: int) -> Rejection:
+        c, failed = self.clusters[i], self.fails[i]
+        if not failed:
+            _, best = self.screen(c)
+            assert best is not None  # it passed every filter: it has a best option
+            o = self.screen.option(c, best)
             return Rejection(cluster=o.cluster, reason=self._outranked_reason(o), instance_type=o.instance_type,
                              cost_per_hour=o.cost)
         return Rejection(cluster=c.name, reason=rejection_reason(evaluate(c, self.model, self.req)),
@@ -65,14 +65,20 @@ class Rejections:
 
     def all(self) -> list[Rejection]:
         if self._all is None:
-            self._all = self.unknown + [self._rejection(e) for e in self.entries]
+            self._all = self.unknown + [self._rejection(i) for i in self._entries()]
         return self._all
 
-    def _keyed(self) -> Iterator[tuple[tuple[str, ...], Rejection | _Entry]]:
+    def _keyed(self) -> Iterator[tuple[tuple[str, ...], Rejection | int]]:
         for r in self.unknown:
             yield ("unknown_cluster",), r
-        for e in self.entries:
-            yield ((OUTRANKED,) if e[2] is not None else group_key(e[1])), e
+        keys: dict[Failed, tuple[str, ...]] = {PASSED: (OUTRANKED,)}
+        fails = self.fails
+        for i in self._entries():
+            f = fails[i]
+            key = keys.get(f)
+            if key is None:
+                key = keys[f] = group_key(f)
+            yield key, i
 
     def groups(self, examples: int = 3) -> list[RejectionGroup]:
         """Rejections grouped by the filters their reasons name, largest group first (ties: first seen),

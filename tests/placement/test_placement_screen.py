@@ -65,7 +65,7 @@ def test_screen_agrees_with_evaluate_on_every_cluster(fleets, fleet):
         for c in snapshot.clusters:
             failed, best = screen(c)
             ev = evaluate(c, model, req)
-            assert failed == ev.failed, (raw, c.name)
+            assert list(failed) == ev.failed, (raw, c.name)
             if not failed:
                 assert screen.option(c, best) == best_option(ev.options, req.prefer), (raw, c.name)
                 fits += 1
