@@ -60,7 +60,7 @@ def _failure(obj: dict, message: str, gen: int, now: str) -> dict:
 def _spec_changed(ev: Event) -> bool:
     if ev.type != "MODIFIED" or ev.old is None:
         return True
-    return snap.strip(ev.obj) != snap.strip(ev.old)
+    return snap.strip(ev.obj, share=True) != snap.strip(ev.old, share=True)
 
 
 class KubeFleetController(Controller):
@@ -85,9 +85,9 @@ class KubeFleetController(Controller):
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
-        self._mcs = {m["metadata"]["name"]: m for m in self.reader.list(self.hub, self.mc_rt)[0]}
+        self._mcs = {m["metadata"]["name"]: m for m in self.reader.scan(self.hub, self.mc_rt)[0]}
         for cluster in self._member_names():
-            for ns in self.reader.list(cluster, NAMESPACE)[0]:
+            for ns in self.reader.scan(cluster, NAMESPACE)[0]:
                 owner = _owner(ns)
                 if owner:
                     self._placed.setdefault(owner, set()).add(cluster)
@@ -138,7 +138,7 @@ class KubeFleetController(Controller):
     def reconcile(self, key: Key) -> None:
         kind = key[0]
         if kind == "resync":
-            for crp in self.reader.list(self.hub, self.crp_rt)[0]:
+            for crp in self.reader.scan(self.hub, self.crp_rt)[0]:
                 self.enqueue(("crp", crp["metadata"]["name"]))
         elif kind == "members":
             ages = self._ages()
@@ -147,7 +147,7 @@ class KubeFleetController(Controller):
                 self.enqueue(("resync",))
             self._heartbeat_age = ages
         elif kind == "ns":
-            for crp in self.reader.list(self.hub, self.crp_rt)[0]:
+            for crp in self.reader.scan(self.hub, self.crp_rt)[0]:  # (read only: no copy of every placement)
                 if self._selects(crp, key[1]):
                     self.enqueue(("crp", crp["metadata"]["name"]))
         elif kind == "crp":
@@ -333,14 +333,14 @@ class KubeFleetController(Controller):
         meta = desired["metadata"]
         ns = meta.get("namespace")
         try:
-            cur = self.store.get(cluster, rt, ns, meta["name"])
+            cur = self.store.peek(cluster, rt, ns, meta["name"])  # read only: ``new`` below is a new dict
         except NotFound:
             self.store.create(cluster, rt, ns, desired)
             return
         unmanaged = (cur.get("spec") or {}).get("replicas")
         if unmanaged is not None and isinstance(desired.get("spec"), dict) and "replicas" not in desired["spec"]:
             desired = {**desired, "spec": {**desired["spec"], "replicas": unmanaged}}  # not Fleet's: the HPA's
-        same = snap.strip(cur, rt) == snap.strip(desired, rt) and \
+        same = snap.strip(cur, rt, share=True) == snap.strip(desired, rt, share=True) and \
             (cur["metadata"].get("ownerReferences") == meta.get("ownerReferences"))
         if same:
             return
@@ -356,13 +356,14 @@ class KubeFleetController(Controller):
         self.store.replace(cluster, rt, ns, meta["name"], new)
 
     def _prune(self, cluster: str, crp: str, wanted: set[tuple], namespaces: set[str]) -> None:
-        for ns_obj in self.reader.list(cluster, NAMESPACE)[0]:
+        # (read only, no copies: this runs for every placement on every member it applies to)
+        for ns_obj in self.reader.scan(cluster, NAMESPACE)[0]:
             name = ns_obj["metadata"]["name"]
             if _owner(ns_obj) == crp and ("", "namespaces", "", name) not in wanted:
                 self._delete(cluster, NAMESPACE, None, name)
         for ns in namespaces:
             for rt in snap.selectable_types():
-                for obj in self.reader.list(cluster, rt, namespace=ns)[0]:
+                for obj in self.reader.scan(cluster, rt, namespace=ns)[0]:
                     key = (rt.group, rt.plural, ns, obj["metadata"]["name"])
                     if _owner(obj) == crp and key not in wanted:
                         self._delete(cluster, rt, ns, obj["metadata"]["name"])
@@ -370,7 +371,7 @@ class KubeFleetController(Controller):
     def _remove(self, cluster: str, crp: str) -> None:
         if cluster not in self.store.clusters:
             return
-        for ns in self.reader.list(cluster, NAMESPACE)[0]:
+        for ns in self.reader.scan(cluster, NAMESPACE)[0]:
             if _owner(ns) == crp:
                 self._delete(cluster, NAMESPACE, None, ns["metadata"]["name"])
 
