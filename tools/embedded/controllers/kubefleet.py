@@ -141,17 +141,30 @@ class KubeFleetController(Controller):
             for crp in self.reader.scan(self.hub, self.crp_rt)[0]:
                 self.enqueue(("crp", crp["metadata"]["name"]))
         elif kind == "members":
-            ages = self._ages()
-            if {c: self._fresh(a) for c, a in ages.items()} != {c: self._fresh(a) for c, a in
-                                                                  self._heartbeat_age.items()}:
-                self.enqueue(("resync",))
+            ages, old = self._ages(), self._heartbeat_age
+            changed = {c for c in ages.keys() | old.keys()
+                       if c not in ages or c not in old or self._fresh(ages[c]) != self._fresh(old[c])}
             self._heartbeat_age = ages
+            if changed:
+                self._resync_for(changed)
         elif kind == "ns":
             for crp in self.reader.scan(self.hub, self.crp_rt)[0]:  # (read only: no copy of every placement)
                 if self._selects(crp, key[1]):
                     self.enqueue(("crp", crp["metadata"]["name"]))
         elif kind == "crp":
             self._reconcile_crp(key[1])
+
+    def _resync_for(self, clusters: set[str]) -> None:
+        """Reconcile the placements that members joining, leaving or changing heartbeat freshness can change:
+        fixed lists naming one of them or placed on one, and every other policy (not all placements: on a
+        large fleet a few stale members made every placement reconcile again)."""
+        for crp in self.reader.scan(self.hub, self.crp_rt)[0]:
+            name = crp["metadata"]["name"]
+            policy = (crp.get("spec") or {}).get("policy") or {}
+            if ext.is_external(crp) or (policy.get("placementType") or "PickAll") != "PickFixed" \
+                    or not clusters.isdisjoint(policy.get("clusterNames") or []) \
+                    or not clusters.isdisjoint(self._placed.get(name, ())):
+                self.enqueue(("crp", name))
 
     def _selects(self, crp: dict, namespace: str) -> bool:
         """Whether the placement selects ``namespace`` now, or names it (it may just have been deleted)."""
