@@ -78,6 +78,7 @@ class KubeFleetController(Controller):
         self._placed: dict[str, set[str]] = {}
         self._heartbeat_age: dict[str, float | None] = {}
         self._mcs: dict[str, dict] = {}  # MemberClusters, kept current from events (read-only copies)
+        self._parsed: dict[str, tuple[dict, datetime | None]] = {}  # member -> (its MemberCluster, heartbeat)
         # a member applies a new resource snapshot ``status_lag`` s after it is cut; until then its
         # placement status keeps referring to the index it had (FLEET_API §4.2 observedResourceIndex)
         self.status_lag = 0.0
@@ -115,6 +116,7 @@ class KubeFleetController(Controller):
         elif rt == self.mc_rt:
             if ev.type == "DELETED":
                 self._mcs.pop(meta["name"], None)
+                self._parsed.pop(meta["name"], None)
             else:
                 self._mcs[meta["name"]] = ev.obj
             self.enqueue(("members",))
@@ -178,12 +180,24 @@ class KubeFleetController(Controller):
         now = datetime.now(UTC)
         out: dict[str, float | None] = {}
         for mc in list(self._mcs.values()):
-            agent = next((a for a in (mc.get("status") or {}).get("agentStatus") or []
-                          if a.get("type") == "MemberAgent"), None)
-            hb = parse_rfc3339((agent or {}).get("lastReceivedHeartbeat"))
-            joined = find((agent or {}).get("conditions"), "Joined")
-            joined_ok = joined is not None and joined.get("status") == "True"
-            out[mc["metadata"]["name"]] = (now - hb).total_seconds() if joined_ok and hb is not None else None
+            hb = self._heartbeat_of(mc)
+            out[mc["metadata"]["name"]] = (now - hb).total_seconds() if hb is not None else None
+        return out
+
+    def _heartbeat_of(self, mc: dict) -> datetime | None:
+        """The member agent's last heartbeat if it joined (None otherwise), parsed once per MemberCluster
+        version: every heartbeat round re-evaluates all members, thousands of times over on a large fleet."""
+        name = mc["metadata"]["name"]
+        cached = self._parsed.get(name)
+        if cached is not None and cached[0] is mc:
+            return cached[1]
+        agent = next((a for a in (mc.get("status") or {}).get("agentStatus") or []
+                      if a.get("type") == "MemberAgent"), None)
+        hb = parse_rfc3339((agent or {}).get("lastReceivedHeartbeat"))
+        joined = find((agent or {}).get("conditions"), "Joined")
+        joined_ok = joined is not None and joined.get("status") == "True"
+        out = hb if joined_ok else None
+        self._parsed[name] = (mc, out)
         return out
 
     @staticmethod
@@ -215,7 +229,13 @@ class KubeFleetController(Controller):
         now = rfc3339()
         selected = snap.select(self.store, self.hub, crp, self.reader)
         index = snap.ensure_snapshot(self.store, self.hub, crp, selected, self.reader)
-        mcs = dict(self._mcs)
+        policy = (crp.get("spec") or {}).get("policy") or {}
+        if (policy.get("placementType") or "PickAll") == "PickFixed":  # (not a copy of every member for each)
+            live = self._mcs
+            mcs = {c: mc for c in {*(policy.get("clusterNames") or []), *self._placed.get(name, ())}
+                   if (mc := live.get(c)) is not None}
+        else:
+            mcs = dict(self._mcs)
         old_status = crp.get("status") or {}
         old_ps = {ps.get("clusterName"): ps for ps in old_status.get("placementStatuses") or []
                   if ps.get("clusterName")}
