@@ -66,6 +66,13 @@ def test_fleet_file_errors_name_what_to_fix():
         parse_fleet(raw)
 
 
+def test_a_fleet_file_naming_a_cluster_twice_is_refused_with_its_name():
+    raw = synthetic_fleet(3)
+    raw["clusters"].append(dict(raw["clusters"][1]))
+    with pytest.raises(FleetSpecError, match=raw["clusters"][1]["name"]):
+        parse_fleet(raw)
+
+
 def _lines(proc: subprocess.Popen) -> queue.Queue[str]:
     out: queue.Queue[str] = queue.Queue()
 

@@ -1,17 +1,21 @@
 """In-memory object store for the embedded fleet: every cluster's objects, one resourceVersion clock.
 
-Thread-safe. Objects are plain dicts (what the API serves); the store hands out deep copies.
+Thread-safe. Objects are plain dicts (what the API serves); the store hands out deep copies. A stored
+object is never changed in place (a write stores a new dict), so events carry the stored dicts themselves and
+``peek``/``scan`` lend them without copying: their receivers must not change them.
 Validation and defaulting are hooks (``Store.admit``) so that the HTTP server, the seed and the
 simulated controllers all go through the same checks a real API server would make.
 
 Events: after every committed write the store calls each subscriber with an ``Event``, outside
-the lock. Subscribers must be quick (the controllers enqueue and return).
+the lock. Subscribers must be quick (the controllers enqueue and return) and must not change
+``Event.obj``/``Event.old`` (the stored objects, shared by every subscriber).
 """
 from __future__ import annotations
 
 import builtins
 import copy
 import itertools
+import random
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -70,6 +74,14 @@ def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_uids = random.Random()  # seeded from the OS once: ``uuid4`` reads os.urandom for every object (slow on some VMs)
+
+
+def new_uid() -> str:
+    """A random (version 4) UID, as the API server gives every object."""
+    return str(uuid.UUID(int=_uids.getrandbits(128), version=4))
+
+
 def _spec_part(obj: dict) -> dict:
     """Everything generation tracks: all but metadata and status."""
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
@@ -104,14 +116,14 @@ class Store:
         self._clock = itertools.count(1000)
         self._rv = 1000
         self._subscribers: list[Callable[[Event], None]] = []
-        self.clusters: list[str] = []
+        # cluster names in the order added (a dict: ``in`` is O(1), which every write and list checks)
+        self.clusters: dict[str, None] = {}
         self.admit: AdmitHook | None = admit
 
     # --- bookkeeping --------------------------------------------------------------------------
     def add_cluster(self, name: str) -> None:
         with self._lock:
-            if name not in self.clusters:
-                self.clusters.append(name)
+            self.clusters.setdefault(name, None)
 
     def subscribe(self, fn: Callable[[Event], None]) -> None:
         self._subscribers.append(fn)
@@ -143,14 +155,23 @@ class Store:
 
     # --- reads ----------------------------------------------------------------------------------
     def get(self, cluster: str, rt: ResourceType, namespace: str | None, name: str) -> dict:
-        with self._lock:
-            obj = self._objs.get(self._key(cluster, rt, namespace, name))
-            if obj is None:
-                raise not_found(rt.plural, name, rt.group)
-            return copy.deepcopy(obj)
+        return copy.deepcopy(self.peek(cluster, rt, namespace, name))
+
+    def peek(self, cluster: str, rt: ResourceType, namespace: str | None, name: str) -> dict:
+        """The stored object itself, not a copy: read it, never change it (writes store new dicts)."""
+        obj = self._objs.get(self._key(cluster, rt, namespace, name))
+        if obj is None:
+            raise not_found(rt.plural, name, rt.group)
+        return obj
 
     def list(self, cluster: str, rt: ResourceType, namespace: str | None = None,
              label_selector: str | None = None, field_selector: str | None = None) -> tuple[list[dict], str]:
+        objs, rv = self.scan(cluster, rt, namespace, label_selector, field_selector)
+        return [copy.deepcopy(o) for o in objs], rv
+
+    def scan(self, cluster: str, rt: ResourceType, namespace: str | None = None,
+             label_selector: str | None = None, field_selector: str | None = None) -> tuple[builtins.list[dict], str]:
+        """``list`` without the copies: the stored objects themselves (read them, never change them)."""
         match_labels = parse_label_selector(label_selector)
         match_fields = parse_field_selector(field_selector)
         with self._lock:
@@ -163,7 +184,7 @@ class Store:
                     continue
                 if not match_fields(obj):
                     continue
-                out.append(copy.deepcopy(obj))
+                out.append(obj)
             out.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
             return out, str(self._rv)
 
@@ -211,14 +232,14 @@ class Store:
                 obj = self.admit(cluster, rt, obj, None, None)
             meta = obj["metadata"]
             meta.pop("resourceVersion", None)
-            meta["uid"] = str(uuid.uuid4())
+            meta["uid"] = new_uid()
             meta["creationTimestamp"] = meta.get("creationTimestamp") or now_rfc3339()
             meta["generation"] = 1
             meta["resourceVersion"] = self._next_rv()
             obj["apiVersion"] = rt.api_version(obj["apiVersion"].rsplit("/", 1)[-1])
             self._put(key, obj)
             out = copy.deepcopy(obj)
-        self._emit([Event("ADDED", cluster, rt, copy.deepcopy(out))])
+        self._emit([Event("ADDED", cluster, rt, obj)])
         return out
 
     def replace(self, cluster: str, rt: ResourceType, namespace: str | None, name: str, obj: dict,
@@ -267,7 +288,7 @@ class Store:
             new["kind"] = rt.kind
             new["apiVersion"] = rt.api_version((obj.get("apiVersion") or rt.api_version()).rsplit("/", 1)[-1])
             if self.admit:
-                new = self.admit(cluster, rt, new, copy.deepcopy(old), subresource)
+                new = self.admit(cluster, rt, new, old, subresource)  # (admission reads ``old``, never changes it)
             if subresource != "status" and _spec_part(new) != _spec_part(old):
                 new["metadata"]["generation"] = int(old["metadata"].get("generation", 1)) + 1
             if subresource == "status" and terminating(old):
@@ -281,8 +302,7 @@ class Store:
             else:
                 self._put(key, new)
             out = copy.deepcopy(new)
-        self._emit([Event("DELETED" if gone else "MODIFIED", cluster, rt, copy.deepcopy(out),
-                          None if gone else copy.deepcopy(old))])
+        self._emit([Event("DELETED" if gone else "MODIFIED", cluster, rt, new, None if gone else old)])
         return out
 
     def delete(self, cluster: str, rt: ResourceType, namespace: str | None, name: str) -> dict:
@@ -296,25 +316,25 @@ class Store:
             if self.terminating_namespaces and finalizers(old):
                 if terminating(old):
                     return copy.deepcopy(old)
-                prev = copy.deepcopy(old)
-                old["metadata"]["deletionTimestamp"] = now_rfc3339()
-                old["metadata"]["deletionGracePeriodSeconds"] = 0
+                new = copy.deepcopy(old)  # (stored objects are never changed in place: events share them)
+                new["metadata"]["deletionTimestamp"] = now_rfc3339()
+                new["metadata"]["deletionGracePeriodSeconds"] = 0
                 if _is_namespace(rt):
-                    old["status"] = {**(old.get("status") or {}), "phase": "Terminating"}
-                old["metadata"]["resourceVersion"] = self._next_rv()
-                out = copy.deepcopy(old)
-                events.append(Event("MODIFIED", cluster, rt, copy.deepcopy(out), prev))
+                    new["status"] = {**(new.get("status") or {}), "phase": "Terminating"}
+                new["metadata"]["resourceVersion"] = self._next_rv()
+                self._put(key, new)
+                out = copy.deepcopy(new)
+                events.append(Event("MODIFIED", cluster, rt, new, old))
             else:
                 self._drop(key)
                 # a deletion is a change: it gets its own resourceVersion (watchers resume after it)
-                old["metadata"]["resourceVersion"] = self._next_rv()
-                out = old
-                events.append(Event("DELETED", cluster, rt, copy.deepcopy(old)))
+                out = _with_rv(old, self._next_rv())
+                events.append(Event("DELETED", cluster, rt, out))
+                out = copy.deepcopy(out)
                 if rt.plural == "namespaces" and rt.group == "":
                     # a bare store: namespace deletion removes everything in it at once
                     for k in [k for k in self._objs if k[0] == cluster and k[3] == name]:
-                        gone = self._drop(k)
-                        gone["metadata"]["resourceVersion"] = self._next_rv()
+                        gone = _with_rv(self._drop(k), self._next_rv())
                         events.append(Event("DELETED", cluster, _TYPES_BY_GP.get((k[1], k[2]), rt), gone))
         self._emit(events)
         return out
@@ -344,11 +364,29 @@ def _is_namespace(rt: ResourceType) -> bool:
 
 
 def _same(a: dict, b: dict) -> bool:
-    a2 = copy.deepcopy(a)
-    b2 = copy.deepcopy(b)
-    a2["metadata"].pop("resourceVersion", None)
-    b2["metadata"].pop("resourceVersion", None)
-    return a2 == b2
+    """Equal but for ``metadata.resourceVersion`` (compared without copying either)."""
+    if a.keys() != b.keys():
+        return False
+    for k, v in a.items():
+        if k != "metadata":
+            if v != b[k]:
+                return False
+            continue
+        ma, mb = v, b[k]
+        if not (isinstance(ma, dict) and isinstance(mb, dict)):
+            if ma != mb:
+                return False
+            continue
+        if ma.keys() - {"resourceVersion"} != mb.keys() - {"resourceVersion"}:
+            return False
+        if any(mv != mb[mk] for mk, mv in ma.items() if mk != "resourceVersion"):
+            return False
+    return True
+
+
+def _with_rv(obj: dict, rv: str) -> dict:
+    """A shallow copy of ``obj`` with a new ``metadata.resourceVersion`` (``obj`` itself is left as it is)."""
+    return {**obj, "metadata": {**(obj.get("metadata") or {}), "resourceVersion": rv}}
 
 
 # Built-in kinds the embedded server hosts alongside the CRDs.

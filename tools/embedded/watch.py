@@ -158,7 +158,7 @@ class WatchStream:
             return
         kind = event_type(ev, self.matches)
         if kind:
-            self._chunk(kind, c.serve(ev.obj))
+            self._chunk(kind, c.view(ev.obj))  # (encoded at once: no copy of the stored object)
 
     def run(self, handler: BaseHTTPRequestHandler) -> None:
         """Write the whole stream on ``handler``'s connection; returns when it ends."""
@@ -196,11 +196,11 @@ class WatchStream:
         c = self.call
         floor = self.since or 0
         if self.since is None:
-            objs, rv = c.store.list(c.cluster, c.rt, c.namespace)
+            objs, rv = c.store.scan(c.cluster, c.rt, c.namespace)
             floor = int(rv)
             for o in objs:
                 if self.matches(o):
-                    self._chunk("ADDED", c.serve(o))
+                    self._chunk("ADDED", c.view(o))
         for _, ev in replay:
             self._event(ev)
         deadline = time.monotonic() + self.timeout

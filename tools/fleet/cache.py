@@ -25,6 +25,12 @@ Garbage collection: every snapshot the cache assembles is followed by ``gc.freez
 CPython's full collections skip the fleet the process holds (without it, a full collection walks every cached
 object and snapshot: 0.3-0.5 s of CPU at 1,000 clusters, seconds at 5,000, paid by whatever request runs then).
 
+Memory: what the cache keeps of an object (``slim``) has no ``metadata.managedFields`` and no kubectl
+last-applied annotation (nothing in a snapshot reads them), and its keys and short strings are interned: every
+watch event is its own JSON document, so without that each of thousands of placements held its own copies of
+the same keys, condition types, reasons, cluster names and timestamps. Of a member's KAITO objects it keeps only
+what a snapshot reads (``member_kaito_view``).
+
 Read your writes: the adapter tells the cache what it wrote (``expect``); a snapshot waits (at most
 ``consistency_wait`` s) until the watches have delivered those writes, else reads directly. Plans are still
 checked against live versions before execution (``tools.executor``): the cache never decides a write.
@@ -33,6 +39,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -69,6 +76,57 @@ class Source(Protocol):
     def _member_nodes(self, cluster: str) -> list[dict] | None: ...
 
     def snapshot_direct(self, now: datetime | None = None) -> FleetSnapshot: ...
+
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+INTERN_MAX = 128  # longer strings (messages, revision records) rarely repeat: kept as they are
+
+
+def _interned(value: Any) -> Any:
+    if isinstance(value, str):
+        return sys.intern(value) if len(value) <= INTERN_MAX else value
+    if isinstance(value, dict):
+        return {(sys.intern(k) if isinstance(k, str) else k): _interned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interned(v) for v in value]
+    return value
+
+
+def slim(obj: dict) -> dict:
+    """What the cache keeps of a hub or member object: the same object (equal for every field a snapshot
+    reads) without ``metadata.managedFields`` and kubectl's last-applied annotation, its strings interned."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and ("managedFields" in meta or LAST_APPLIED in (meta.get("annotations") or {})):
+        meta = {k: v for k, v in meta.items() if k != "managedFields"}
+        annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
+        if annotations:
+            meta["annotations"] = annotations
+        else:
+            meta.pop("annotations", None)
+        obj = {**obj, "metadata": meta}
+    return _interned(obj)
+
+
+_CONDITION_FIELDS = ("type", "status", "reason", "message", "observedGeneration")
+_MEMBER_META = ("name", "namespace", "generation", "deletionTimestamp", "resourceVersion", "labels")
+
+
+def member_kaito_view(obj: dict) -> dict:
+    """What the cache keeps of a member's KAITO object: what a snapshot reads of it (``inventory.state_of`` and
+    the member index: kind, name, namespace, generation, deletion, its conditions and ready replicas), not its
+    spec, node list or timestamps — thousands of members each mirror the hub's KAITO objects."""
+    meta = obj.get("metadata") or {}
+    status = obj.get("status") or {}
+    out: dict = {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
+                 "metadata": {k: meta[k] for k in _MEMBER_META if k in meta}}
+    kept: dict = {}
+    if "conditions" in status:
+        kept["conditions"] = [{k: c[k] for k in _CONDITION_FIELDS if k in c} for c in status["conditions"] or []]
+    if "readyReplicas" in status:
+        kept["readyReplicas"] = status["readyReplicas"]
+    if kept:
+        out["status"] = kept
+    return slim(out)
 
 
 def _key(obj: dict) -> Key:
@@ -146,7 +204,7 @@ class _Reflector:
 
     def _list(self) -> None:
         items, rv = self.kube.list_versioned(self.kind, self.namespace, self.label)
-        fresh = {_key(o): o for o in items}
+        fresh = {_key(o): slim(o) for o in items}
         with self.cache.lock:
             old, self.objs, self.rv = self.objs, fresh, rv
             self.lists += 1
@@ -167,6 +225,7 @@ class _Reflector:
                     self.heard = time.monotonic()
                     rv = (obj.get("metadata") or {}).get("resourceVersion")
                     if etype != "BOOKMARK":
+                        obj = slim(obj)
                         k = _key(obj)
                         old = self.objs.get(k)
                         if etype == "DELETED":
@@ -414,6 +473,8 @@ class FleetCache:
             started, mark = time.monotonic(), self._marks.get(cluster, 0)
         try:
             objs = read(cluster)
+            view = member_kaito_view if key[0] == "kaito" else slim
+            objs = None if objs is None else [view(o) for o in objs]
         except BaseException:
             with self.lock:
                 self._inflight.pop(key, None)

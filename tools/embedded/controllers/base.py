@@ -5,6 +5,8 @@ thread per controller pops keys (deduplicated) and calls ``reconcile(key)``. ``A
 queued, running and delayed item across controllers under one lock, so ``wait_idle`` returns only
 when nothing is left anywhere: an item is counted before the write that caused it is acknowledged
 and uncounted after the reconcile that handled it (whose own writes were counted first).
+Each controller waits on a condition of its own over that lock, and ``wait_idle`` on the activity's, which is
+notified when the count reaches zero: an enqueue wakes one worker, not every worker and every idle waiter.
 """
 from __future__ import annotations
 
@@ -32,18 +34,19 @@ Key = tuple[str, ...]
 
 class Activity:
     def __init__(self) -> None:
-        self.cond = threading.Condition(threading.RLock())
+        self.lock = threading.RLock()
+        self.cond = threading.Condition(self.lock)  # notified when ``pending`` reaches zero (``wait_idle``)
         self.pending = 0
 
     def add(self, n: int = 1) -> None:
         with self.cond:
             self.pending += n
-            self.cond.notify_all()
 
     def done(self, n: int = 1) -> None:
         with self.cond:
             self.pending -= n
-            self.cond.notify_all()
+            if self.pending <= 0:
+                self.cond.notify_all()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -65,7 +68,7 @@ class Controller:
         self.store = store
         self.reader: ObjectIndex | Store = reader or store  # reads (``get``/``list``): an ObjectIndex, or the store itself
         self.activity = activity
-        self._cond = activity.cond
+        self._cond = threading.Condition(activity.lock)  # this controller's queue and timers
         self._queue: dict[Key, None] = {}
         self._timers: list[tuple[float, int, Key]] = []
         self._seq = itertools.count()
@@ -80,7 +83,7 @@ class Controller:
                 return
             self._queue[key] = None
             self.activity.pending += 1
-            self._cond.notify_all()
+            self._cond.notify()
 
     def enqueue_after(self, delay: float, key: Key) -> None:
         if delay <= 0:
@@ -110,6 +113,8 @@ class Controller:
             self._timers.clear()
             self.activity.pending -= dropped
             self._cond.notify_all()
+            if self.activity.pending <= 0:
+                self.activity.cond.notify_all()
         if self._thread:
             self._thread.join(timeout=5)
 

@@ -3,11 +3,13 @@
 ``Store.list`` scans every object of every cluster; with fifty members that dominates the
 controllers' time. ``ObjectIndex`` keeps names and labels per (cluster, group, plural, namespace),
 updated from store events, and serves ``list``/``get`` with the store's signatures (reads return
-the store's own deep copies). It may lag a concurrent writer by one event; that writer's event
+deep copies of the store's objects; ``scan``/``peek`` the objects themselves, to read only). It may lag a concurrent writer by one event; that writer's event
 enqueues a fresh reconcile anyway.
 """
 from __future__ import annotations
 
+import builtins
+import copy
 import re
 import threading
 
@@ -105,12 +107,21 @@ class ObjectIndex:
 
     def list(self, cluster: str, rt: ResourceType, namespace: str | None = None,
              label_selector: str | None = None, field_selector: str | None = None) -> tuple[list[dict], str]:
+        objs, rv = self.scan(cluster, rt, namespace, label_selector, field_selector)
+        return [copy.deepcopy(o) for o in objs], rv
+
+    def peek(self, cluster: str, rt: ResourceType, namespace: str | None, name: str) -> dict:
+        return self.store.peek(cluster, rt, namespace, name)
+
+    def scan(self, cluster: str, rt: ResourceType, namespace: str | None = None,
+             label_selector: str | None = None, field_selector: str | None = None) -> tuple[builtins.list[dict], str]:
+        """``list`` without the copies: the store's own objects (read them, never change them)."""
         if field_selector:
-            return self.store.list(cluster, rt, namespace, label_selector, field_selector)
+            return self.store.scan(cluster, rt, namespace, label_selector, field_selector)
         out = []
         for ns, name in self.names(cluster, rt, namespace, label_selector):
             try:
-                out.append(self.store.get(cluster, rt, ns or None, name))
+                out.append(self.store.peek(cluster, rt, ns or None, name))
             except NotFound:
                 continue
         return out, self.store.resource_version

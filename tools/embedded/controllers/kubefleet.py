@@ -60,7 +60,7 @@ def _failure(obj: dict, message: str, gen: int, now: str) -> dict:
 def _spec_changed(ev: Event) -> bool:
     if ev.type != "MODIFIED" or ev.old is None:
         return True
-    return snap.strip(ev.obj) != snap.strip(ev.old)
+    return snap.strip(ev.obj, share=True) != snap.strip(ev.old, share=True)
 
 
 class KubeFleetController(Controller):
@@ -78,6 +78,7 @@ class KubeFleetController(Controller):
         self._placed: dict[str, set[str]] = {}
         self._heartbeat_age: dict[str, float | None] = {}
         self._mcs: dict[str, dict] = {}  # MemberClusters, kept current from events (read-only copies)
+        self._parsed: dict[str, tuple[dict, datetime | None]] = {}  # member -> (its MemberCluster, heartbeat)
         # a member applies a new resource snapshot ``status_lag`` s after it is cut; until then its
         # placement status keeps referring to the index it had (FLEET_API §4.2 observedResourceIndex)
         self.status_lag = 0.0
@@ -85,9 +86,9 @@ class KubeFleetController(Controller):
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
-        self._mcs = {m["metadata"]["name"]: m for m in self.reader.list(self.hub, self.mc_rt)[0]}
+        self._mcs = {m["metadata"]["name"]: m for m in self.reader.scan(self.hub, self.mc_rt)[0]}
         for cluster in self._member_names():
-            for ns in self.reader.list(cluster, NAMESPACE)[0]:
+            for ns in self.reader.scan(cluster, NAMESPACE)[0]:
                 owner = _owner(ns)
                 if owner:
                     self._placed.setdefault(owner, set()).add(cluster)
@@ -115,6 +116,7 @@ class KubeFleetController(Controller):
         elif rt == self.mc_rt:
             if ev.type == "DELETED":
                 self._mcs.pop(meta["name"], None)
+                self._parsed.pop(meta["name"], None)
             else:
                 self._mcs[meta["name"]] = ev.obj
             self.enqueue(("members",))
@@ -138,20 +140,33 @@ class KubeFleetController(Controller):
     def reconcile(self, key: Key) -> None:
         kind = key[0]
         if kind == "resync":
-            for crp in self.reader.list(self.hub, self.crp_rt)[0]:
+            for crp in self.reader.scan(self.hub, self.crp_rt)[0]:
                 self.enqueue(("crp", crp["metadata"]["name"]))
         elif kind == "members":
-            ages = self._ages()
-            if {c: self._fresh(a) for c, a in ages.items()} != {c: self._fresh(a) for c, a in
-                                                                  self._heartbeat_age.items()}:
-                self.enqueue(("resync",))
+            ages, old = self._ages(), self._heartbeat_age
+            changed = {c for c in ages.keys() | old.keys()
+                       if c not in ages or c not in old or self._fresh(ages[c]) != self._fresh(old[c])}
             self._heartbeat_age = ages
+            if changed:
+                self._resync_for(changed)
         elif kind == "ns":
-            for crp in self.reader.list(self.hub, self.crp_rt)[0]:
+            for crp in self.reader.scan(self.hub, self.crp_rt)[0]:  # (read only: no copy of every placement)
                 if self._selects(crp, key[1]):
                     self.enqueue(("crp", crp["metadata"]["name"]))
         elif kind == "crp":
             self._reconcile_crp(key[1])
+
+    def _resync_for(self, clusters: set[str]) -> None:
+        """Reconcile the placements that members joining, leaving or changing heartbeat freshness can change:
+        fixed lists naming one of them or placed on one, and every other policy (not all placements: on a
+        large fleet a few stale members made every placement reconcile again)."""
+        for crp in self.reader.scan(self.hub, self.crp_rt)[0]:
+            name = crp["metadata"]["name"]
+            policy = (crp.get("spec") or {}).get("policy") or {}
+            if ext.is_external(crp) or (policy.get("placementType") or "PickAll") != "PickFixed" \
+                    or not clusters.isdisjoint(policy.get("clusterNames") or []) \
+                    or not clusters.isdisjoint(self._placed.get(name, ())):
+                self.enqueue(("crp", name))
 
     def _selects(self, crp: dict, namespace: str) -> bool:
         """Whether the placement selects ``namespace`` now, or names it (it may just have been deleted)."""
@@ -165,12 +180,24 @@ class KubeFleetController(Controller):
         now = datetime.now(UTC)
         out: dict[str, float | None] = {}
         for mc in list(self._mcs.values()):
-            agent = next((a for a in (mc.get("status") or {}).get("agentStatus") or []
-                          if a.get("type") == "MemberAgent"), None)
-            hb = parse_rfc3339((agent or {}).get("lastReceivedHeartbeat"))
-            joined = find((agent or {}).get("conditions"), "Joined")
-            joined_ok = joined is not None and joined.get("status") == "True"
-            out[mc["metadata"]["name"]] = (now - hb).total_seconds() if joined_ok and hb is not None else None
+            hb = self._heartbeat_of(mc)
+            out[mc["metadata"]["name"]] = (now - hb).total_seconds() if hb is not None else None
+        return out
+
+    def _heartbeat_of(self, mc: dict) -> datetime | None:
+        """The member agent's last heartbeat if it joined (None otherwise), parsed once per MemberCluster
+        version: every heartbeat round re-evaluates all members, thousands of times over on a large fleet."""
+        name = mc["metadata"]["name"]
+        cached = self._parsed.get(name)
+        if cached is not None and cached[0] is mc:
+            return cached[1]
+        agent = next((a for a in (mc.get("status") or {}).get("agentStatus") or []
+                      if a.get("type") == "MemberAgent"), None)
+        hb = parse_rfc3339((agent or {}).get("lastReceivedHeartbeat"))
+        joined = find((agent or {}).get("conditions"), "Joined")
+        joined_ok = joined is not None and joined.get("status") == "True"
+        out = hb if joined_ok else None
+        self._parsed[name] = (mc, out)
         return out
 
     @staticmethod
@@ -202,7 +229,13 @@ class KubeFleetController(Controller):
         now = rfc3339()
         selected = snap.select(self.store, self.hub, crp, self.reader)
         index = snap.ensure_snapshot(self.store, self.hub, crp, selected, self.reader)
-        mcs = dict(self._mcs)
+        policy = (crp.get("spec") or {}).get("policy") or {}
+        if (policy.get("placementType") or "PickAll") == "PickFixed":  # (not a copy of every member for each)
+            live = self._mcs
+            mcs = {c: mc for c in {*(policy.get("clusterNames") or []), *self._placed.get(name, ())}
+                   if (mc := live.get(c)) is not None}
+        else:
+            mcs = dict(self._mcs)
         old_status = crp.get("status") or {}
         old_ps = {ps.get("clusterName"): ps for ps in old_status.get("placementStatuses") or []
                   if ps.get("clusterName")}
@@ -333,14 +366,14 @@ class KubeFleetController(Controller):
         meta = desired["metadata"]
         ns = meta.get("namespace")
         try:
-            cur = self.store.get(cluster, rt, ns, meta["name"])
+            cur = self.store.peek(cluster, rt, ns, meta["name"])  # read only: ``new`` below is a new dict
         except NotFound:
             self.store.create(cluster, rt, ns, desired)
             return
         unmanaged = (cur.get("spec") or {}).get("replicas")
         if unmanaged is not None and isinstance(desired.get("spec"), dict) and "replicas" not in desired["spec"]:
             desired = {**desired, "spec": {**desired["spec"], "replicas": unmanaged}}  # not Fleet's: the HPA's
-        same = snap.strip(cur, rt) == snap.strip(desired, rt) and \
+        same = snap.strip(cur, rt, share=True) == snap.strip(desired, rt, share=True) and \
             (cur["metadata"].get("ownerReferences") == meta.get("ownerReferences"))
         if same:
             return
@@ -356,13 +389,14 @@ class KubeFleetController(Controller):
         self.store.replace(cluster, rt, ns, meta["name"], new)
 
     def _prune(self, cluster: str, crp: str, wanted: set[tuple], namespaces: set[str]) -> None:
-        for ns_obj in self.reader.list(cluster, NAMESPACE)[0]:
+        # (read only, no copies: this runs for every placement on every member it applies to)
+        for ns_obj in self.reader.scan(cluster, NAMESPACE)[0]:
             name = ns_obj["metadata"]["name"]
             if _owner(ns_obj) == crp and ("", "namespaces", "", name) not in wanted:
                 self._delete(cluster, NAMESPACE, None, name)
         for ns in namespaces:
             for rt in snap.selectable_types():
-                for obj in self.reader.list(cluster, rt, namespace=ns)[0]:
+                for obj in self.reader.scan(cluster, rt, namespace=ns)[0]:
                     key = (rt.group, rt.plural, ns, obj["metadata"]["name"])
                     if _owner(obj) == crp and key not in wanted:
                         self._delete(cluster, rt, ns, obj["metadata"]["name"])
@@ -370,7 +404,7 @@ class KubeFleetController(Controller):
     def _remove(self, cluster: str, crp: str) -> None:
         if cluster not in self.store.clusters:
             return
-        for ns in self.reader.list(cluster, NAMESPACE)[0]:
+        for ns in self.reader.scan(cluster, NAMESPACE)[0]:
             if _owner(ns) == crp:
                 self._delete(cluster, NAMESPACE, None, ns["metadata"]["name"])
 

@@ -37,10 +37,11 @@ def reserved_namespace(name: str) -> bool:
     return name == "default" or name.startswith(("kube-", "fleet-"))
 
 
-def strip(obj: dict, rt: ResourceType | None = None) -> dict:
-    """The object as a snapshot holds it: no status, no server-set metadata."""
+def strip(obj: dict, rt: ResourceType | None = None, *, share: bool = False) -> dict:
+    """The object as a snapshot holds it: no status, no server-set metadata. ``share``: the result shares the
+    object's values (no copy), to compare only."""
     meta = obj.get("metadata") or {}
-    out = {k: copy.deepcopy(v) for k, v in obj.items() if k not in ("metadata", "status")}
+    out = {k: (v if share else copy.deepcopy(v)) for k, v in obj.items() if k not in ("metadata", "status")}
     if rt is not None:
         out["apiVersion"] = rt.api_version()
     m: dict = {"name": meta["name"]}
@@ -82,12 +83,12 @@ def select(store: Store, hub: str, crp: dict, reader=None) -> list[dict]:
     namespaces, contents = [], []
     for ns, with_resources in selected_namespaces(store, hub, crp, reader):
         try:
-            namespaces.append(strip(store.get(hub, NAMESPACE, None, ns), NAMESPACE))
+            namespaces.append(strip(store.peek(hub, NAMESPACE, None, ns), NAMESPACE))
         except NotFound:
             continue
         if with_resources:
             for rt in selectable_types():
-                contents += [strip(o, rt) for o in reader.list(hub, rt, namespace=ns)[0]]
+                contents += [strip(o, rt) for o in reader.scan(hub, rt, namespace=ns)[0]]  # (strip copies)
     contents.sort(key=lambda o: (o["apiVersion"], o["kind"], o["metadata"]["namespace"], o["metadata"]["name"]))
     return namespaces + contents
 
@@ -109,8 +110,10 @@ def identifiers(selected: list[dict]) -> list[dict]:
     return out
 
 
-def list_snapshots(store: Store, hub: str, crp_name: str, reader=None) -> list[dict]:
-    snaps = (reader or store).list(hub, snapshot_type(), label_selector=f"{cv.PARENT_CRP_LABEL}={crp_name}")[0]
+def list_snapshots(store: Store, hub: str, crp_name: str, reader=None, *, share: bool = False) -> list[dict]:
+    """The placement's snapshots by index (copies; ``share``: the stored objects themselves, to read only)."""
+    read = (reader or store).scan if share else (reader or store).list
+    snaps = read(hub, snapshot_type(), label_selector=f"{cv.PARENT_CRP_LABEL}={crp_name}")[0]
     return sorted(snaps, key=_index)
 
 
@@ -122,7 +125,7 @@ def _index(snap: dict) -> int:
 
 
 def latest_index(store: Store, hub: str, crp_name: str, reader=None) -> int | None:
-    snaps = list_snapshots(store, hub, crp_name, reader)
+    snaps = list_snapshots(store, hub, crp_name, reader, share=True)
     latest = [s for s in snaps if s["metadata"]["labels"].get(cv.IS_LATEST_LABEL) == "true"] or snaps
     return _index(latest[-1]) if latest else None
 
@@ -132,7 +135,7 @@ def ensure_snapshot(store: Store, hub: str, crp: dict, selected: list[dict], rea
     rt = snapshot_type()
     name = crp["metadata"]["name"]
     digest = resource_hash(selected)
-    snaps = list_snapshots(store, hub, name, reader)
+    snaps = list_snapshots(store, hub, name, reader, share=True)  # (read only: one is copied to be changed)
     latest = [s for s in snaps if s["metadata"]["labels"].get(cv.IS_LATEST_LABEL) == "true"]
     if latest and (latest[-1]["metadata"].get("annotations") or {}).get(cv.RESOURCE_HASH_ANNOTATION) == digest:
         return _index(latest[-1])
@@ -144,7 +147,8 @@ def ensure_snapshot(store: Store, hub: str, crp: dict, selected: list[dict], rea
         if _index(s) in doomed:
             _delete_quietly(store, hub, rt, s["metadata"]["name"])
         elif s["metadata"]["labels"].get(cv.IS_LATEST_LABEL) == "true":
-            s["metadata"]["labels"][cv.IS_LATEST_LABEL] = "false"
+            s = {**s, "metadata": {**s["metadata"], "labels": {**s["metadata"]["labels"],
+                                                                 cv.IS_LATEST_LABEL: "false"}}}
             store.replace(hub, rt, None, s["metadata"]["name"], s)
     store.create(hub, rt, None, {
         "apiVersion": rt.api_version(),
