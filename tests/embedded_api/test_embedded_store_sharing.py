@@ -47,22 +47,24 @@ def test_peek_of_a_missing_object_is_not_found():
         _store().peek(C, CONFIGMAP, "llm", "nope")
 
 
-def test_scan_answers_as_list_does():
-    store = _store()
-    for name, tier in (("b", "x"), ("a", "x"), ("c", "y")):
-        store.create(C, CONFIGMAP, "llm", _cm(name, tier=tier))
-    assert store.scan(C, CONFIGMAP, "llm", label_selector="tier=x")[0] == \
-        store.list(C, CONFIGMAP, "llm", label_selector="tier=x")[0]
+def _plain(store):
+    return store
 
 
-def test_index_scan_answers_as_its_list_does():
-    store = _store()
+def _indexed(store):
     index = ObjectIndex(store)
     index.start()
+    return index
+
+
+@pytest.mark.parametrize("reader", [_plain, _indexed], ids=["store", "index"])
+def test_scan_answers_as_list_does(reader):
+    store = _store()
+    view = reader(store)
     for name, tier in (("b", "x"), ("a", "x"), ("c", "y")):
         store.create(C, CONFIGMAP, "llm", _cm(name, tier=tier))
-    assert index.scan(C, CONFIGMAP, "llm", label_selector="tier=x")[0] == \
-        index.list(C, CONFIGMAP, "llm", label_selector="tier=x")[0]
+    assert view.scan(C, CONFIGMAP, "llm", label_selector="tier=x")[0] == \
+        view.list(C, CONFIGMAP, "llm", label_selector="tier=x")[0]
 
 
 def test_an_event_carries_the_stored_object():
