@@ -31,3 +31,10 @@ def test_warm_list_clusters_makes_as_many_api_calls_on_200_clusters_as_on_10(tmp
     assert (small_shown, large_shown) == (10, 200)
     assert large == small
     assert large == 0
+
+
+def test_wait_reads_returns_once_no_member_read_is_in_flight(cached):
+    _emb, fleet = cached
+    fleet.snapshot()
+    assert fleet.cache.wait_reads(30)
+    assert not fleet.cache._inflight

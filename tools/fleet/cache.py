@@ -516,6 +516,20 @@ class FleetCache:
                                                           and any(self._is_dirty(c) for c in got))
         return got, current, unread
 
+    def wait_reads(self, timeout: float) -> bool:
+        """Wait until no member read is in flight (a large fleet's start reads thousands in the background, and
+        a stale entry is refreshed ahead); False if some were still running after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                inflight = list(self._inflight.values())
+            left = deadline - time.monotonic()
+            if not inflight:
+                return True
+            if left <= 0:
+                return False
+            futures_wait(inflight, timeout=left)
+
     def names(self, kind: str) -> set[str]:
         """Names of the cached objects of one hub kind (no call)."""
         with self.lock:
