@@ -23,6 +23,7 @@ recorded it), so a rollback knows whether to remove or restore the HPA.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
 from tools import manifests as mf
 from tools.fleet import conventions as cv
@@ -90,7 +91,7 @@ def state(min_replicas: int, max_replicas: int) -> dict[str, int]:
     return {"min_replicas": min_replicas, "max_replicas": max_replicas}
 
 
-def autoscale_at(revisions: list[Revision], revision: int) -> dict[str, int]:
+def autoscale_at(revisions: Sequence[Revision], revision: int) -> dict[str, int]:
     """Autoscaling as ``revision`` left it: the last recorded state up to it ({} = off, also when none was)."""
     for r in sorted(revisions, key=lambda r: r.revision, reverse=True):
         if r.revision <= revision and r.autoscaling is not None:

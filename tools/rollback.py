@@ -15,6 +15,8 @@ HPA (and the override rule that gave it the replica count) is removed; to one th
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tools import change, plan_text, rollback_hpa, staged, staged_direct
 from tools.args import RollbackArgs
 from tools.catalog import Catalog, default_catalog
@@ -29,7 +31,7 @@ from tools.registry import Tool
 from tools.runner import live_inputs
 
 
-def pick(revisions: list[Revision], current: int, deployment: str, to: int | None) -> Revision:
+def pick(revisions: Sequence[Revision], current: int, deployment: str, to: int | None) -> Revision:
     """The revision to return to: ``to``, or the latest one before ``current``."""
     available = sorted(r.revision for r in revisions)
     if to is None:

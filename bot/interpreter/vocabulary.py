@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.interpreter.models import ModelMatcher
 from tools.catalog import GPU_MODELS, Catalog, default_catalog
-from tools.fleet.models import FleetSnapshot
+from tools.fleet.models import Deployment, FleetSnapshot, revision_numbers
 
 DEFAULT_GEOS = ("us", "eu", "apac")
 DEFAULT_ENVIRONMENTS = ("prod", "staging", "dev")
@@ -54,6 +54,13 @@ def _unplaceable(c: Any) -> str | None:
         age = c.heartbeat_age_seconds
         return c.ineligible_reason or (f"no heartbeat for {int(age // 60)} min" if age else "not eligible")
     return None
+
+
+def _deployment_facts(d: Deployment) -> DeploymentFacts:
+    numbers = revision_numbers(d.revisions)  # (a snapshot's records are not parsed for this)
+    return DeploymentFacts(name=d.name, model=d.model, clusters=tuple(d.clusters),
+                           revisions=numbers or ((d.revision,) if d.revision else ()),
+                           revision=d.revision or max(numbers, default=0))
 
 
 @lru_cache(maxsize=4)
@@ -93,14 +100,7 @@ class Vocabulary:
             )
             for c in snap.clusters
         }
-        deployments = {
-            d.name: DeploymentFacts(
-                name=d.name, model=d.model, clusters=tuple(d.clusters),
-                revisions=tuple(r.revision for r in d.revisions) or ((d.revision,) if d.revision else ()),
-                revision=d.revision or max((r.revision for r in d.revisions), default=0),
-            )
-            for d in snap.deployments
-        }
+        deployments = {d.name: _deployment_facts(d) for d in snap.deployments}
         return cls(clusters, deployments, cat)
 
     @classmethod

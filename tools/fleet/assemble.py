@@ -149,7 +149,7 @@ def assemble(hub: HubObjects, member_kaito: dict[str, list[dict] | None], member
         if before is not None and _same(before[0], inputs):
             dep, dep_used = before[1], before[2]
         else:
-            revisions = inv.revisions_from_configmap(cm)
+            revisions = inv.revision_history(cm)
             primary = inv.primary_kaito(objs)
             states = [_state(c, name, primary, member(c), crp, c in pending) for c in clusters]
             dep = inv.deployment_from(name, objs, crp, revisions, states, ns_by_name.get(name),

@@ -15,7 +15,16 @@ from datetime import UTC, datetime
 from tools.catalog import Catalog
 from tools.fleet import conventions as cv
 from tools.fleet import rollout
-from tools.fleet.models import Cluster, ClusterDeploymentState, Cordon, Deployment, GpuPool, Revision, Taint
+from tools.fleet.models import (
+    Cluster,
+    ClusterDeploymentState,
+    Cordon,
+    Deployment,
+    GpuPool,
+    Revision,
+    RevisionHistory,
+    Taint,
+)
 from tools.messages import fleet as text
 
 
@@ -256,14 +265,35 @@ def state_from_placement(crp: dict | None, cluster: str) -> ClusterDeploymentSta
     return st
 
 
+def _record(raw: str) -> Revision | None:
+    try:
+        return Revision.model_validate(json.loads(raw))
+    except ValueError:
+        return None
+
+
 def revisions_from_configmap(cm: dict | None) -> list[Revision]:
-    out = []
-    for raw in ((cm or {}).get("data") or {}).values():
-        try:
-            out.append(Revision.model_validate(json.loads(raw)))
-        except ValueError:
-            continue
+    out = [r for r in map(_record, ((cm or {}).get("data") or {}).values()) if r is not None]
     return sorted(out, key=lambda r: r.revision)
+
+
+def _shown_record(raw: str) -> Revision:
+    rec = _record(raw)
+    assert rec is not None  # (``revision_history`` kept only the records that parse)
+    return _shown(rec)
+
+
+def revision_history(cm: dict | None) -> RevisionHistory:
+    """The records of revision ConfigMap ``cm`` as a deployment shows them (``_shown``), each record parsed
+    again only when read (``RevisionHistory``): every record is validated here, and only its number and
+    whether it was carried out are kept besides its text."""
+    entries = []
+    for raw in ((cm or {}).get("data") or {}).values():
+        rec = _record(raw)
+        if rec is not None:
+            entries.append((rec.revision, rec.carried_out, raw))
+    entries.sort(key=lambda e: e[0])
+    return RevisionHistory(entries, _shown_record)
 
 
 def revisions_from_snapshots(snapshots: list[dict]) -> list[Revision]:
@@ -331,21 +361,19 @@ def version_token(obj: dict | None) -> str | None:
     return meta.get("resourceVersion")
 
 
-def deployment_from(name: str, kaito_objs: list[dict], crp: dict | None, revisions: list[Revision],
+def deployment_from(name: str, kaito_objs: list[dict], crp: dict | None, revisions: RevisionHistory,
                     states: list[ClusterDeploymentState], namespace_obj: dict | None = None,
                     revisions_rv: str | None = None, overrides: list[dict] | None = None) -> Deployment:
     # a revision whose change is still in progress (or was interrupted) is not claimed: the deployment is
     # at its last carried-out revision, represented by an object that revision labelled
-    pending = {r.revision for r in revisions if not r.carried_out}
+    pending = revisions.pending()
     primary = primary_kaito([o for o in kaito_objs if _revision_label(o) not in pending]) or \
         primary_kaito(kaito_objs)
     model, sku, replicas = kaito_spec(primary) if primary else ("", "", 1)
     clusters = list(((crp or {}).get("spec") or {}).get("policy", {}).get("clusterNames") or [])
-    done = [r for r in revisions if r.carried_out]
-    rev = done[-1].revision if done else 0
+    rev = revisions.last_carried_out()
     if primary and _revision_label(primary) not in pending:
         rev = max(rev, _revision_label(primary))
-    revisions = [_shown(r) for r in revisions]
     rvs: dict[str, str | None] = {f"Namespace/{name}": version_token(namespace_obj),
                                   f"ClusterResourcePlacement/{name}": version_token(crp)}
     for o in kaito_objs:
