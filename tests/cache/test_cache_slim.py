@@ -1,14 +1,14 @@
 """What the fleet cache keeps of an object (``slim``): equal to it but for managedFields and kubectl's last-applied
 annotation, with equal short strings shared (interned) across objects decoded separately; of a member's KAITO
-object (``member_kaito_view``) what gives the same cluster state."""
+object (``member_kaito_view``) and of a placement (``placement_view``) what gives the same cluster state."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from tools.fleet.cache import LAST_APPLIED, member_kaito_view, slim
-from tools.fleet.inventory import state_of
+from tools.fleet.cache import LAST_APPLIED, member_kaito_view, placement_view, slim
+from tools.fleet.inventory import state_from_placement, state_of
 
 OBJ = {
     "apiVersion": "placement.kubernetes-fleet.io/v1beta1", "kind": "ClusterResourcePlacement",
@@ -119,3 +119,79 @@ def test_a_member_kaito_view_keeps_the_index_key():
 def test_a_member_kaito_view_drops_the_spec_and_node_list():
     view = member_kaito_view(MEMBER_OBJECTS["ready"])
     assert set(view) == {"apiVersion", "kind", "metadata", "status"} and set(view["status"]) == {"conditions"}
+
+
+def test_a_member_kaito_view_keeps_only_the_conditions_state_of_reads():
+    obj = _ws([_cond("ResourceReady", "True", "ok"), _cond("InferenceReady", "True", "ok"),
+               _cond("WorkspaceSucceeded", "True", "Succeeded"), _cond("Extra", "True", "x")])
+    kept = [c["type"] for c in member_kaito_view(obj)["status"]["conditions"]]
+    assert kept == ["ResourceReady", "InferenceReady", "WorkspaceSucceeded"]
+
+
+def test_a_member_kaito_view_drops_the_message_of_a_condition_that_does_not_fail():
+    view = member_kaito_view(_ws([_cond("ResourceReady", "True", "ok", message="node n-1 ready")]))
+    assert "message" not in view["status"]["conditions"][0]
+
+
+def test_a_member_kaito_view_keeps_the_message_of_a_failing_condition():
+    view = member_kaito_view(MEMBER_OBJECTS["failed"])
+    assert view["status"]["conditions"][0]["message"] == "need 2"
+
+
+def _placement(statuses: list[dict], generation: int = 3, index: str = "2") -> dict:
+    return {"apiVersion": "placement.kubernetes-fleet.io/v1beta1", "kind": "ClusterResourcePlacement",
+            "metadata": {"name": "llama", "generation": generation, "labels": {"fleetops.dev/deployment": "llama"}},
+            "spec": {"policy": {"placementType": "PickFixed", "clusterNames": ["c1"]}},
+            "status": {"observedResourceIndex": index, "conditions": [_cond("ClusterResourcePlacementApplied",
+                                                                            "True", "ok", 3)],
+                       "selectedResources": [{"group": "", "version": "v1", "kind": "Namespace", "name": "llama"}],
+                       "placementStatuses": statuses}}
+
+
+def _per_cluster(applied: str, available: str, seen: str = "2", gen: int = 3, failed: bool = False) -> dict:
+    out: dict = {"clusterName": "c1", "observedResourceIndex": seen, "conditions": [
+        _cond("Scheduled", "True", "Scheduled", gen, "picked"), _cond("RolloutStarted", "True", "ok", gen),
+        _cond("Overridden", "True", "ok", gen), _cond("WorkSynchronized", "True", "ok", gen),
+        _cond("Applied", applied, "ApplyFailed" if applied == "False" else "ok", gen, "apply message"),
+        _cond("Available", available, "ok", gen, "available message")]}
+    if failed:
+        out["failedPlacements"] = [{"kind": "Workspace", "condition": {"message": "webhook denied"}},
+                                   {"kind": "Namespace", "condition": {"message": "second"}}]
+    return out
+
+
+PLACEMENTS = {
+    "ready": _placement([_per_cluster("True", "True")]),
+    "apply failed": _placement([_per_cluster("False", "Unknown", failed=True)]),
+    "not available": _placement([_per_cluster("True", "False")]),
+    "old snapshot": _placement([_per_cluster("True", "True", seen="1")]),
+    "old generation": _placement([_per_cluster("True", "True", gen=2)]),
+    "not scheduled": _placement([]),
+    "no status": {**_placement([]), "status": {}},
+}
+
+
+@pytest.mark.parametrize("case", sorted(PLACEMENTS))
+def test_a_placement_view_gives_the_state_the_whole_placement_gives(case):
+    crp = PLACEMENTS[case]
+    assert state_from_placement(placement_view(json.loads(json.dumps(crp))), "c1") == state_from_placement(crp, "c1")
+
+
+def test_a_placement_view_keeps_only_the_conditions_a_snapshot_reads():
+    view = placement_view(PLACEMENTS["ready"])
+    assert [c["type"] for c in view["status"]["placementStatuses"][0]["conditions"]] == ["Applied", "Available"]
+
+
+def test_a_placement_view_drops_the_selected_resources():
+    assert "selectedResources" not in placement_view(PLACEMENTS["ready"])["status"]
+
+
+def test_a_placement_view_keeps_the_spec_and_metadata():
+    view = placement_view(PLACEMENTS["ready"])
+    assert (view["spec"], view["metadata"]) == (PLACEMENTS["ready"]["spec"], PLACEMENTS["ready"]["metadata"])
+
+
+def test_a_placement_view_keeps_the_first_failed_placement_only():
+    view = placement_view(PLACEMENTS["apply failed"])
+    assert view["status"]["placementStatuses"][0]["failedPlacements"] == \
+        PLACEMENTS["apply failed"]["status"]["placementStatuses"][0]["failedPlacements"][:1]

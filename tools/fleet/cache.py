@@ -52,6 +52,7 @@ from typing import Any, Protocol
 
 from tools.catalog import Catalog
 from tools.fleet import assemble as asm
+from tools.fleet import inventory as inv
 from tools.fleet.errors import FleetError, WatchExpired
 from tools.fleet.kube import Kube
 from tools.fleet.models import FleetSnapshot
@@ -111,9 +112,17 @@ _CONDITION_FIELDS = ("type", "status", "reason", "message", "observedGeneration"
 _MEMBER_META = ("name", "namespace", "generation", "deletionTimestamp", "resourceVersion", "labels")
 
 
+def _member_condition(c: dict) -> dict:
+    kept = {k: c[k] for k in _CONDITION_FIELDS if k in c}
+    if c.get("type") in inv.FAILING_CONDITIONS and c.get("status") != "False":
+        kept.pop("message", None)  # (read only when it fails)
+    return kept
+
+
 def member_kaito_view(obj: dict) -> dict:
     """What the cache keeps of a member's KAITO object: what a snapshot reads of it (``inventory.state_of`` and
-    the member index: kind, name, namespace, generation, deletion, its conditions and ready replicas), not its
+    the member index: kind, name, namespace, generation, deletion, the conditions ``state_of`` reads and ready
+    replicas), not its
     spec, node list or timestamps — thousands of members each mirror the hub's KAITO objects."""
     meta = obj.get("metadata") or {}
     status = obj.get("status") or {}
@@ -121,12 +130,43 @@ def member_kaito_view(obj: dict) -> dict:
                  "metadata": {k: meta[k] for k in _MEMBER_META if k in meta}}
     kept: dict = {}
     if "conditions" in status:
-        kept["conditions"] = [{k: c[k] for k in _CONDITION_FIELDS if k in c} for c in status["conditions"] or []]
+        kept["conditions"] = [_member_condition(c) for c in status["conditions"] or []
+                              if c.get("type") in inv.SUMMARY_CONDITIONS or c.get("type") in inv.FAILING_CONDITIONS]
     if "readyReplicas" in status:
         kept["readyReplicas"] = status["readyReplicas"]
     if kept:
         out["status"] = kept
     return slim(out)
+
+
+# a placement's per-cluster conditions a snapshot reads (``rollout.placement_state``)
+_PLACEMENT_CONDITIONS = ("Applied", "Available")
+
+
+def placement_view(obj: dict) -> dict:
+    """What the cache keeps of a ClusterResourcePlacement: all but its status (``slim``), and of its status what a
+    snapshot reads (``rollout.placement_state``, ``rollout.hub_summary``): the observed resource index and, per
+    cluster, its name, observed index, ``Applied`` and ``Available`` conditions and first failed placement. The
+    four other per-cluster conditions and the selected resources were 60% of a cached placement (thousands of
+    placements, each on several clusters)."""
+    status = obj.get("status")
+    if not isinstance(status, dict):
+        return slim(obj)
+    kept: dict = {k: status[k] for k in ("observedResourceIndex",) if k in status}
+    per_cluster = []
+    for ps in status.get("placementStatuses") or []:
+        view = {k: ps[k] for k in ("clusterName", "observedResourceIndex") if k in ps}
+        view["conditions"] = [c for c in ps.get("conditions") or [] if c.get("type") in _PLACEMENT_CONDITIONS]
+        if ps.get("failedPlacements"):
+            view["failedPlacements"] = ps["failedPlacements"][:1]
+        per_cluster.append(view)
+    if "placementStatuses" in status:
+        kept["placementStatuses"] = per_cluster
+    return slim({**obj, "status": kept})
+
+
+# what the cache keeps of each hub kind (``slim`` for the kinds not named)
+VIEWS = {"ClusterResourcePlacement": placement_view}
 
 
 def _key(obj: dict) -> Key:
@@ -151,6 +191,7 @@ class _Reflector:
     def __init__(self, cache: FleetCache, kube: Kube, kind: str, namespace: str | None, label: str | None):
         self.cache, self.kube, self.kind, self.namespace, self.label = cache, kube, kind, namespace, label
         self.objs: dict[Key, dict] = {}
+        self.view = VIEWS.get(kind, slim)
         self.rv = ""
         self.synced = threading.Event()
         self.connected = False
@@ -204,7 +245,7 @@ class _Reflector:
 
     def _list(self) -> None:
         items, rv = self.kube.list_versioned(self.kind, self.namespace, self.label)
-        fresh = {_key(o): slim(o) for o in items}
+        fresh = {_key(o): self.view(o) for o in items}
         with self.cache.lock:
             old, self.objs, self.rv = self.objs, fresh, rv
             self.lists += 1
@@ -225,7 +266,7 @@ class _Reflector:
                     self.heard = time.monotonic()
                     rv = (obj.get("metadata") or {}).get("resourceVersion")
                     if etype != "BOOKMARK":
-                        obj = slim(obj)
+                        obj = self.view(obj)
                         k = _key(obj)
                         old = self.objs.get(k)
                         if etype == "DELETED":

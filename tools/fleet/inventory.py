@@ -219,6 +219,12 @@ def cordon_of(mc: dict) -> Cordon | None:
                   change_id=ann.get(cv.CORDON_CHANGE_ANNOTATION) or None)
 
 
+# the conditions of a member's KAITO object ``state_of`` reads: the summary of its kind, and the two that say
+# what fails (read only when False)
+SUMMARY_CONDITIONS = ("WorkspaceSucceeded", "InferenceSetReady")
+FAILING_CONDITIONS = ("ResourceReady", "InferenceReady")
+
+
 def state_of(obj: dict | None, cluster: str) -> ClusterDeploymentState:
     """A member's KAITO object → Ready | Progressing | Failed | Pending (absent) with reason and message."""
     if obj is None:
@@ -240,7 +246,7 @@ def state_of(obj: dict | None, cluster: str) -> ClusterDeploymentState:
         return ClusterDeploymentState(cluster=cluster, state="Ready", reason=summary.get("reason"),
                                       message=summary.get("message"), kaito_object=name,
                                       ready_replicas=ready_replicas)
-    failing = next((c for c in (_cond(conds, t) for t in ("ResourceReady", "InferenceReady")) if c
+    failing = next((c for c in (_cond(conds, t) for t in FAILING_CONDITIONS) if c
                     and c.get("status") == "False"), None)
     if summary and summary.get("status") == "False":
         src = failing if failing and not summary.get("message") else summary
