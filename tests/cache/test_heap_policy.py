@@ -65,7 +65,7 @@ def test_what_an_assembly_made_is_frozen_after_it():
 
 
 def test_a_frozen_object_is_still_freed_with_its_last_reference():
-    policy = HeapPolicy(regrow=1000)
+    policy = HeapPolicy(regrow=1000, check_every=1)
     policy.settled()
     kept = weakref.ref(made := Node())
     made.me = None  # no cycle: reference counting frees it
@@ -75,7 +75,7 @@ def test_a_frozen_object_is_still_freed_with_its_last_reference():
 
 
 def test_frozen_cyclic_garbage_stays_until_a_compaction():
-    policy = HeapPolicy(regrow=1000)
+    policy = HeapPolicy(regrow=1000, check_every=1)
     policy.settled()
     kept = weakref.ref(made := Node())
     policy.settled()
@@ -85,7 +85,7 @@ def test_frozen_cyclic_garbage_stays_until_a_compaction():
 
 
 def test_a_compaction_reclaims_frozen_cyclic_garbage_once_the_frozen_objects_grew():
-    policy = HeapPolicy(regrow=1000)
+    policy = HeapPolicy(regrow=1000, check_every=1)
     policy.settled()
     kept = weakref.ref(made := Node())
     policy.settled()
@@ -97,7 +97,7 @@ def test_a_compaction_reclaims_frozen_cyclic_garbage_once_the_frozen_objects_gre
 
 
 def test_no_compaction_while_the_frozen_objects_stay_within_regrow():
-    policy = HeapPolicy(regrow=2.0)
+    policy = HeapPolicy(regrow=2.0, check_every=1)
     policy.settled()
     _grown = [[i] for i in range(100)]
     policy.settled()
@@ -105,7 +105,7 @@ def test_no_compaction_while_the_frozen_objects_stay_within_regrow():
 
 
 def test_a_compaction_is_counted():
-    policy = HeapPolicy(regrow=1.0)
+    policy = HeapPolicy(regrow=1.0, check_every=1)
     policy.settled()
     _grown = [[i] for i in range(1000)]
     policy.settled()
@@ -118,3 +118,20 @@ def test_a_snapshot_the_cache_assembled_is_frozen():
         wait_for(cache.watching, "every hub watch open")
         snap = fleet.snapshot()
         assert not _tracked(snap.clusters[0])
+
+
+def test_the_growth_is_not_looked_at_between_every_check_every_th_assembly():
+    policy = HeapPolicy(regrow=1.0, check_every=3)
+    policy.settled()
+    _grown = [[i] for i in range(1000)]
+    policy.settled()
+    assert policy.compactions == 0
+
+
+def test_the_growth_is_looked_at_on_every_check_every_th_assembly():
+    policy = HeapPolicy(regrow=1.0, check_every=3)
+    policy.settled()
+    _grown = [[i] for i in range(1000)]
+    policy.settled()
+    policy.settled()
+    assert policy.compactions == 1
