@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.interpreter.models import ModelMatcher
 from tools.catalog import GPU_MODELS, Catalog, default_catalog
-from tools.fleet.models import Deployment, FleetSnapshot, revision_numbers
+from tools.fleet.models import Cluster, Deployment, FleetSnapshot, revision_numbers
 
 DEFAULT_GEOS = ("us", "eu", "apac")
 DEFAULT_ENVIRONMENTS = ("prod", "staging", "dev")
@@ -56,6 +56,12 @@ def _unplaceable(c: Any) -> str | None:
     return None
 
 
+def _cluster_facts(c: Cluster) -> ClusterFacts:
+    return ClusterFacts(name=c.name, region=c.region, geo=c.geo, environment=c.environment, provider=c.provider,
+                        gpus=tuple(dict.fromkeys(p.gpu for p in c.gpus)),
+                        instance_types=tuple(p.instance_type for p in c.gpus), unplaceable=_unplaceable(c))
+
+
 def _deployment_facts(d: Deployment) -> DeploymentFacts:
     numbers = revision_numbers(d.revisions)  # (a snapshot's records are not parsed for this)
     return DeploymentFacts(name=d.name, model=d.model, clusters=tuple(d.clusters),
@@ -90,18 +96,49 @@ class Vocabulary:
     @classmethod
     def from_snapshot(cls, snap: FleetSnapshot, catalog: Catalog | None = None) -> Vocabulary:
         cat = catalog or default_catalog()
-        clusters = {
-            c.name: ClusterFacts(
-                name=c.name, region=c.region, geo=c.geo, environment=c.environment,
-                provider=c.provider,
-                gpus=tuple(dict.fromkeys(p.gpu for p in c.gpus)),
-                instance_types=tuple(p.instance_type for p in c.gpus),
-                unplaceable=_unplaceable(c),
-            )
-            for c in snap.clusters
-        }
+        clusters = {c.name: _cluster_facts(c) for c in snap.clusters}
         deployments = {d.name: _deployment_facts(d) for d in snap.deployments}
         return cls(clusters, deployments, cat)
+
+    @classmethod
+    def _reusing(cls, snap: FleetSnapshot, catalog: Catalog | None, before: Vocabulary | None) -> Vocabulary:
+        """``from_snapshot``, taking each fact from ``before`` where it is equal (a deployment: made from the same
+        ``Deployment`` object, which a fleet cache's snapshots share while its hub objects stay the same), and
+        ``before`` itself when every fact is: then neither the facts nor the fingerprint are worked out again."""
+        cat = catalog or default_catalog()
+        if before is None or before.catalog is not cat:
+            return cls.from_snapshot(snap, catalog)
+        made_from = before._derived.get("made_from") or {}
+        clusters: dict[str, ClusterFacts] = {}
+        same = len(snap.clusters) == len(before.clusters) and len(snap.deployments) == len(before.deployments)
+        for c in snap.clusters:
+            facts = _cluster_facts(c)
+            old = before.clusters.get(c.name)
+            if old is not None and old == facts:
+                facts = old
+            else:
+                same = False
+            clusters[c.name] = facts
+        deployments: dict[str, DeploymentFacts] = {}
+        sources: dict[str, Deployment] = {}
+        for d in snap.deployments:
+            old_d = before.deployments.get(d.name)
+            if old_d is not None and made_from.get(d.name) is d:
+                dfacts = old_d
+            else:
+                dfacts = _deployment_facts(d)
+                if old_d is not None and old_d == dfacts:
+                    dfacts = old_d
+                else:
+                    same = False
+            deployments[d.name] = dfacts
+            sources[d.name] = d
+        if same:
+            before._derived["made_from"] = sources
+            return before
+        fresh = cls(clusters, deployments, cat)
+        fresh._derived["made_from"] = sources
+        return fresh
 
     @classmethod
     def of(cls, snap: FleetSnapshot, catalog: Catalog | None = None) -> Vocabulary:
@@ -109,7 +146,12 @@ class Vocabulary:
         with _lock:
             if _last and _last[0][0] is snap and _last[0][1] is catalog:
                 return _last[0][2]
-        fresh = cls.from_snapshot(snap, catalog)
+            before = _last[0][2] if _last else None
+        fresh = cls._reusing(snap, catalog, before)
+        if fresh is before:
+            with _lock:
+                _last[:] = [(snap, catalog, fresh)]
+            return fresh
         key = (fresh.fingerprint, id(fresh.catalog))
         with _lock:
             kept = _versions.get(key)

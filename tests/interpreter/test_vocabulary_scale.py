@@ -136,3 +136,25 @@ def test_changed_fleet_new_vocabulary(snap):
 
 def test_vocabulary_repr_is_short(snap):
     assert len(repr(Vocabulary.of(snap))) < 100
+
+
+def test_a_deployment_made_from_the_same_object_keeps_its_facts(snap):
+    first = Vocabulary.of(snap)
+    name = snap.deployments[0].name
+    changed = snap.model_copy(update={"clusters": [*snap.clusters, Cluster(name="aks-another-prod-1")]})
+    assert Vocabulary.of(changed).deployments[name] is first.deployments[name]
+
+
+def test_a_changed_deployment_gets_new_facts(snap):
+    Vocabulary.of(snap)
+    dep = snap.deployments[0]
+    moved = dep.model_copy(update={"clusters": [*dep.clusters, "aks-eastus-dev-9"]})
+    changed = snap.model_copy(update={"deployments": [moved, *snap.deployments[1:]]})
+    assert Vocabulary.of(changed).deployments[dep.name].clusters == (*dep.clusters, "aks-eastus-dev-9")
+
+
+def test_a_changed_cluster_fact_gives_a_new_vocabulary(snap):
+    Vocabulary.of(snap)
+    tainted = snap.clusters[0].model_copy(update={"eligible": False, "ineligible_reason": "tainted x"})
+    changed = snap.model_copy(update={"clusters": [tainted, *snap.clusters[1:]]})
+    assert Vocabulary.of(changed).clusters[tainted.name].unplaceable == "tainted x"

@@ -15,7 +15,7 @@ from tools.catalog import Catalog
 from tools.fleet import conventions as cv
 from tools.fleet import inventory as inv
 from tools.fleet import rollout
-from tools.fleet.models import ClusterDeploymentState, Deployment, FleetSnapshot
+from tools.fleet.models import Cluster, ClusterDeploymentState, Deployment, FleetSnapshot
 from tools.messages import fleet as text
 
 # the hub kinds a snapshot reads: (kind, namespace, label selector)
@@ -100,6 +100,9 @@ class Memo:
     the nodes it uses. Kept by the fleet cache across snapshots; ``None`` (the direct path): no reuse."""
 
     deployments: dict[str, tuple[list[object], Deployment, dict[tuple[str, str], int]]] = field(default_factory=dict)
+    # cluster name -> (its MemberCluster, its Nodes, its nodes in use, its deployments; the Cluster made of them):
+    # while those stay the same only what time changes is worked out again (``inventory.cluster_at``)
+    clusters: dict[str, tuple[tuple[object, object, dict[str, int], list[str]], Cluster]] = field(default_factory=dict)
 
 
 def _same(a: list[object], b: list[object]) -> bool:
@@ -163,6 +166,26 @@ def assemble(hub: HubObjects, member_kaito: dict[str, list[dict] | None], member
             used[key] = used.get(key, 0) + n
     if memo is not None:
         memo.deployments = kept
-    clusters_out = [inv.cluster_from(mc, catalog, used, on_cluster.get(_name(mc), []), now, member_nodes.get(_name(mc)))
-                    for mc in sorted(mcs, key=_name)]
+    used_on: dict[str, dict[str, int]] = {}
+    for (c, sku), n in used.items():
+        used_on.setdefault(c, {})[sku] = n
+    clusters_out: list[Cluster] = []
+    made: dict[str, tuple[tuple[object, object, dict[str, int], list[str]], Cluster]] = {}
+    for mc in sorted(mcs, key=_name):
+        name = _name(mc)
+        cl_inputs = (mc, member_nodes.get(name), used_on.get(name, {}), on_cluster.get(name, []))
+        before_cl = memo.clusters.get(name) if memo is not None else None
+        if before_cl is not None and _same_cluster(before_cl[0], cl_inputs):
+            cl = inv.cluster_at(before_cl[1], mc, now)
+        else:
+            cl = inv.cluster_from(mc, catalog, used, cl_inputs[3], now, member_nodes.get(name))
+        made[name] = (cl_inputs, cl)
+        clusters_out.append(cl)
+    if memo is not None:
+        memo.clusters = made
     return FleetSnapshot(clusters=clusters_out, deployments=deployments)
+
+
+def _same_cluster(a: tuple[object, object, dict[str, int], list[str]],
+                  b: tuple[object, object, dict[str, int], list[str]]) -> bool:
+    return a[0] is b[0] and a[1] is b[1] and a[2] == b[2] and a[3] == b[3]

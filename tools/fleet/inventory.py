@@ -170,11 +170,9 @@ def cluster_from(mc: dict, catalog: Catalog, used: dict[tuple[str, str], int], d
     meta, spec, status = mc.get("metadata") or {}, mc.get("spec") or {}, mc.get("status") or {}
     labels = meta.get("labels") or {}
     name = meta["name"]
-    ok, reason, joined, age = eligibility(mc, now)
     taints = [Taint(key=t.get("key", ""), value=t.get("value", "") or "", effect=t.get("effect", "NoSchedule"))
               for t in spec.get("taints") or []]
-    if ok and taints:
-        ok, reason = False, text.TAINTED.format(taints=", ".join(str(t) for t in taints))
+    ok, reason, joined, age = _standing(mc, taints, now)
     cordon = cordon_of(mc)
     prices = _json_annotation(meta, cv.GPU_PRICE_ANNOTATION)
     pools = []
@@ -195,7 +193,7 @@ def cluster_from(mc: dict, catalog: Catalog, used: dict[tuple[str, str], int], d
         kubernetes_version=(props.get(cv.K8S_VERSION_PROPERTY) or {}).get("value"),
         node_count=_quantity((props.get(cv.NODE_COUNT_PROPERTY) or {}).get("value")),
         joined=joined,
-        heartbeat_age_seconds=round(age, 1) if age is not None else None,
+        heartbeat_age_seconds=_age(age),
         taints=taints,
         cordon=cordon,
         eligible=ok,
@@ -204,6 +202,27 @@ def cluster_from(mc: dict, catalog: Catalog, used: dict[tuple[str, str], int], d
         deployments=sorted(deployments),
         resource_version=version_token(mc),
     )
+
+
+def _standing(mc: dict, taints: list[Taint], now: datetime) -> tuple[bool, str | None, bool, float | None]:
+    """``eligibility``, with taints making an eligible cluster ineligible."""
+    ok, reason, joined, age = eligibility(mc, now)
+    if ok and taints:
+        ok, reason = False, text.TAINTED.format(taints=", ".join(str(t) for t in taints))
+    return ok, reason, joined, age
+
+
+def _age(age: float | None) -> float | None:
+    return round(age, 1) if age is not None else None
+
+
+def cluster_at(cluster: Cluster, mc: dict, now: datetime) -> Cluster:
+    """``cluster``, made by ``cluster_from`` from this same ``mc`` (and the same usage), as it stands at ``now``:
+    only what time changes (heartbeat age, eligibility) is worked out again; the rest (GPU pools, labels,
+    taints, cordon) is reused."""
+    ok, reason, joined, age = _standing(mc, cluster.taints, now)
+    return cluster.model_copy(update={"eligible": ok, "ineligible_reason": reason, "joined": joined,
+                                      "heartbeat_age_seconds": _age(age)})
 
 
 def cordon_of(mc: dict) -> Cordon | None:
