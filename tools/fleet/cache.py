@@ -13,7 +13,9 @@ the seconds since the oldest disconnected one last heard from the hub.
 Member-side KAITO status is read only for the clusters some placement names, with bounded concurrency, and kept:
 an entry is read again, before the snapshot that needs it, once a hub event touched a deployment placed there
 (its placement, its KAITO object) or the adapter read that member for a rollout; an entry older than
-``member_ttl`` is refreshed in the background (the snapshot uses it meanwhile). A snapshot waits at most
+``member_ttl`` is refreshed in the background (the snapshot uses it meanwhile), at most ``refresh_limit`` per
+snapshot, the oldest first (a large fleet's entries come round in turn, without hundreds of reads a second). A
+read that gives the same answer keeps the same entry list, so what was assembled from it is reused. A snapshot waits at most
 ``member_wait`` s for members: a member that has not answered by then is shown as the hub's placement status
 shows it, and read on in the background. When more than ``cold_limit`` members were never read (a large fleet's
 start: thousands of reads), a snapshot does not wait for those at all: they are read in the background and shown
@@ -109,7 +111,8 @@ def slim(obj: dict) -> dict:
 
 
 _CONDITION_FIELDS = ("type", "status", "reason", "message", "observedGeneration")
-_MEMBER_META = ("name", "namespace", "generation", "deletionTimestamp", "resourceVersion", "labels")
+# (no resourceVersion: a status rewritten the same way is the same answer, see ``_read_member``)
+_MEMBER_META = ("name", "namespace", "generation", "deletionTimestamp")
 
 
 def _member_condition(c: dict) -> dict:
@@ -363,7 +366,7 @@ class FleetCache:
                  nodes_ttl: float = 300.0, member_concurrency: int = 8, consistency_wait: float = 3.0,
                  memo_seconds: float = 5.0, backoff: tuple[float, float] = (0.2, 30.0), member_wait: float = 5.0,
                  stale_after: float = 5.0, cold_limit: int = 64, cold_seconds: float = 30.0,
-                 heap: HeapPolicy | None = None):
+                 refresh_limit: int = 128, heap: HeapPolicy | None = None):
         self.fleet = fleet
         self.heap = heap if heap is not None else HeapPolicy()  # ``gc.freeze()`` after each assembly
         self.watch_timeout, self.member_ttl, self.nodes_ttl = watch_timeout, member_ttl, nodes_ttl
@@ -374,6 +377,7 @@ class FleetCache:
         # snapshot shows every member's own status); more (a large fleet's start): those are read in the
         # background and shown meanwhile as the hub's placement status reports them, marked as pending
         self.cold_limit, self.cold_seconds = cold_limit, cold_seconds
+        self.refresh_limit = refresh_limit  # entries past their ttl read again per snapshot, the oldest first
         self.lock = threading.RLock()
         self._assembling = threading.Lock()
         self.arrived = threading.Condition(self.lock)  # notified after every watch event
@@ -533,6 +537,8 @@ class FleetCache:
             prev = table.get(cluster)
             if prev is None or prev.objs != objs:
                 self.version += 1
+            else:  # the same answer: the same list, so that what a snapshot assembled from it is reused (``Memo``)
+                objs = prev.objs
             table[cluster] = _Member(objs, started, mark if table is self._members else 0)
 
     def _members_for(self, table: dict[str, _Member], what: str, clusters: list[str], ttl: float
@@ -544,6 +550,7 @@ class FleetCache:
         now = time.monotonic()
         wait: list[Future] = []
         cold: list[str] = []
+        aged: list[tuple[float, str]] = []
         with self.lock:
             for c in clusters:
                 entry = table.get(c)
@@ -551,8 +558,12 @@ class FleetCache:
                     cold.append(c)
                 elif table is self._members and self._is_dirty(c):
                     wait.append(self._fetch(table, what, c))
-                elif now - entry.at > ttl:
-                    self._fetch(table, what, c)  # refresh ahead; this snapshot uses what it has
+                elif now - entry.at > ttl and (what, c) not in self._inflight:
+                    aged.append((entry.at, c))
+            # refreshed ahead, the oldest first, at most ``refresh_limit`` per snapshot (this one uses what it has):
+            # at 5,000 clusters a 30 s ttl meant 150 reads a second in the background while requests came
+            for _at, c in sorted(aged)[:self.refresh_limit]:
+                self._fetch(table, what, c)
             # KAITO status only: a member's Nodes are its GPU inventory (no hub view stands in), always awaited
             unread = set(cold) if table is self._members and len(cold) > self.cold_limit else set()
             if not unread:  # else read after this snapshot is assembled (``snapshot``): not competing with it

@@ -1,0 +1,80 @@
+"""Member KAITO status past its ttl is read again in the background, a bounded number per snapshot, the oldest
+first; a read that gives the same answer changes nothing a snapshot was assembled from."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.cache.cache_helpers import running, wait_for
+from tools.embedded import EmbeddedFleet
+from tools.fleet.adapter import Fleet
+
+
+@pytest.fixture(scope="module")
+def fleet_of_demo() -> Iterator[Fleet]:
+    for _emb, fleet in running(EmbeddedFleet()):
+        yield fleet
+
+
+def _counting(fleet: Fleet) -> list[str]:
+    read: list[str] = []
+    original = fleet._member_kaito
+
+    def member_kaito(cluster: str, namespace: str | None = None):
+        read.append(cluster)
+        return original(cluster, namespace)
+
+    fleet._member_kaito = member_kaito  # type: ignore[method-assign]
+    return read
+
+
+def _started(fleet: Fleet, **options) -> None:
+    if fleet.cache is not None:
+        fleet.cache.stop()
+        fleet.cache = None
+    fleet.start_cache(wait=30, memo_seconds=0, **options)
+    wait_for(fleet.cache.watching, "every hub watch open")
+    fleet.snapshot()
+    assert fleet.cache.wait_reads(30)
+
+
+def test_a_member_read_with_the_same_answer_keeps_what_was_assembled(fleet_of_demo):
+    _started(fleet_of_demo, member_ttl=0)
+    before = fleet_of_demo.snapshot()  # (every member past its ttl: all read again in the background)
+    assert fleet_of_demo.cache.wait_reads(30)
+    after = fleet_of_demo.snapshot()
+    placed = next(d for d in before.deployments if d.clusters)
+    assert after.deployment(placed.name) is placed
+
+
+def test_a_member_read_with_the_same_answer_keeps_the_cache_version(fleet_of_demo):
+    _started(fleet_of_demo, member_ttl=0)
+    version = fleet_of_demo.cache.version
+    fleet_of_demo.snapshot()
+    assert fleet_of_demo.cache.wait_reads(30)
+    assert fleet_of_demo.cache.version == version
+
+
+def test_at_most_refresh_limit_members_are_read_again_per_snapshot(fleet_of_demo):
+    _started(fleet_of_demo, member_ttl=0, refresh_limit=2)
+    read = _counting(fleet_of_demo)
+    try:
+        fleet_of_demo.snapshot()
+        assert fleet_of_demo.cache.wait_reads(30)
+        assert len(read) == 2
+    finally:
+        del fleet_of_demo._member_kaito
+
+
+def test_the_members_read_longest_ago_are_read_again_first(fleet_of_demo):
+    _started(fleet_of_demo, member_ttl=0, refresh_limit=2)
+    cache = fleet_of_demo.cache
+    oldest = sorted(cache._members, key=lambda c: cache._members[c].at)[:2]
+    read = _counting(fleet_of_demo)
+    try:
+        fleet_of_demo.snapshot()
+        assert cache.wait_reads(30)
+        assert sorted(read) == sorted(oldest)
+    finally:
+        del fleet_of_demo._member_kaito
