@@ -1,5 +1,6 @@
 """Member KAITO status past its ttl is read again in the background, a bounded number per snapshot, the oldest
-first; a read that gives the same answer changes nothing a snapshot was assembled from."""
+first; a read that gives the same answer changes nothing a snapshot was assembled from; a heartbeat (a change of
+MemberClusters only) assembles the clusters part of the next snapshot only."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -11,9 +12,13 @@ from tools.embedded import EmbeddedFleet
 from tools.fleet.adapter import Fleet
 
 
+_EMB: list[EmbeddedFleet] = []
+
+
 @pytest.fixture(scope="module")
 def fleet_of_demo() -> Iterator[Fleet]:
-    for _emb, fleet in running(EmbeddedFleet()):
+    for emb, fleet in running(EmbeddedFleet()):
+        _EMB[:] = [emb]
         yield fleet
 
 
@@ -35,8 +40,9 @@ def _started(fleet: Fleet, **options) -> None:
         fleet.cache = None
     fleet.start_cache(wait=30, memo_seconds=0, **options)
     wait_for(fleet.cache.watching, "every hub watch open")
-    fleet.snapshot()
-    assert fleet.cache.wait_reads(30)
+    for _ in range(2):  # the first one reads every member, the second one assembles what they said
+        fleet.snapshot()
+        assert fleet.cache.wait_reads(30)
 
 
 def test_a_member_read_with_the_same_answer_keeps_what_was_assembled(fleet_of_demo):
@@ -78,3 +84,43 @@ def test_the_members_read_longest_ago_are_read_again_first(fleet_of_demo):
         assert sorted(read) == sorted(oldest)
     finally:
         del fleet_of_demo._member_kaito
+
+
+def test_a_heartbeat_changes_only_the_clusters_part(fleet_of_demo, monkeypatch):
+    from tools.fleet import assemble as asm
+
+    _started(fleet_of_demo)
+    made: list[int] = []
+    original = asm.assemble_deployments
+
+    def counting(*a, **kw):
+        made.append(1)
+        return original(*a, **kw)
+
+    monkeypatch.setattr(asm, "assemble_deployments", counting)
+    before = fleet_of_demo.cache.hub_version
+    _EMB[0].heartbeat_round()
+    wait_for(lambda: fleet_of_demo.cache.hub_version > before, "the heartbeats in the cache")
+    fleet_of_demo.snapshot()
+    assert made == []
+
+
+def test_a_placement_change_assembles_the_deployments_again(fleet_of_demo, monkeypatch):
+    from tools.fleet import assemble as asm
+
+    _started(fleet_of_demo)
+    made: list[int] = []
+    original = asm.assemble_deployments
+
+    def counting(*a, **kw):
+        made.append(1)
+        return original(*a, **kw)
+
+    monkeypatch.setattr(asm, "assemble_deployments", counting)
+    crp = fleet_of_demo.hub.get("ClusterResourcePlacement", fleet_of_demo.snapshot().deployments[0].name)
+    before = fleet_of_demo.cache.deps_version
+    fleet_of_demo.hub.merge_patch("ClusterResourcePlacement", crp["metadata"]["name"],
+                                  {"metadata": {"annotations": {"test": "touched"}}})
+    wait_for(lambda: fleet_of_demo.cache.deps_version > before, "the placement change in the cache")
+    fleet_of_demo.snapshot()
+    assert made == [1]

@@ -109,6 +109,16 @@ def _same(a: list[object], b: list[object]) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
+@dataclass
+class Placed:
+    """The deployments part of a snapshot: every deployment, the nodes they use per (cluster, instance type) and
+    the deployments on each cluster (what the clusters part counts as used)."""
+
+    deployments: list[Deployment]
+    used: dict[tuple[str, str], int]
+    on_cluster: dict[str, list[str]]
+
+
 def assemble(hub: HubObjects, member_kaito: dict[str, list[dict] | None], member_nodes: dict[str, list[dict] | None],
              catalog: Catalog, now: datetime, memo: Memo | None = None,
              pending: Iterable[str] = ()) -> FleetSnapshot:
@@ -117,8 +127,16 @@ def assemble(hub: HubObjects, member_kaito: dict[str, list[dict] | None], member
     ``member_kaito[c]``: the KAITO objects member ``c`` reports (None or absent: the hub's placement status
     stands in); ``member_nodes[c]``: its Nodes, for MemberClusters without capacity properties; ``pending``:
     members whose KAITO status is being read (the hub's view stands in, and its message says so)."""
+    placed = assemble_deployments(hub, member_kaito, catalog, memo, pending)
+    return FleetSnapshot(clusters=assemble_clusters(hub.of("MemberCluster"), placed, member_nodes, catalog, now, memo),
+                         deployments=placed.deployments)
+
+
+def assemble_deployments(hub: HubObjects, member_kaito: dict[str, list[dict] | None], catalog: Catalog,
+                         memo: Memo | None = None, pending: Iterable[str] = ()) -> Placed:
+    """Every deployment with per-cluster state (``assemble``'s deployments part: no MemberCluster read)."""
     pending = set(pending)
-    mcs, crps, nss = hub.of("MemberCluster"), hub.of("ClusterResourcePlacement"), hub.of("Namespace")
+    crps, nss = hub.of("ClusterResourcePlacement"), hub.of("Namespace")
     kaito = hub.of("Workspace") + hub.of("InferenceSet")
     cms = {_name(cm): cm for cm in hub.of("ConfigMap")}
     overrides = hub.of("ResourceOverride")
@@ -166,6 +184,14 @@ def assemble(hub: HubObjects, member_kaito: dict[str, list[dict] | None], member
             used[key] = used.get(key, 0) + n
     if memo is not None:
         memo.deployments = kept
+    return Placed(deployments, used, on_cluster)
+
+
+def assemble_clusters(mcs: list[dict], placed: Placed, member_nodes: dict[str, list[dict] | None],
+                      catalog: Catalog, now: datetime, memo: Memo | None = None) -> list[Cluster]:
+    """Clusters with GPU inventory as of ``now``, what ``placed`` uses of it counted (``assemble``'s clusters
+    part); with a memo, a cluster whose inputs are the same objects is only brought to ``now``."""
+    used, on_cluster = placed.used, placed.on_cluster
     used_on: dict[str, dict[str, int]] = {}
     for (c, sku), n in used.items():
         used_on.setdefault(c, {})[sku] = n
@@ -183,7 +209,7 @@ def assemble(hub: HubObjects, member_kaito: dict[str, list[dict] | None], member
         clusters_out.append(cl)
     if memo is not None:
         memo.clusters = made
-    return FleetSnapshot(clusters=clusters_out, deployments=deployments)
+    return clusters_out
 
 
 def _same_cluster(a: tuple[object, object, dict[str, int], list[str]],

@@ -194,6 +194,7 @@ class _Reflector:
     def __init__(self, cache: FleetCache, kube: Kube, kind: str, namespace: str | None, label: str | None):
         self.cache, self.kube, self.kind, self.namespace, self.label = cache, kube, kind, namespace, label
         self.objs: dict[Key, dict] = {}
+        self._order: list[Key] | None = None  # sorted keys of ``objs`` (``ordered``)
         self.view = VIEWS.get(kind, slim)
         self.rv = ""
         self.synced = threading.Event()
@@ -212,6 +213,17 @@ class _Reflector:
         if self.namespace and meta.get("namespace") != self.namespace:
             return False
         return not self.label or self.label in (meta.get("labels") or {})
+
+    def ordered(self) -> list[dict]:
+        """The objects in (namespace, name) order (call under the cache's lock); the order is sorted again only
+        when an object came or went (MemberClusters change at every heartbeat, their names seldom)."""
+        if self._order is None or len(self._order) != len(self.objs):
+            self._order = sorted(self.objs)
+        try:
+            return [self.objs[k] for k in self._order]
+        except KeyError:  # one went and another came in between
+            self._order = sorted(self.objs)
+            return [self.objs[k] for k in self._order]
 
     def stop(self) -> None:
         stream = self._stream
@@ -301,6 +313,17 @@ class _Member:
     mark: int  # the cluster's dirt mark when that read started: dirty while it differs from the current one
 
 
+@dataclass
+class _Placed:
+    """The deployments part of a snapshot (``assemble.assemble_deployments``) and what it was made of: reused
+    while neither ``deps_version`` nor the members still unread changed (a heartbeat changes only clusters)."""
+
+    deps_version: int
+    clusters: list[str]  # the members some placement names
+    unread: frozenset[str]
+    placed: asm.Placed
+
+
 class HeapPolicy:
     """What the garbage collector walks in a process that holds a large fleet.
 
@@ -384,6 +407,10 @@ class FleetCache:
         self.stopping = threading.Event()
         self.version = 0  # bumps on every hub change and every member answer that differs
         self.hub_version = 0  # bumps on every hub change
+        # bumps on every change a deployment can show: hub changes but MemberClusters', members' KAITO answers
+        self.deps_version = 0
+        self._placed: _Placed | None = None  # the deployments part of the last snapshot, with what it was made of
+        self._needs_nodes: dict[str, tuple[dict, bool]] = {}  # MemberCluster -> (it, whether only Nodes tell capacity)
         self._hub = fleet.hub.clone()  # watches hold connections for minutes: not the request path's pool
         self._reflectors = {kind: _Reflector(self, self._hub, kind, ns, label) for kind, ns, label in asm.HUB_KINDS}
         self._members: dict[str, _Member] = {}
@@ -452,6 +479,8 @@ class FleetCache:
     def changed(self, kind: str, new: dict | None, old: dict | None) -> None:
         self.version += 1
         self.hub_version += 1
+        if kind != "MemberCluster":
+            self.deps_version += 1
         if kind == "ClusterResourcePlacement":
             self._dirty(set(_clusters_of(new)) | set(_clusters_of(old)))
         elif kind in ("Workspace", "InferenceSet"):
@@ -537,6 +566,8 @@ class FleetCache:
             prev = table.get(cluster)
             if prev is None or prev.objs != objs:
                 self.version += 1
+                if table is self._members:
+                    self.deps_version += 1
             else:  # the same answer: the same list, so that what a snapshot assembled from it is reused (``Memo``)
                 objs = prev.objs
             table[cluster] = _Member(objs, started, mark if table is self._members else 0)
@@ -596,10 +627,26 @@ class FleetCache:
             return {name for _ns, name in self._reflectors[kind].objs}
 
     # --- snapshots -----------------------------------------------------------------------------
-    def hub_objects(self) -> asm.HubObjects:
-        """The cached hub objects, each kind in (namespace, name) order as a list returns them."""
+    def hub_objects(self, kinds: Iterable[str] | None = None) -> asm.HubObjects:
+        """The cached hub objects (of ``kinds``, default all), each kind in (namespace, name) order as a list
+        returns them."""
         with self.lock:
-            return asm.HubObjects({k: [r.objs[key] for key in sorted(r.objs)] for k, r in self._reflectors.items()})
+            return asm.HubObjects({k: self._reflectors[k].ordered() for k in (kinds or self._reflectors)})
+
+    def _needing_nodes(self, mcs: list[dict]) -> list[str]:
+        """``assemble.clusters_needing_nodes``, worked out again only for MemberClusters that changed."""
+        known, out = self._needs_nodes, []
+        fresh: dict[str, tuple[dict, bool]] = {}
+        for mc in mcs:
+            name = _key(mc)[1]
+            entry = known.get(name)
+            if entry is None or entry[0] is not mc:
+                entry = (mc, bool(asm.clusters_needing_nodes(asm.HubObjects({"MemberCluster": [mc]}))))
+            fresh[name] = entry
+            if entry[1]:
+                out.append(name)
+        self._needs_nodes = fresh
+        return out
 
     def snapshot(self, now: datetime) -> FleetSnapshot:
         if not self._caught_up():
@@ -620,18 +667,36 @@ class FleetCache:
                 self._cold = None
         with self.lock:
             hub_version = self.hub_version  # read first: a change after it makes the cold snapshot unusable
-        hub = self.hub_objects()
-        placed = sorted(asm.placed_clusters(hub) & set(self.fleet.members))
-        need_nodes = [c for c in asm.clusters_needing_nodes(hub) if c in self.fleet.members]
-        member_kaito, kaito_current, unread = self._members_for(self._members, "kaito", placed, self.member_ttl)
-        member_nodes, nodes_current, _ = self._members_for(self._nodes, "nodes", need_nodes, self.nodes_ttl)
-        with self.lock:
-            version = self.version
-        # one assembly at a time (they share the deployments memo); then the collector skips what the process
-        # holds (``HeapPolicy``)
+            deps_version = self.deps_version  # (likewise for the deployments part kept below)
+            kept = self._placed
+        members = set(self.fleet.members)
+        for _pass in range(2):
+            if kept is not None and kept.deps_version == deps_version:
+                hub, placed = self.hub_objects(("MemberCluster",)), kept.clusters  # only MemberClusters changed since
+            else:
+                hub, kept = self.hub_objects(), None
+                placed = sorted(asm.placed_clusters(hub) & members)
+            need_nodes = [c for c in self._needing_nodes(hub.of("MemberCluster")) if c in members]
+            member_kaito, kaito_current, unread = self._members_for(self._members, "kaito", placed, self.member_ttl)
+            member_nodes, nodes_current, _ = self._members_for(self._nodes, "nodes", need_nodes, self.nodes_ttl)
+            with self.lock:
+                version = self.version
+                if kept is None or (kept.deps_version == self.deps_version and kept.unread == unread):
+                    break
+                # a member answered differently, or the members still unread changed: all of it again
+                kept, deps_version = None, self.deps_version
+        # one assembly at a time (they share the memo); then the collector skips what the process holds
+        # (``HeapPolicy``)
         with self._assembling, self.heap.assembling():
-            snap = asm.assemble(hub, member_kaito, member_nodes, self.fleet.catalog, now, self._assembled,
-                                pending=unread)
+            if kept is None:
+                kept = _Placed(deps_version, placed, frozenset(unread),
+                               asm.assemble_deployments(hub, member_kaito, self.fleet.catalog, self._assembled,
+                                                        pending=unread))
+            clusters = asm.assemble_clusters(hub.of("MemberCluster"), kept.placed, member_nodes, self.fleet.catalog,
+                                             now, self._assembled)
+            snap = FleetSnapshot(clusters=clusters, deployments=kept.placed.deployments)
+        with self.lock:
+            self._placed = kept
         if stale and stale >= self.stale_after:
             snap.stale_seconds = round(stale, 1)
         with self.lock:
