@@ -11,7 +11,6 @@ from tests.cache.cache_helpers import running, wait_for
 from tools.embedded import EmbeddedFleet
 from tools.fleet.adapter import Fleet
 
-
 _EMB: list[EmbeddedFleet] = []
 
 
@@ -124,3 +123,23 @@ def test_a_placement_change_assembles_the_deployments_again(fleet_of_demo, monke
     wait_for(lambda: fleet_of_demo.cache.deps_version > before, "the placement change in the cache")
     fleet_of_demo.snapshot()
     assert made == [1]
+
+
+def test_a_snapshot_after_changes_is_what_assembling_everything_gives(fleet_of_demo):
+    from tools.fleet import assemble as asm
+
+    _started(fleet_of_demo)
+    cache = fleet_of_demo.cache
+    first, second = fleet_of_demo.snapshot().deployments[:2]
+    before = cache.deps_version
+    fleet_of_demo.hub.merge_patch("Namespace", first.name, {"metadata": {"labels": {"fleetops.dev/team": "blue"}}})
+    fleet_of_demo.hub.merge_patch("ClusterResourcePlacement", second.name,
+                                  {"metadata": {"labels": {"fleetops.dev/touched": "yes"}}})
+    wait_for(lambda: cache.deps_version >= before + 2, "both changes in the cache")
+    snap = fleet_of_demo.snapshot()
+    with cache.lock:
+        said = {c: e.objs for c, e in cache._members.items()}
+        unread = set(cache._placed.unread)
+    full = asm.assemble_deployments(cache.hub_objects(), said, fleet_of_demo.catalog, asm.Memo(), pending=unread)
+    assert snap.deployment(first.name).labels.get("fleetops.dev/team") == "blue"
+    assert snap.deployments == full.deployments

@@ -187,6 +187,69 @@ def assemble_deployments(hub: HubObjects, member_kaito: dict[str, list[dict] | N
     return Placed(deployments, used, on_cluster)
 
 
+def deployment_of(kind: str, obj: dict) -> str | None:
+    """The deployment whose assembly reads ``obj`` of hub kind ``kind`` (``assemble_deployments``' grouping);
+    None for a MemberCluster (the clusters part reads those)."""
+    meta = obj.get("metadata") or {}
+    if kind in ("ClusterResourcePlacement", "Namespace"):
+        return meta.get("name")
+    if kind in ("Workspace", "InferenceSet"):
+        return (meta.get("labels") or {}).get(cv.DEPLOYMENT_LABEL) or meta.get("namespace")
+    if kind == "ResourceOverride":
+        return meta.get("namespace") or ""
+    if kind == "ConfigMap":
+        prefix = cv.revisions_configmap_name("")
+        name = meta.get("name") or ""
+        return name[len(prefix):] if name.startswith(prefix) else None
+    return None
+
+
+def reassemble_deployments(before: Placed, names: Iterable[str], hub_of: Callable[[str], HubObjects],
+                           member_kaito: dict[str, list[dict] | None], catalog: Catalog, memo: Memo,
+                           pending: Iterable[str] = ()) -> Placed:
+    """``before`` (made with ``memo``) with the deployments ``names`` assembled again from their own objects
+    (``hub_of(name)``: the hub objects ``deployment_of`` gives that name), the rest as they were: the same
+    ``Placed`` a full ``assemble_deployments`` gives, at the cost of the names (a few changes in a fleet of
+    tens of thousands of deployments)."""
+    names = set(names)
+    sub_hub = HubObjects()
+    for name in sorted(names):
+        for kind, objs in hub_of(name).by_kind.items():
+            sub_hub.by_kind.setdefault(kind, []).extend(objs)
+    sub_memo = Memo(deployments={n: memo.deployments[n] for n in names if n in memo.deployments})
+    sub = assemble_deployments(sub_hub, member_kaito, catalog, sub_memo, pending)
+    used = dict(before.used)
+    on_cluster = dict(before.on_cluster)
+    touched: set[str] = set()
+    by_name = {d.name: d for d in before.deployments}
+    for n in names:
+        old = memo.deployments.pop(n, None)
+        by_name.pop(n, None)
+        if old is None:
+            continue
+        for key, k in old[2].items():
+            left = used.get(key, 0) - k
+            if left:
+                used[key] = left
+            else:
+                used.pop(key, None)
+        touched.update(old[1].clusters)
+    for n, entry in sub_memo.deployments.items():
+        memo.deployments[n] = entry
+        by_name[n] = entry[1]
+        for key, k in entry[2].items():
+            used[key] = used.get(key, 0) + k
+        touched.update(entry[1].clusters)
+    for c in touched:  # new lists: the clusters memo compares with the ones it was made from
+        on = [n for n in (on_cluster.get(c) or []) if n not in names]
+        on.extend(d.name for d in sub.deployments if c in d.clusters)
+        if on:
+            on_cluster[c] = sorted(on)
+        else:
+            on_cluster.pop(c, None)
+    return Placed([by_name[n] for n in sorted(by_name)], used, on_cluster)
+
+
 def assemble_clusters(mcs: list[dict], placed: Placed, member_nodes: dict[str, list[dict] | None],
                       catalog: Catalog, now: datetime, memo: Memo | None = None) -> list[Cluster]:
     """Clusters with GPU inventory as of ``now``, what ``placed`` uses of it counted (``assemble``'s clusters

@@ -315,10 +315,10 @@ class _Member:
 
 @dataclass
 class _Placed:
-    """The deployments part of a snapshot (``assemble.assemble_deployments``) and what it was made of: reused
-    while neither ``deps_version`` nor the members still unread changed (a heartbeat changes only clusters)."""
+    """The deployments part of a snapshot (``assemble.assemble_deployments``) and what it was made of: the next
+    snapshot assembles again only the deployments whose objects or members changed since (a heartbeat changes
+    only clusters)."""
 
-    deps_version: int
     clusters: list[str]  # the members some placement names
     unread: frozenset[str]
     placed: asm.Placed
@@ -410,6 +410,10 @@ class FleetCache:
         # bumps on every change a deployment can show: hub changes but MemberClusters', members' KAITO answers
         self.deps_version = 0
         self._placed: _Placed | None = None  # the deployments part of the last snapshot, with what it was made of
+        # deployment -> the deps_version at which something it is assembled from last changed (cleared once a
+        # snapshot assembled it again), and each deployment's hub objects (``assemble.deployment_of``)
+        self._changed_deps: dict[str, int] = {}
+        self._by_dep: dict[str, dict[tuple[str, Key], dict]] = {}
         self._needs_nodes: dict[str, tuple[dict, bool]] = {}  # MemberCluster -> (it, whether only Nodes tell capacity)
         self._hub = fleet.hub.clone()  # watches hold connections for minutes: not the request path's pool
         self._reflectors = {kind: _Reflector(self, self._hub, kind, ns, label) for kind, ns, label in asm.HUB_KINDS}
@@ -481,6 +485,18 @@ class FleetCache:
         self.hub_version += 1
         if kind != "MemberCluster":
             self.deps_version += 1
+            for obj, present in ((old, False), (new, True)):
+                dep = asm.deployment_of(kind, obj) if obj is not None else None
+                if obj is None or dep is None:
+                    continue
+                self._changed_deps[dep] = self.deps_version
+                held = self._by_dep.setdefault(dep, {})
+                if present:
+                    held[(kind, _key(obj))] = obj
+                else:
+                    held.pop((kind, _key(obj)), None)
+                if not held:
+                    del self._by_dep[dep]
         if kind == "ClusterResourcePlacement":
             self._dirty(set(_clusters_of(new)) | set(_clusters_of(old)))
         elif kind in ("Workspace", "InferenceSet"):
@@ -568,6 +584,8 @@ class FleetCache:
                 self.version += 1
                 if table is self._members:
                     self.deps_version += 1
+                    for dep in self._placed.placed.on_cluster.get(cluster, ()) if self._placed else ():
+                        self._changed_deps[dep] = self.deps_version
             else:  # the same answer: the same list, so that what a snapshot assembled from it is reused (``Memo``)
                 objs = prev.objs
             table[cluster] = _Member(objs, started, mark if table is self._members else 0)
@@ -633,6 +651,18 @@ class FleetCache:
         with self.lock:
             return asm.HubObjects({k: self._reflectors[k].ordered() for k in (kinds or self._reflectors)})
 
+    @staticmethod
+    def _incremental_limit(kept: _Placed) -> int:
+        """The most changed deployments assembled one by one; more: all of them (one pass over every object)."""
+        return 64 + len(kept.placed.deployments) // 4
+
+    def _dep_hub(self, dep: str) -> asm.HubObjects:
+        """The cached hub objects ``dep`` is assembled from, each kind in (namespace, name) order (under the lock)."""
+        out = asm.HubObjects()
+        for (kind, _k), obj in sorted((self._by_dep.get(dep) or {}).items(), key=lambda kv: kv[0]):
+            out.by_kind.setdefault(kind, []).append(obj)
+        return out
+
     def _needing_nodes(self, mcs: list[dict]) -> list[str]:
         """``assemble.clusters_needing_nodes``, worked out again only for MemberClusters that changed."""
         known, out = self._needs_nodes, []
@@ -667,36 +697,55 @@ class FleetCache:
                 self._cold = None
         with self.lock:
             hub_version = self.hub_version  # read first: a change after it makes the cold snapshot unusable
-            deps_version = self.deps_version  # (likewise for the deployments part kept below)
             kept = self._placed
         members = set(self.fleet.members)
+        names: set[str] = set()
+        dep_hubs: dict[str, asm.HubObjects] = {}
         for _pass in range(2):
-            if kept is not None and kept.deps_version == deps_version:
-                hub, placed = self.hub_objects(("MemberCluster",)), kept.clusters  # only MemberClusters changed since
+            with self.lock:
+                # what changed up to now is assembled again; what changes from now on stays marked for the next
+                seen_upto = self.deps_version
+                if kept is not None and len(self._changed_deps) > self._incremental_limit(kept):
+                    kept = None
+                extra = set() if kept is None else {
+                    c for d in self._changed_deps for (kind, _k), o in (self._by_dep.get(d) or {}).items()
+                    if kind == "ClusterResourcePlacement" for c in _clusters_of(o)}
+            if kept is not None:  # only MemberClusters, and the deployments that changed, are read
+                hub, placed = self.hub_objects(("MemberCluster",)), sorted((set(kept.clusters) | extra) & members)
             else:
-                hub, kept = self.hub_objects(), None
+                hub = self.hub_objects()
                 placed = sorted(asm.placed_clusters(hub) & members)
             need_nodes = [c for c in self._needing_nodes(hub.of("MemberCluster")) if c in members]
             member_kaito, kaito_current, unread = self._members_for(self._members, "kaito", placed, self.member_ttl)
             member_nodes, nodes_current, _ = self._members_for(self._nodes, "nodes", need_nodes, self.nodes_ttl)
             with self.lock:
                 version = self.version
-                if kept is None or (kept.deps_version == self.deps_version and kept.unread == unread):
+                if kept is None:
                     break
-                # a member answered differently, or the members still unread changed: all of it again
-                kept, deps_version = None, self.deps_version
+                flipped = set(unread) ^ kept.unread  # members now read, or no longer: their deployments change
+                names = set(self._changed_deps) | {d for c in flipped for d in kept.placed.on_cluster.get(c, ())}
+                if len(names) <= self._incremental_limit(kept):
+                    dep_hubs = {n: self._dep_hub(n) for n in names}
+                    break
+                kept = None  # too many changed: all of it again
         # one assembly at a time (they share the memo); then the collector skips what the process holds
         # (``HeapPolicy``)
         with self._assembling, self.heap.assembling():
             if kept is None:
-                kept = _Placed(deps_version, placed, frozenset(unread),
-                               asm.assemble_deployments(hub, member_kaito, self.fleet.catalog, self._assembled,
-                                                        pending=unread))
+                if "ClusterResourcePlacement" not in hub.by_kind:
+                    hub = self.hub_objects()
+                kept = _Placed(placed, frozenset(unread), asm.assemble_deployments(
+                    hub, member_kaito, self.fleet.catalog, self._assembled, pending=unread))
+            elif names:
+                kept = _Placed(placed, frozenset(unread), asm.reassemble_deployments(
+                    kept.placed, names, dep_hubs.__getitem__, member_kaito, self.fleet.catalog, self._assembled,
+                    pending=unread))
             clusters = asm.assemble_clusters(hub.of("MemberCluster"), kept.placed, member_nodes, self.fleet.catalog,
                                              now, self._assembled)
             snap = FleetSnapshot(clusters=clusters, deployments=kept.placed.deployments)
         with self.lock:
             self._placed = kept
+            self._changed_deps = {d: v for d, v in self._changed_deps.items() if v > seen_upto}
         if stale and stale >= self.stale_after:
             snap.stale_seconds = round(stale, 1)
         with self.lock:
