@@ -102,7 +102,8 @@ class Memo:
     deployments: dict[str, tuple[list[object], Deployment, dict[tuple[str, str], int]]] = field(default_factory=dict)
     # cluster name -> (its MemberCluster, its Nodes, its nodes in use, its deployments; the Cluster made of them):
     # while those stay the same only what time changes is worked out again (``inventory.cluster_at``)
-    clusters: dict[str, tuple[tuple[object, object, dict[str, int], list[str]], Cluster]] = field(default_factory=dict)
+    clusters: dict[str, tuple[tuple[object, object, dict[str, int], list[str]], Cluster, inv.Standing]] = field(
+        default_factory=dict)
 
 
 def _same(a: list[object], b: list[object]) -> bool:
@@ -259,16 +260,18 @@ def assemble_clusters(mcs: list[dict], placed: Placed, member_nodes: dict[str, l
     for (c, sku), n in used.items():
         used_on.setdefault(c, {})[sku] = n
     clusters_out: list[Cluster] = []
-    made: dict[str, tuple[tuple[object, object, dict[str, int], list[str]], Cluster]] = {}
+    made: dict[str, tuple[tuple[object, object, dict[str, int], list[str]], Cluster, inv.Standing]] = {}
     for mc in sorted(mcs, key=_name):
         name = _name(mc)
         cl_inputs = (mc, member_nodes.get(name), used_on.get(name, {}), on_cluster.get(name, []))
         before_cl = memo.clusters.get(name) if memo is not None else None
         if before_cl is not None and _same_cluster(before_cl[0], cl_inputs):
-            cl = inv.cluster_at(before_cl[1], mc, now)
+            standing = before_cl[2]
+            cl = inv.cluster_at(before_cl[1], standing, now)
         else:
+            standing = inv.standing_of(mc)
             cl = inv.cluster_from(mc, catalog, used, cl_inputs[3], now, member_nodes.get(name))
-        made[name] = (cl_inputs, cl)
+        made[name] = (cl_inputs, cl, standing)
         clusters_out.append(cl)
     if memo is not None:
         memo.clusters = made

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tools.catalog import Catalog
@@ -59,28 +60,54 @@ def _json_annotation(meta: dict, key: str) -> dict:
         return {}
 
 
-def eligibility(mc: dict, now: datetime) -> tuple[bool, str | None, bool, float | None]:
-    """(eligible before taints, reason, joined, heartbeat age in seconds)."""
+@dataclass(frozen=True)
+class Standing:
+    """What a MemberCluster says of its member agent, parsed (``standing_of``): its eligibility at any time is
+    then ``eligibility_at`` (no parsing: a large fleet's clusters are brought to the time of each snapshot)."""
+
+    deleting: bool
+    heartbeat: datetime | None  # None: no member agent status, or no heartbeat in it
+    joined: bool
+    joined_status: str
+    unhealthy_since: datetime | None  # when its Healthy condition stopped being True (None: healthy or unknown)
+    unhealthy: bool
+
+
+def standing_of(mc: dict) -> Standing:
     meta, status = mc.get("metadata") or {}, mc.get("status") or {}
     agent = next((a for a in status.get("agentStatus") or [] if a.get("type") == "MemberAgent"), None)
     joined_c = _cond((agent or {}).get("conditions"), "Joined") or _cond(status.get("conditions"), "Joined")
-    joined = bool(joined_c and joined_c.get("status") == "True")
-    hb = parse_time((agent or {}).get("lastReceivedHeartbeat"))
+    healthy = _cond((agent or {}).get("conditions"), "Healthy")
+    unhealthy = bool(healthy and healthy.get("status") != "True")
+    return Standing(deleting=bool(meta.get("deletionTimestamp")),
+                    heartbeat=parse_time((agent or {}).get("lastReceivedHeartbeat")) if agent is not None else None,
+                    joined=bool(joined_c and joined_c.get("status") == "True"),
+                    joined_status=(joined_c or {}).get("status", "absent"),
+                    unhealthy_since=parse_time((healthy or {}).get("lastTransitionTime")) if unhealthy else None,
+                    unhealthy=unhealthy)
+
+
+def eligibility_at(st: Standing, now: datetime) -> tuple[bool, str | None, bool, float | None]:
+    """(eligible before taints, reason, joined, heartbeat age in seconds) of a member standing ``st`` at ``now``."""
+    hb, joined = st.heartbeat, st.joined
     age = (now - hb).total_seconds() if hb else None
-    if meta.get("deletionTimestamp"):
+    if st.deleting:
         return False, text.BEING_DELETED, joined, age
-    if agent is None or hb is None:
+    if hb is None:
         return False, text.NO_HEARTBEAT, joined, age
     if age is not None and age > cv.HEARTBEAT_MAX_AGE_SECONDS:
         return False, text.HEARTBEAT_STALE.format(age=_fmt_age(age)), joined, age
     if not joined:
-        return False, text.NOT_JOINED.format(status=(joined_c or {}).get("status", "absent")), joined, age
-    healthy = _cond((agent or {}).get("conditions"), "Healthy")
-    if healthy and healthy.get("status") != "True":
-        since = parse_time(healthy.get("lastTransitionTime"))
-        if since and (now - since).total_seconds() > cv.HEARTBEAT_MAX_AGE_SECONDS:
-            return False, text.UNHEALTHY, joined, age
+        return False, text.NOT_JOINED.format(status=st.joined_status), joined, age
+    since = st.unhealthy_since
+    if st.unhealthy and since and (now - since).total_seconds() > cv.HEARTBEAT_MAX_AGE_SECONDS:
+        return False, text.UNHEALTHY, joined, age
     return True, None, joined, age
+
+
+def eligibility(mc: dict, now: datetime) -> tuple[bool, str | None, bool, float | None]:
+    """(eligible before taints, reason, joined, heartbeat age in seconds)."""
+    return eligibility_at(standing_of(mc), now)
 
 
 def _quantity(value: str | None) -> int | None:
@@ -172,7 +199,7 @@ def cluster_from(mc: dict, catalog: Catalog, used: dict[tuple[str, str], int], d
     name = meta["name"]
     taints = [Taint(key=t.get("key", ""), value=t.get("value", "") or "", effect=t.get("effect", "NoSchedule"))
               for t in spec.get("taints") or []]
-    ok, reason, joined, age = _standing(mc, taints, now)
+    ok, reason, joined, age = _standing(standing_of(mc), taints, now)
     cordon = cordon_of(mc)
     prices = _json_annotation(meta, cv.GPU_PRICE_ANNOTATION)
     pools = []
@@ -204,9 +231,9 @@ def cluster_from(mc: dict, catalog: Catalog, used: dict[tuple[str, str], int], d
     )
 
 
-def _standing(mc: dict, taints: list[Taint], now: datetime) -> tuple[bool, str | None, bool, float | None]:
-    """``eligibility``, with taints making an eligible cluster ineligible."""
-    ok, reason, joined, age = eligibility(mc, now)
+def _standing(st: Standing, taints: list[Taint], now: datetime) -> tuple[bool, str | None, bool, float | None]:
+    """``eligibility_at``, with taints making an eligible cluster ineligible."""
+    ok, reason, joined, age = eligibility_at(st, now)
     if ok and taints:
         ok, reason = False, text.TAINTED.format(taints=", ".join(str(t) for t in taints))
     return ok, reason, joined, age
@@ -216,11 +243,11 @@ def _age(age: float | None) -> float | None:
     return round(age, 1) if age is not None else None
 
 
-def cluster_at(cluster: Cluster, mc: dict, now: datetime) -> Cluster:
-    """``cluster``, made by ``cluster_from`` from this same ``mc`` (and the same usage), as it stands at ``now``:
-    only what time changes (heartbeat age, eligibility) is worked out again; the rest (GPU pools, labels,
-    taints, cordon) is reused."""
-    ok, reason, joined, age = _standing(mc, cluster.taints, now)
+def cluster_at(cluster: Cluster, st: Standing, now: datetime) -> Cluster:
+    """``cluster``, made by ``cluster_from`` from a MemberCluster of standing ``st`` (``standing_of``; and the same
+    usage), as it stands at ``now``: only what time changes (heartbeat age, eligibility) is worked out again; the
+    rest (GPU pools, labels, taints, cordon) is reused."""
+    ok, reason, joined, age = _standing(st, cluster.taints, now)
     return cluster.model_copy(update={"eligible": ok, "ineligible_reason": reason, "joined": joined,
                                       "heartbeat_age_seconds": _age(age)})
 
