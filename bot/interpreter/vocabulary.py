@@ -109,16 +109,25 @@ class Vocabulary:
         if before is None or before.catalog is not cat:
             return cls.from_snapshot(snap, catalog)
         made_from = before._derived.get("made_from") or {}
+        pools_of = before._derived.get("pools_of") or {}  # cluster -> the GPU pool list its facts were made from
         clusters: dict[str, ClusterFacts] = {}
+        pools: dict[str, object] = {}
         same = len(snap.clusters) == len(before.clusters) and len(snap.deployments) == len(before.deployments)
         for c in snap.clusters:
-            facts = _cluster_facts(c)
             old = before.clusters.get(c.name)
-            if old is not None and old == facts:
+            # a cluster brought to a new time (``inventory.cluster_at``) shares its pools: only placeability may differ
+            if old is not None and pools_of.get(c.name) is c.gpus and old.region == c.region and old.geo == c.geo \
+                    and old.environment == c.environment and old.provider == c.provider \
+                    and old.unplaceable == _unplaceable(c):
                 facts = old
             else:
-                same = False
+                facts = _cluster_facts(c)
+                if old is not None and old == facts:
+                    facts = old
+                else:
+                    same = False
             clusters[c.name] = facts
+            pools[c.name] = c.gpus
         deployments: dict[str, DeploymentFacts] = {}
         sources: dict[str, Deployment] = {}
         for d in snap.deployments:
@@ -134,10 +143,10 @@ class Vocabulary:
             deployments[d.name] = dfacts
             sources[d.name] = d
         if same:
-            before._derived["made_from"] = sources
+            before._derived.update(made_from=sources, pools_of=pools)
             return before
         fresh = cls(clusters, deployments, cat)
-        fresh._derived["made_from"] = sources
+        fresh._derived.update(made_from=sources, pools_of=pools)
         return fresh
 
     @classmethod

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
 
 from tools.catalog import Catalog
 from tools.fleet import conventions as cv
@@ -49,15 +53,20 @@ def _fmt_age(seconds: float) -> str:
     return f"{minutes / 60:.1f} h"
 
 
-def _json_annotation(meta: dict, key: str) -> dict:
+def _json_annotation(meta: dict, key: str) -> Mapping[str, Any]:
+    """A JSON object annotation (empty when absent or not one), read-only: parsed once per distinct text (a
+    large fleet's MemberClusters change at every heartbeat, their capacity and price annotations seldom)."""
     raw = (meta.get("annotations") or {}).get(key)
-    if not raw:
-        return {}
+    return _json_object(raw) if raw else {}
+
+
+@lru_cache(maxsize=65536)
+def _json_object(raw: str) -> Mapping[str, Any]:
     try:
         val = json.loads(raw)
-        return val if isinstance(val, dict) else {}
     except ValueError:
-        return {}
+        return MappingProxyType({})
+    return MappingProxyType(val) if isinstance(val, dict) else MappingProxyType({})
 
 
 @dataclass(frozen=True)
