@@ -153,11 +153,11 @@ def default(value: Any, schema: dict | None, *, skip: tuple[str, ...] = ()) -> N
             default(item, sub)
 
 
-def defaults(rt: ResourceType, obj: dict) -> dict:
+def defaults(rt: ResourceType, obj: dict, part: str | None = None) -> dict:
     """What admission's defaulting does to a new ``obj`` of ``rt`` (in place), without pruning or validation:
     for objects built by the embedded fleet itself, known valid and without nulls (``tools.embedded.settled``).
     Walks only the parts of the schema that hold a ``default:`` (the whole schema, for every object of a large
-    fleet, cost more than building the objects)."""
+    fleet, cost more than building the objects). ``part``: only that top-level field (``status``, just written)."""
     schema = rt.schemas.get(rt.storage_version)
     if schema is None:
         return objectmeta.builtin_defaults(rt, obj, None, None)
@@ -165,7 +165,11 @@ def defaults(rt: ResourceType, obj: dict) -> dict:
     if key not in _DEFAULTING:
         _DEFAULTING[key] = (schema, _defaulting(schema))  # (the schema kept alive: its id stays its own)
     reduced = _DEFAULTING[key][1]
-    if reduced:
+    if part is not None:
+        sub = ((reduced or {}).get("properties") or {}).get(part)
+        if sub and part in obj:
+            default(obj[part], sub)
+    elif reduced:
         default(obj, reduced, skip=("metadata",))
     return obj
 

@@ -17,6 +17,8 @@ lowest-named free nodes, as the KAITO stand-in does).
 """
 from __future__ import annotations
 
+import functools
+import gc
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -38,6 +40,11 @@ from tools.embedded.seed import SeedResult, add_clusters
 from tools.embedded.store import CONFIGMAP, NAMESPACE, NODE, ResourceType, Store, new_uid, spec_part
 from tools.fleet import conventions as cv
 from tools.messages import embedded as msg
+
+
+@functools.cache
+def _workspace_type() -> ResourceType:
+    return by_kind("Workspace", cv.KAITO_GROUP)
 
 
 @dataclass
@@ -78,7 +85,22 @@ class _Members:
 
 def seed_settled(store: Store, spec: FleetSpec, now: datetime | None = None,
                  faults: Faults | None = None) -> Settled:
-    """Write the fleet as ``seed`` + settled controllers leave it (before the file's heartbeat ages apply)."""
+    """Write the fleet as ``seed`` + settled controllers leave it (before the file's heartbeat ages apply).
+
+    The cyclic garbage collector is off meanwhile (these objects hold no cycles: the collections a large seed
+    triggers only walked the growing store, about a seventh of the time) and the seeded objects are frozen
+    afterwards (they live as long as the fleet: later collections need not walk them)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _seed_settled(store, spec, now, faults)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _seed_settled(store: Store, spec: FleetSpec, now: datetime | None, faults: Faults | None) -> Settled:
     now = now or datetime.now(UTC)
     ts = rfc3339(now)
     hub = spec.hub.name
@@ -121,11 +143,13 @@ def _copy(value):
     return value
 
 
-def _insert(store: Store, cluster: str, rt: ResourceType, obj: dict, ts: str, generation: int = 1) -> dict:
+def _insert(store: Store, cluster: str, rt: ResourceType, obj: dict, ts: str, generation: int = 1,
+            defaulted: bool = False) -> dict:
     """Store ``obj`` (owned by the store from now on) as admission would have defaulted it."""
     obj["apiVersion"] = rt.api_version()
     obj["kind"] = rt.kind
-    defaults(rt, obj)
+    if not defaulted:
+        defaults(rt, obj)
     meta = obj["metadata"]
     if "uid" not in meta:
         meta["uid"] = new_uid()
@@ -175,9 +199,9 @@ def _hub_deployment(store: Store, hub: str, dep: DeploymentSpec, now: datetime) 
             del snaps[: max(0, len(snaps) - limit)]
         prev = ro
     assert cur is not None and prev is not None  # (a deployment has at least one revision: FleetSpec)
-    _insert(store, hub, NAMESPACE, ns, ts)
-    _insert(store, hub, rt, cur, ts, generation=gen)
-    _insert(store, hub, crp_rt, crp, ts)  # (its status is written once placed: _place)
+    _insert(store, hub, NAMESPACE, ns, ts, defaulted=True)
+    _insert(store, hub, rt, cur, ts, generation=gen, defaulted=True)
+    _insert(store, hub, crp_rt, crp, ts, defaulted=True)  # (its status is written once placed: _place)
     for s in snaps:
         _insert(store, hub, snap.snapshot_type(), s, ts)
     n = len(history)
@@ -247,7 +271,7 @@ def _place(dep: DeploymentSpec, crp: dict, latest: dict, store: Store, members: 
               "placementStatuses": statuses,
               "conditions": pst.placement_conditions(statuses, len(dep.clusters), gen, ts)}
     crp["status"] = pst.with_transitions({}, status)
-    defaults(crp_rt, crp)
+    defaults(crp_rt, crp, "status")
 
 
 def _workspace(store: Store, cluster: str, ws: dict, members: _Members, fates: dict, faults: Faults | None,
@@ -264,7 +288,7 @@ def _workspace(store: Store, cluster: str, ws: dict, members: _Members, fates: d
         reason, text = (("PresetNotFound", msg.KAITO_UNKNOWN_MODEL.format(model=model)) if entry is None else
                         ("InstanceTypeNotSupported", msg.KAITO_DOES_NOT_FIT.format(model=model, sku=sku)))
         ws["status"] = ks.workspace_failed(reason, text, need=None, gen=1, now=ts)
-        defaults(by_kind("Workspace", cv.KAITO_GROUP), ws)
+        defaults(_workspace_type(), ws, "status")
         return
     free = members.free.get((cluster, sku), [])
     if len(free) < need:
@@ -272,7 +296,7 @@ def _workspace(store: Store, cluster: str, ws: dict, members: _Members, fates: d
         kaito.stages[uid] = "short"
         text = msg.KAITO_INSUFFICIENT.format(need=need, sku=sku, s="" if need == 1 else "s", free=len(free))
         ws["status"] = ks.workspace_failed("InsufficientGPUCapacity", text, need=need, gen=1, now=ts)
-        defaults(by_kind("Workspace", cv.KAITO_GROUP), ws)
+        defaults(_workspace_type(), ws, "status")
         return
     held, members.free[(cluster, sku)] = free[:need], free[need:]
     add = {cv.KAITO_WORKSPACE_LABEL: name, cv.KAITO_WORKSPACE_NAMESPACE_LABEL: ns}
@@ -290,13 +314,13 @@ def _workspace(store: Store, cluster: str, ws: dict, members: _Members, fates: d
         fate = (faults.fate_for(cluster, deployment) if faults else None) or ks.READY
     status = ks.workspace_status("final", fate, need=need, sku=sku, nodes=sorted(held), gen=1, now=ts)
     ws["status"] = {**status, "conditions": merge(None, status["conditions"])}
-    defaults(by_kind("Workspace", cv.KAITO_GROUP), ws)
+    defaults(_workspace_type(), ws, "status")
 
 
 def _inferenceset(store: Store, cluster: str, rt: ResourceType, iset: dict, members: _Members, fates: dict,
                   faults: Faults | None, kaito: KaitoState, ts: str) -> None:
     """``KaitoController._inferenceset``: one child Workspace per replica, each settled, then the set's status."""
-    ws_rt = by_kind("Workspace", cv.KAITO_GROUP)
+    ws_rt = _workspace_type()
     children = []
     for i in range(int((iset.get("spec") or {}).get("replicas", 1))):
         child = _insert(store, cluster, ws_rt, ks.child_workspace(iset, i), ts)
@@ -304,4 +328,4 @@ def _inferenceset(store: Store, cluster: str, rt: ResourceType, iset: dict, memb
         children.append(child)
     status = ks.inferenceset_status(iset, children, ts)
     iset["status"] = {**status, "conditions": merge(None, status["conditions"])}
-    defaults(rt, iset)
+    defaults(rt, iset, "status")

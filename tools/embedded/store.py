@@ -78,8 +78,14 @@ _uids = random.Random()  # seeded from the OS once: ``uuid4`` reads os.urandom f
 
 
 def new_uid() -> str:
-    """A random (version 4) UID, as the API server gives every object."""
-    return str(uuid.UUID(int=_uids.getrandbits(128), version=4))
+    """A random (version 4) UID, as the API server gives every object (``str(uuid.UUID(int=..., version=4))``
+    without the UUID object: a large seed makes hundreds of thousands)."""
+    h = f"{_uids.getrandbits(128) & _UID_MASK | _UID_BITS:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_UID_MASK = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)  # version nibble, variant bits
+_UID_BITS = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
 
 
 def spec_part(obj: dict) -> dict:
