@@ -143,6 +143,18 @@ def _copy(value):
     return value
 
 
+def _placed_copy(obj: dict) -> dict:
+    """A snapshot's (stripped) object for one member: its own top level and metadata, the rest shared with the
+    snapshot. Safe as the store's objects are never changed in place (``tools.embedded.store``), and defaulting
+    finds nothing missing below the top level (the hub object was defaulted against the same CRD)."""
+    out = dict(obj)
+    meta = out["metadata"] = dict(obj["metadata"])
+    for k in ("labels", "annotations"):
+        if k in meta:
+            meta[k] = dict(meta[k])
+    return out
+
+
 def _insert(store: Store, cluster: str, rt: ResourceType, obj: dict, ts: str, generation: int = 1,
             defaulted: bool = False) -> dict:
     """Store ``obj`` (owned by the store from now on) as admission would have defaulted it."""
@@ -258,7 +270,7 @@ def _place(dep: DeploymentSpec, crp: dict, latest: dict, store: Store, members: 
         owner = {"apiVersion": APPLIED_WORK_API, "kind": "AppliedWork", "name": work,
                  "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{cluster}/{work}")), "blockOwnerDeletion": False}
         for obj in selected:
-            desired = _copy(obj)  # (already stripped: what ``snap.strip`` would give)
+            desired = _placed_copy(obj)
             desired["metadata"]["ownerReferences"] = [owner]
             rt = NAMESPACE if obj["kind"] == "Namespace" else by_kind(obj["kind"], cv.KAITO_GROUP)
             placed = _insert(store, cluster, rt, desired, ts)
