@@ -17,6 +17,7 @@ object checked against the real CRDs), then the controllers run until idle; the 
 """
 from __future__ import annotations
 
+import gc
 import shutil
 import tempfile
 from pathlib import Path
@@ -207,6 +208,8 @@ class EmbeddedFleet:
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
+        if self._started and self.settled:
+            gc.unfreeze()  # the settled seed froze the store for the collector: let a stopped fleet's cycles go
         self._started = False
 
     def __enter__(self) -> EmbeddedFleet:

@@ -206,7 +206,8 @@ def _hub_deployment(store: Store, hub: str, dep: DeploymentSpec, now: datetime) 
         if not snaps or snaps[-1]["metadata"]["annotations"][cv.RESOURCE_HASH_ANNOTATION] != digest:
             if snaps:
                 snaps[-1]["metadata"]["labels"][cv.IS_LATEST_LABEL] = "false"
-            snaps.append(_snapshot(crp, len(snaps), selected, digest))
+            index = int(snaps[-1]["metadata"]["labels"][cv.RESOURCE_INDEX_LABEL]) + 1 if snaps else 0
+            snaps.append(_snapshot(crp, index, selected, digest))
             limit = int(crp["spec"].get("revisionHistoryLimit") or 10)
             del snaps[: max(0, len(snaps) - limit)]
         prev = ro
