@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from tools.catalog import default_catalog
 from tools.embedded import manifests as mf
 from tools.embedded import members as mb
-from tools.embedded.conditions import merge, rfc3339
+from tools.embedded.conditions import rfc3339
 from tools.embedded.controllers import kaito_status as ks
 from tools.embedded.controllers import placement_status as pst
 from tools.embedded.controllers import snapshots as snap
@@ -283,7 +283,7 @@ def _place(dep: DeploymentSpec, crp: dict, latest: dict, store: Store, members: 
     status = {"selectedResources": snap.identifiers(selected), "observedResourceIndex": str(index),
               "placementStatuses": statuses,
               "conditions": pst.placement_conditions(statuses, len(dep.clusters), gen, ts)}
-    crp["status"] = pst.with_transitions({}, status)
+    crp["status"] = status  # (what ``pst.with_transitions`` makes of it against no old status)
     defaults(crp_rt, crp, "status")
 
 
@@ -326,7 +326,7 @@ def _workspace(store: Store, cluster: str, ws: dict, members: _Members, fates: d
         deployment = (meta.get("labels") or {}).get(cv.DEPLOYMENT_LABEL) or ns
         fate = (faults.fate_for(cluster, deployment) if faults else None) or ks.READY
     status = ks.workspace_status("final", fate, need=need, sku=sku, nodes=sorted(held), gen=1, now=ts)
-    ws["status"] = {**status, "conditions": merge(None, status["conditions"])}
+    ws["status"] = status  # (the controller merges its conditions with the old ones: there are none)
     defaults(_workspace_type(), ws, "status")
 
 
@@ -340,5 +340,5 @@ def _inferenceset(store: Store, cluster: str, rt: ResourceType, iset: dict, memb
         _workspace(store, cluster, child, members, fates, faults, kaito, ts)
         children.append(child)
     status = ks.inferenceset_status(iset, children, ts)
-    iset["status"] = {**status, "conditions": merge(None, status["conditions"])}
+    iset["status"] = status  # (merged with no old conditions: the same)
     defaults(rt, iset, "status")
