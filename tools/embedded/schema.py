@@ -175,6 +175,7 @@ def defaults(rt: ResourceType, obj: dict, part: str | None = None) -> dict:
     return obj
 
 
+_SCALARS = (str, int, float, bool, type(None))
 _DEFAULTING: dict[tuple[int, str | None], tuple[dict, Callable[[Any], None] | None]] = {}
 
 
@@ -202,7 +203,7 @@ def _defaulter(schema: dict | None, skip: tuple[str, ...] = ()) -> Callable[[Any
             for k, dflt, sub in fields:
                 if k not in value:
                     if dflt is not _MISSING:
-                        value[k] = copy.deepcopy(dflt)
+                        value[k] = dflt if isinstance(dflt, _SCALARS) else copy.deepcopy(dflt)
                     else:
                         continue
                 if sub is not None:
