@@ -8,13 +8,16 @@
         ...                                         # write through the kubernetes client
         fleet.wait_idle()                           # controllers done, no delayed work pending
 
-Start-up: load the fleet file (or build a synthetic one), seed the store (admission on: every object
-is checked against the real CRDs), run the simulated KubeFleet and KAITO controllers until idle with
-no readiness delay (the seeded fleet starts settled), apply the file's heartbeat ages, then switch
-to ``ready_delay``, start heart-beating, serve the Kubernetes API and write the kubeconfig.
+Start-up: load the fleet file (or build a synthetic one), write the state a seeded hub settles in
+(``tools.embedded.settled``: the hub's objects, and what the simulated KubeFleet and KAITO controllers would
+place on the members with no readiness delay), start the controllers (nothing to do), apply the file's heartbeat
+ages, then switch to ``ready_delay``, start heart-beating, serve the Kubernetes API and write the kubeconfig.
+``settled=False`` seeds the long way instead: every revision replayed through the store with admission on (every
+object checked against the real CRDs), then the controllers run until idle; the settled seed is tested against it.
 """
 from __future__ import annotations
 
+import gc
 import shutil
 import tempfile
 from pathlib import Path
@@ -47,7 +50,8 @@ class EmbeddedFleet:
     def __init__(self, fleet_file: Path | None = None, *, synthetic: int | None = None, ready_delay: float = 0.0,
                  heartbeat_period: float = 60.0, kubeconfig_path: Path | None = None, port: int = 0,
                  host: str = "127.0.0.1", seed_value: int = 0, serve: bool = True, status_lag: float = 0.0,
-                 namespace_delete_delay: float = 0.0, member_contexts: bool = True, time_scale: float = 1.0):
+                 namespace_delete_delay: float = 0.0, member_contexts: bool = True, time_scale: float = 1.0,
+                 settled: bool = True):
         self.fleet_file = Path(fleet_file) if fleet_file else None
         self.synthetic = synthetic
         self.ready_delay = ready_delay
@@ -64,6 +68,10 @@ class EmbeddedFleet:
         self.member_contexts = member_contexts
         # a staged update run's TimedWait lasts waitTime x ``time_scale`` (0.001: "1h" is 3.6 s; 0: no wait)
         self._time_scale = time_scale
+        # ``settled``: write the state the replay and the controllers would settle in, directly
+        # (``tools.embedded.settled``: seconds for thousands of members); False: replay every revision through
+        # admission and let the controllers place it (``tools.embedded.seed``: the reference it is tested against)
+        self.settled = settled
         self._kubeconfig_arg = Path(kubeconfig_path) if kubeconfig_path else None
         self._tmpdir: str | None = None
         self.kubeconfig_path: Path | None = None
@@ -129,8 +137,15 @@ class EmbeddedFleet:
         self.store = store = Store(admit=_make_admit(hub), terminating_namespaces=True)
         index = ObjectIndex(store)
         index.start()
-        with admission_options(cel=not self.synthetic):  # see AdmitOptions.cel; everything after: CEL on
-            result = seed(self.store, spec, reader=index)
+        kaito_state = None
+        if self.settled:
+            from tools.embedded.settled import seed_settled
+
+            done = seed_settled(store, spec, faults=self.faults)
+            result, kaito_state = done.result, done.kaito
+        else:
+            with admission_options(cel=not self.synthetic):  # see AdmitOptions.cel; everything after: CEL on
+                result = seed(self.store, spec, reader=index)
         self._kubefleet = KubeFleetController(self.store, self.activity, hub, reader=index, faults=self.faults)
         self._updaterun = UpdateRunController(self.store, self.activity, hub, reader=index,
                                               time_scale=self._time_scale)
@@ -142,10 +157,12 @@ class EmbeddedFleet:
         self.faults.heartbeat = self._heartbeat
         for pin in result.pins:
             self._kaito.pin(*pin)
+        if kaito_state is not None:
+            self._kaito.adopt(kaito_state.stages, kaito_state.short, kaito_state.uid_of)
         self._started = True
         try:
             self._kaito.start()
-            self._kubefleet.start()
+            self._kubefleet.start(resync=not self.settled)  # (settled: every placement is already placed)
             self._namespaces.start()
             self._updaterun.start()
             self.autoscaling.start()
@@ -191,6 +208,8 @@ class EmbeddedFleet:
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
+        if self._started and self.settled:
+            gc.unfreeze()  # the settled seed froze the store for the collector: let a stopped fleet's cycles go
         self._started = False
 
     def __enter__(self) -> EmbeddedFleet:
@@ -206,6 +225,11 @@ class EmbeddedFleet:
             raise RuntimeError(msg.FLEET_NOT_STARTED)
         if not self.activity.wait_idle(timeout):
             raise TimeoutError(msg.FLEET_IDLE_TIMEOUT.format(timeout=timeout, pending=self.activity.pending))
+
+    def resync(self) -> None:
+        """Reconcile every placement again, as a restarted hub agent does (a settled fleet: nothing to write)."""
+        if self._kubefleet:
+            self._kubefleet.enqueue(("resync",))
 
     def heartbeat_round(self) -> None:
         """Send one round of heartbeats now (what the ticker does every ``heartbeat_period``)."""

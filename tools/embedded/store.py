@@ -78,11 +78,17 @@ _uids = random.Random()  # seeded from the OS once: ``uuid4`` reads os.urandom f
 
 
 def new_uid() -> str:
-    """A random (version 4) UID, as the API server gives every object."""
-    return str(uuid.UUID(int=_uids.getrandbits(128), version=4))
+    """A random (version 4) UID, as the API server gives every object (``str(uuid.UUID(int=..., version=4))``
+    without the UUID object: a large seed makes hundreds of thousands)."""
+    h = f"{_uids.getrandbits(128) & _UID_MASK | _UID_BITS:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _spec_part(obj: dict) -> dict:
+_UID_MASK = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)  # version nibble, variant bits
+_UID_BITS = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
+
+
+def spec_part(obj: dict) -> dict:
     """Everything generation tracks: all but metadata and status."""
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
@@ -242,6 +248,28 @@ class Store:
         self._emit([Event("ADDED", cluster, rt, obj)])
         return out
 
+    def insert(self, cluster: str, rt: ResourceType, obj: dict) -> dict:
+        """Store a complete object as it is, owned by the store from now on (no admission, no copy): the
+        settled seed (``tools.embedded.settled``), which builds every field a create would have set but the
+        resourceVersion (and ``uid``/``creationTimestamp``/``generation`` when absent). Emits ADDED."""
+        meta = obj["metadata"]
+        name = meta["name"]
+        key = self._key(cluster, rt, meta.get("namespace"), name)
+        with self._lock:
+            self._check_cluster(cluster)
+            if key in self._objs:
+                raise AlreadyExists(f'{rt.plural}{"." + rt.group if rt.group else ""} "{name}" already exists',
+                                    kind=rt.plural, name=name, group=rt.group)
+            if "uid" not in meta:
+                meta["uid"] = new_uid()
+            if "creationTimestamp" not in meta:
+                meta["creationTimestamp"] = now_rfc3339()
+            meta.setdefault("generation", 1)
+            meta["resourceVersion"] = self._next_rv()
+            self._put(key, obj)
+        self._emit([Event("ADDED", cluster, rt, obj)])
+        return obj
+
     def replace(self, cluster: str, rt: ResourceType, namespace: str | None, name: str, obj: dict,
                 *, subresource: str | None = None, check_rv: bool = True) -> dict:
         """PUT semantics. ``subresource='status'`` changes only status; otherwise status is kept.
@@ -289,7 +317,7 @@ class Store:
             new["apiVersion"] = rt.api_version((obj.get("apiVersion") or rt.api_version()).rsplit("/", 1)[-1])
             if self.admit:
                 new = self.admit(cluster, rt, new, old, subresource)  # (admission reads ``old``, never changes it)
-            if subresource != "status" and _spec_part(new) != _spec_part(old):
+            if subresource != "status" and spec_part(new) != spec_part(old):
                 new["metadata"]["generation"] = int(old["metadata"].get("generation", 1)) + 1
             if subresource == "status" and terminating(old):
                 new["metadata"]["deletionTimestamp"] = old["metadata"]["deletionTimestamp"]

@@ -10,6 +10,7 @@ instance type, free nodes) in ``_Rosters``, so placing a deployment never scans 
 """
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Iterator, Sequence
@@ -192,20 +193,23 @@ def synthetic_fleet(n: int, seed: int = 0) -> dict:
     skus = sorted({sku for pools in free.values() for sku in pools})
     models = [m.preset for m in cat.models if m.nodes_on("Standard_NC24ads_A100_v4") in (1, 2)
               or m.nodes_on("g5.xlarge") in (1, 2)]
-    per_node = {m: {s: cat.resolve(m).nodes_on(s) for s in skus} for m in models}
+    # per model, the instance types it runs on and the nodes one replica needs there (in ``skus`` order)
+    runs_on = {m: [(s, per) for s in skus if (per := cat.resolve(m).nodes_on(s))] for m in models}
+    # (the draws below are those of ``rng.choices(population, weights)``: same cumulative weights, same results)
+    env_names, env_cum = [e for e, _ in ENVIRONMENTS], list(itertools.accumulate(w for _, w in ENVIRONMENTS))
+    replica_cum = list(itertools.accumulate([0.8, 0.15, 0.05]))
     deployments: list[dict] = []
     names: set[str] = set()
     for i in range(5 * n):
         for _attempt in range(20):
             model = rng.choice(models)
-            env = rng.choices([e for e, _ in ENVIRONMENTS], [w for _, w in ENVIRONMENTS])[0]
-            replicas = rng.choices([1, 2, 3], [0.8, 0.15, 0.05])[0]
+            env = rng.choices(env_names, cum_weights=env_cum)[0]
+            replicas = rng.choices([1, 2, 3], cum_weights=replica_cum)[0]
             fits: dict[str, _Roster] = {}  # instance type -> clusters with room for the replicas
             nodes: dict[str, int] = {}  # instance type -> nodes one replica needs there
-            for sku in skus:
-                per = per_node[model][sku]
-                roster = rosters.roster(env, sku, per * replicas) if per else None
-                if per and roster:
+            for sku, per in runs_on[model]:
+                roster = rosters.roster(env, sku, per * replicas)
+                if roster:
                     fits[sku] = roster
                     nodes[sku] = per
             if not fits:

@@ -26,7 +26,7 @@ from tools.embedded.errors import (
 )
 from tools.embedded.objectmeta import fold_string_data
 from tools.embedded.schema import prune
-from tools.embedded.store import NAMESPACE, ResourceType, Store, _spec_part, now_rfc3339
+from tools.embedded.store import NAMESPACE, ResourceType, Store, now_rfc3339, spec_part
 from tools.messages import embedded_api as msg
 
 _RETRIES = 8
@@ -189,7 +189,7 @@ def _dry_replace(call: Call, old: dict, new: dict) -> dict:
                 new["metadata"][k] = old["metadata"][k]
     if call.store.admit:
         new = call.store.admit(call.cluster, call.rt, new, copy.deepcopy(old), call.subresource)
-    if call.subresource != "status" and _spec_part(new) != _spec_part(old):
+    if call.subresource != "status" and spec_part(new) != spec_part(old):
         new["metadata"]["generation"] = int(old["metadata"].get("generation", 1)) + 1
     return new
 

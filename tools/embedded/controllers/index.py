@@ -58,13 +58,20 @@ class ObjectIndex:
     def _put(self, cluster: str, group: str, plural: str, ns: str, name: str, obj: dict) -> None:
         labels = dict((obj.get("metadata") or {}).get("labels") or {})
         scope = (cluster, group, plural)
-        with self._lock:
+        key = (ns, name)
+        with self._lock:  # (no ``setdefault(pair, set())``: a throwaway set per label of every object added)
             by_name = self._objs.setdefault(scope, {}).setdefault(ns, {})
-            self._unlabel(scope, ns, name, by_name.get(name))
+            old = by_name.get(name)
+            if old:
+                self._unlabel(scope, ns, name, old)
             by_name[name] = labels
             index = self._labels.setdefault(scope, {})
             for pair in labels.items():
-                index.setdefault(pair, set()).add((ns, name))
+                found = index.get(pair)
+                if found is None:
+                    index[pair] = {key}
+                else:
+                    found.add(key)
 
     def _unlabel(self, scope: Scope, ns: str, name: str, labels: dict | None) -> None:
         index = self._labels.get(scope)

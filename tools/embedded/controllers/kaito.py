@@ -26,7 +26,7 @@ from tools.messages import embedded as msg
 ALLOCATION_ANNOTATION = "fleetops.dev/kaito-allocation-labels"  # the embedded KAITO's own bookkeeping
 
 
-def _fate_from(spec: StatusSpec) -> ks.Fate:
+def fate_from(spec: StatusSpec) -> ks.Fate:
     if spec.state == "Failed":
         return ks.Fate("failed", spec.reason or "InferenceNotReady", spec.message)
     if spec.state == "Progressing":
@@ -53,7 +53,16 @@ class KaitoController(Controller):
 
     def pin(self, cluster: str, namespace: str, name: str, status: StatusSpec) -> None:
         """The fleet file's state for the KAITO object ``name`` (a Workspace or InferenceSet child)."""
-        self._pins[(cluster, namespace, name)] = _fate_from(status)
+        self._pins[(cluster, namespace, name)] = fate_from(status)
+
+    def adopt(self, stages: dict[str, str], short: set[tuple[str, str, str]],
+              uid_of: dict[tuple[str, str, str], str]) -> None:
+        """Take over the bookkeeping of a settled seed (``tools.embedded.settled``), as if this controller had
+        reconciled its workspaces: their stage by uid, those short of nodes, and each one's uid."""
+        with self._cond:
+            self._stage.update(stages)
+            self._short |= short
+            self._uid_of.update(uid_of)
 
     # --- events -------------------------------------------------------------------------------
     def on_event(self, ev: Event) -> None:

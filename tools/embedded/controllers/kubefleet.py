@@ -47,7 +47,7 @@ def _owner(obj: dict) -> str | None:
     return None
 
 
-def _failure(obj: dict, message: str, gen: int, now: str) -> dict:
+def failure(obj: dict, message: str, gen: int, now: str) -> dict:
     """A ``failedPlacements`` entry: ``obj`` could not be applied on the member."""
     meta = obj["metadata"]
     group, _, version = obj["apiVersion"].rpartition("/")
@@ -85,7 +85,8 @@ class KubeFleetController(Controller):
         self._due: dict[tuple[str, str, int], float] = {}
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, resync: bool = True) -> None:
+        """``resync``: reconcile every placement once started (False: a settled seed, nothing to do)."""
         self._mcs = {m["metadata"]["name"]: m for m in self.reader.scan(self.hub, self.mc_rt)[0]}
         for cluster in self._member_names():
             for ns in self.reader.scan(cluster, NAMESPACE)[0]:
@@ -94,7 +95,8 @@ class KubeFleetController(Controller):
                     self._placed.setdefault(owner, set()).add(cluster)
         self._heartbeat_age = self._ages()
         super().start()
-        self.enqueue(("resync",))
+        if resync:
+            self.enqueue(("resync",))
 
     def _member_names(self) -> list[str]:
         return [c for c in self.store.clusters if c != self.hub]
@@ -344,7 +346,7 @@ class KubeFleetController(Controller):
         wanted: set[tuple] = set()
         injected = self.faults.apply_failure(cluster, crp) if self.faults else None
         if injected and selected:
-            return [_failure(selected[0], injected, gen, now)], []
+            return [failure(selected[0], injected, gen, now)], []
         for obj in selected:
             rt = self._type_of(obj)
             meta = obj["metadata"]
@@ -358,7 +360,7 @@ class KubeFleetController(Controller):
                 desired["metadata"]["ownerReferences"] = [owner]
                 self._upsert(cluster, rt, desired)
             except (ApiError, ov.OverrideError) as e:
-                failures.append(_failure(obj, getattr(e, "message", str(e)), gen, now))
+                failures.append(failure(obj, getattr(e, "message", str(e)), gen, now))
         self._prune(cluster, crp, wanted, {o["metadata"]["name"] for o in selected if o["kind"] == "Namespace"})
         return failures, used
 
