@@ -7,7 +7,9 @@ runs admission and returns the result without storing it.
 """
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,14 +103,42 @@ def get(call: Call) -> tuple[int, dict]:
 
 
 def list_(call: Call) -> tuple[int, dict]:
+    """A list; with ``limit``, one page of it and ``metadata.continue`` for the next (as the real server: the
+    token carries the first page's resourceVersion, which every page reports; unlike it, a later page shows the
+    objects as they are then — a client that watches from that resourceVersion sees any change since anyway)."""
     objs, rv = call.store.scan(call.cluster, call.rt, call.namespace, call.params.get("labelSelector"),
                                call.params.get("fieldSelector"))
+    meta: dict[str, Any] = {"resourceVersion": rv}
+    token = call.params.get("continue")
+    limit = call.params.get("limit")
+    if token or limit:
+        objs, meta = _page(objs, rv, token, limit)
     items = [call.view(o) for o in objs]  # (encoded, never changed: table rows and JSON only read them)
     if table.wants_table(call.accept):
-        return 200, table.table(call.rt, call.version, items, rv,
+        return 200, table.table(call.rt, call.version, items, meta["resourceVersion"],
                                 include_object=call.params.get("includeObject", "Metadata"))
-    return 200, {"kind": f"{call.rt.kind}List", "apiVersion": call.api_version,
-                 "metadata": {"resourceVersion": rv}, "items": items}
+    return 200, {"kind": f"{call.rt.kind}List", "apiVersion": call.api_version, "metadata": meta, "items": items}
+
+
+def _page(objs: list[dict], rv: str, token: str | None, limit: str | None) -> tuple[list[dict], dict[str, Any]]:
+    try:
+        size = int(limit) if limit else 0
+        start = json.loads(base64.urlsafe_b64decode(token.encode())) if token else None
+    except ValueError:
+        raise BadRequest(msg.BAD_CONTINUE) from None
+    if start is not None:
+        if not (isinstance(start, dict) and isinstance(start.get("after"), list)):
+            raise BadRequest(msg.BAD_CONTINUE)
+        rv, after = str(start.get("rv", rv)), tuple(start["after"])
+        objs = [o for o in objs if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > after]
+    meta: dict[str, Any] = {"resourceVersion": rv}
+    if size > 0 and len(objs) > size:
+        last = objs[size - 1]["metadata"]
+        meta["continue"] = base64.urlsafe_b64encode(json.dumps(
+            {"rv": rv, "after": [last.get("namespace", ""), last["name"]]}).encode()).decode()
+        meta["remainingItemCount"] = len(objs) - size
+        objs = objs[:size]
+    return objs, meta
 
 
 # --- helpers ----------------------------------------------------------------------------------------

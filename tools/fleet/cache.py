@@ -259,8 +259,11 @@ class _Reflector:
                 backoff = min(self.cache.backoff[1], backoff * 2)
 
     def _list(self) -> None:
-        items, rv = self.kube.list_versioned(self.kind, self.namespace, self.label)
-        fresh = {_key(o): self.view(o) for o in items}
+        fresh: dict[Key, dict] = {}
+        rv = ""
+        for page, page_rv in self.kube.list_pages(self.kind, self.namespace, self.label):  # kept page by page
+            fresh.update((_key(o), self.view(o)) for o in page)
+            rv = page_rv
         with self.cache.lock:
             old, self.objs, self.rv = self.objs, fresh, rv
             self.lists += 1

@@ -42,6 +42,8 @@ from tools.fleet.impersonation import headers_for
 from tools.fleet.models import ObjectRef
 from tools.messages import fleet as text
 
+LIST_PAGE = 500  # items per list page (``Kube.list_pages``)
+
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
 
@@ -323,6 +325,8 @@ class Kube:
             raise FleetWriteTimeout(self.cluster, method, path)
         if status == 409:
             raise FleetConflict(self.cluster, resource, name, f" ({msg})")
+        if status == 410:  # a list's continue token (or resourceVersion) older than the server keeps
+            raise WatchExpired(self.cluster, resource, "")
         if status == 422:
             raise FleetInvalid(self.cluster, resource, name, msg, (body.get("details") or {}).get("causes"))
         raise FleetError(text.UNEXPECTED.format(cluster=self.cluster, status=status, method=method, path=path, msg=msg))
@@ -347,14 +351,35 @@ class Kube:
     def list_versioned(self, kind: str, namespace: str | None = None, label_selector: str | None = None,
                        field_selector: str | None = None) -> tuple[builtins.list[dict], str]:
         """The items and the list's ``metadata.resourceVersion`` (where a watch of the same selection resumes)."""
-        out = self._call("GET", path_for(kind, namespace), what=(kind, ""),
-                         query={"labelSelector": label_selector, "fieldSelector": field_selector}) or {}
-        items = out.get("items") or []
+        items: builtins.list[dict] = []
+        version = ""
+        for page, rv in self.list_pages(kind, namespace, label_selector, field_selector):
+            items.extend(page)
+            version = rv
+        return items, version
+
+    def list_pages(self, kind: str, namespace: str | None = None, label_selector: str | None = None,
+                   field_selector: str | None = None, limit: int = LIST_PAGE
+                   ) -> Iterator[tuple[builtins.list[dict], str]]:
+        """A list in pages of at most ``limit`` items (``limit``/``continue``, as kubectl lists): ``(items, the
+        list's resourceVersion)`` per page. A caller that keeps a little of each item holds one page's decoding at
+        a time (one 22,000-placement response decoded at once was hundreds of MB, and left the heap fragmented).
+        A continue token the server no longer honours (410) raises ``WatchExpired``: list again."""
+        token: str | None = None
         api_version = KINDS[kind][0]
-        for it in items:  # list items may omit apiVersion/kind
-            it.setdefault("apiVersion", api_version)
-            it.setdefault("kind", kind)
-        return items, str((out.get("metadata") or {}).get("resourceVersion") or "")
+        while True:
+            out = self._call("GET", path_for(kind, namespace), what=(kind, ""),
+                             query={"labelSelector": label_selector, "fieldSelector": field_selector,
+                                    "limit": str(limit) if limit else None, "continue": token}) or {}
+            items = out.get("items") or []
+            for it in items:  # list items may omit apiVersion/kind
+                it.setdefault("apiVersion", api_version)
+                it.setdefault("kind", kind)
+            meta = out.get("metadata") or {}
+            yield items, str(meta.get("resourceVersion") or "")
+            token = meta.get("continue") or None
+            if not token:
+                return
 
     def watch(self, kind: str, namespace: str | None = None, label_selector: str | None = None,
               resource_version: str | None = None, timeout_seconds: int = 60,
