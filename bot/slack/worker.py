@@ -144,6 +144,8 @@ class JobRunner:
     SQLite still lets one write transaction run at a time, each short).
     """
 
+    COUNT_EVERY = 0.5  # seconds between counts of a lane's runnable jobs for ``max_queued`` (see _runnable_estimate)
+
     def __init__(self, jobs: JobStore, handlers: dict[str, Callable[[Any], None]], *, threads: int = 8,
                  lease: float = 60.0, accept_wait: float = 2.0, batch: int = 256,
                  before_task: Callable[[], None] | None = None,
@@ -160,6 +162,8 @@ class JobRunner:
         # (waking every thread made each of them run a claim transaction in the middle of a burst)
         self._wake = {lane: threading.Condition() for lane in ("default", *self.lanes)}
         self.refused = 0  # accepts refused because a lane's queue was full (stats, tests)
+        self._counted: dict[str, tuple[float | None, int]] = {}  # lane: (when counted, runnable jobs then)
+        self._admitted = {lane: 0 for lane in ("default", *self.lanes)}  # queued by this runner since the count
         self._before, self.on_error = before_task, on_error
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
@@ -199,9 +203,11 @@ class JobRunner:
                 group.append(more)
             try:
                 admitted = self._admit(group)
-                results = self._accept_jobs.enqueue_many([p.item for p in admitted])
-                for p, job in zip(admitted, results, strict=True):
-                    p.result = "queued" if job is not None else "duplicate"
+                results = self._accept_jobs.accept_many([p.item for p in admitted])
+                for p, queued_now in zip(admitted, results, strict=True):
+                    p.result = "queued" if queued_now else "duplicate"
+                    if queued_now:
+                        self._admitted[self.lane_of(p.item[1])] += 1
             except Exception:
                 log.exception("persisting %d jobs failed", len(group))
             for p in group:
@@ -221,6 +227,19 @@ class JobRunner:
         """(kinds, exclude) of a lane's jobs, as ``JobStore.claim`` takes them."""
         return (self.lanes[lane][0], frozenset()) if lane in self.lanes else (None, self._laned)
 
+    def _runnable_estimate(self, lane: str, exact: bool) -> int:
+        """Runnable jobs of ``lane``: counted in the database at most every ``COUNT_EVERY`` seconds (each count is
+        a statement in the middle of a burst), in between that count plus what this runner queued since. Jobs
+        taken meanwhile make it high, so a lane that looks full is counted again (``exact``) before refusing."""
+        counted_at, count = self._counted.get(lane, (None, 0))
+        now = time.monotonic()
+        if exact or counted_at is None or now - counted_at >= self.COUNT_EVERY:
+            kinds, exclude = self._filter(lane)
+            count = self._accept_jobs.runnable(kinds=kinds, exclude=exclude)
+            self._counted[lane] = (now, count)
+            self._admitted[lane] = 0
+        return count + self._admitted[lane]
+
     def _admit(self, group: list[_Pending]) -> list[_Pending]:
         """The part of ``group`` its lanes have room for (``max_queued``); the rest is refused (``failed``)."""
         if self.max_queued is None:
@@ -230,8 +249,9 @@ class JobRunner:
         for p in group:
             lane = self.lane_of(p.item[1])
             if lane not in room:
-                kinds, exclude = self._filter(lane)
-                room[lane] = self.max_queued - self._accept_jobs.runnable(kinds=kinds, exclude=exclude)
+                room[lane] = self.max_queued - self._runnable_estimate(lane, exact=False)
+                if room[lane] < len(group):
+                    room[lane] = self.max_queued - self._runnable_estimate(lane, exact=True)
             if room[lane] > 0:
                 room[lane] -= 1
                 admitted.append(p)
@@ -270,11 +290,16 @@ class JobRunner:
             log.exception("taking back the jobs of a dead process failed (their leases will run out)")
 
     def _claim(self, lane: str = "default") -> Job | None:
-        """The lane's oldest runnable job; checked with a read first, so an idle thread takes no write lock."""
+        """The lane's oldest runnable job; checked with a read first, so an idle thread takes no write lock, and
+        claimed once ``before_task`` lets it (a quiet moment between acks): a claim is a write transaction, and
+        the acks' commits should not share the database with it in the middle of a burst (measured in
+        bench/ack.py: claims woken by a burst's first commit held the file while the next group waited)."""
         kinds, exclude = self._filter(lane)
         try:
             if not self.jobs.runnable(kinds=kinds, exclude=exclude):
                 return None
+            if self._before is not None:
+                self._before()
             return self.jobs.claim(self.owner, timedelta(seconds=self.lease), kinds=kinds, exclude=exclude)
         except Exception:
             log.exception("claiming a job failed")
