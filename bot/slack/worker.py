@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import socket
 import threading
 import time
@@ -113,11 +112,13 @@ def dead_local_owner(owner: str, me: str | None = None) -> bool:
 
 
 class _Pending:
-    __slots__ = ("done", "item", "result")
+    __slots__ = ("done", "item", "lead", "result", "wake")
 
     def __init__(self, item: tuple[str, str, Any]):
         self.item = item
-        self.done = threading.Event()
+        self.wake = threading.Event()  # set when committed (``done``) or when asked to commit the next group (``lead``)
+        self.done = False
+        self.lead = False
         self.result: Accepted = "failed"
 
 
@@ -126,8 +127,9 @@ class JobRunner:
 
     ``accept(key, kind, payload)`` persists a job and its delivery id together, and returns ``queued``,
     ``duplicate`` (the id was seen before) or ``failed`` (not persisted within ``accept_wait`` seconds: the
-    ack must say "busy, try again"). Concurrent accepts are committed together by one committer thread (group
-    commit: a burst of 1,000 clicks costs a few fsyncs, not 1,000). Workers claim jobs from the database, not
+    ack must say "busy, try again"). Concurrent accepts are committed together (group commit: a burst of 1,000
+    clicks costs a few fsyncs, not 1,000) by one of the listener threads waiting for them (the leader; see
+    ``accept``), not by a committer thread of its own. Workers claim jobs from the database, not
     from memory, so a job accepted by a process that died is run by the next one (``start()`` picks up what
     is queued; a job a dead worker was running is taken again once its lease runs out, at once when that worker
     was a process on this host that is gone). Each kind has one
@@ -166,59 +168,76 @@ class JobRunner:
         self._admitted = {lane: 0 for lane in ("default", *self.lanes)}  # queued by this runner since the count
         self._before, self.on_error = before_task, on_error
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._accepting = threading.Lock()
+        self._waiting: list[_Pending] = []  # accepted, not yet in a group being committed
+        self._leading = False  # a listener thread is committing a group (or has been asked to)
         self._cond = threading.Condition()
         self._running: set[int] = set()
         self._stop = threading.Event()
         self._started: list[threading.Thread] = []
         self.ran = 0  # jobs run by this runner (stats, tests)
-        self._committer = threading.Thread(target=self._commit_loop, name="fleetops-job-commit", daemon=True)
-        self._committer.start()
 
     # --- accepting (listener threads, before the ack) ---------------------------------------------------
     def accept(self, key: str, kind: str, payload: Any) -> Accepted:
+        """Persist one job; called by listener threads, before their ack.
+
+        The first caller while nothing is being committed becomes the leader: it commits every accept waiting
+        by then in one transaction, itself included, and hands the lead to the oldest accept that arrived
+        meanwhile (which commits the next group), or gives it up when none did. The others wait for their
+        group. Measured in bench/ack.py: with a committer thread each ack paid two thread hand-offs (listener ->
+        committer -> listener), each a wait for the GIL behind the other listener threads of a burst; the leader
+        pays none, the others one."""
         if self._stop.is_set():
             return "failed"
-        pending = _Pending((key, kind, payload))
-        self._queue.put(pending)
-        if not pending.done.wait(self.accept_wait):
-            log.warning("job %s was not persisted within %.1fs", key, self.accept_wait)
-            return "failed"
-        return pending.result
+        me = _Pending((key, kind, payload))
+        with self._accepting:
+            self._waiting.append(me)
+            if not self._leading:
+                self._leading = me.lead = True
+        deadline = time.monotonic() + self.accept_wait
+        while not me.lead:
+            me.wake.wait(max(0.0, deadline - time.monotonic()))
+            with self._accepting:
+                if me.done:
+                    return me.result
+                if not me.lead and time.monotonic() >= deadline:
+                    self._waiting.remove(me)  # not committed, and never will be: the ack says busy
+                    log.warning("job %s was not persisted within %.1fs", key, self.accept_wait)
+                    return "failed"
+                me.wake.clear()
+        self._commit_next()
+        return me.result
 
-    def _commit_loop(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            group = [first]
-            while len(group) < self.batch:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._queue.put(None)  # stop after this group
-                    break
-                group.append(more)
-            try:
-                admitted = self._admit(group)
-                results = self._accept_jobs.accept_many([p.item for p in admitted])
-                for p, queued_now in zip(admitted, results, strict=True):
-                    p.result = "queued" if queued_now else "duplicate"
-                    if queued_now:
-                        self._admitted[self.lane_of(p.item[1])] += 1
-            except Exception:
-                log.exception("persisting %d jobs failed", len(group))
+    def _commit_next(self) -> None:
+        """The leader's part: commit the accepts waiting now (its own first), then hand over the lead."""
+        with self._accepting:
+            group, self._waiting = self._waiting[:self.batch], self._waiting[self.batch:]
+        try:
+            admitted = self._admit(group)
+            results = self._accept_jobs.accept_many([p.item for p in admitted])
+            for p, queued_now in zip(admitted, results, strict=True):
+                p.result = "queued" if queued_now else "duplicate"
+                if queued_now:
+                    self._admitted[self.lane_of(p.item[1])] += 1
+        except Exception:
+            log.exception("persisting %d jobs failed", len(group))
+        with self._accepting:
             for p in group:
-                p.done.set()
-            queued: dict[str, int] = {}
-            for p in group:
-                if p.result == "queued":
-                    queued[self.lane_of(p.item[1])] = queued.get(self.lane_of(p.item[1]), 0) + 1
-            for lane, n in queued.items():
-                with self._wake[lane]:
-                    self._wake[lane].notify(n)
+                p.done = True
+                p.wake.set()
+            if self._waiting:
+                nxt = self._waiting[0]
+                nxt.lead = True
+                nxt.wake.set()
+            else:
+                self._leading = False
+        queued: dict[str, int] = {}
+        for p in group:
+            if p.result == "queued":
+                queued[self.lane_of(p.item[1])] = queued.get(self.lane_of(p.item[1]), 0) + 1
+        for lane, n in queued.items():
+            with self._wake[lane]:
+                self._wake[lane].notify(n)
 
     def lane_of(self, kind: str) -> str:
         return next((name for name, (kinds, _) in self.lanes.items() if kind in kinds), "default")
@@ -364,7 +383,9 @@ class JobRunner:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._cond:
-                busy = bool(self._running) or not self._queue.empty()
+                busy = bool(self._running)
+            with self._accepting:
+                busy = busy or bool(self._waiting) or self._leading
             if not busy and self.jobs.runnable() == 0:
                 with self._cond:
                     if not self._running:
@@ -383,5 +404,3 @@ class JobRunner:
         for t in self._started:
             t.join(timeout)
         self._started.clear()
-        self._queue.put(None)
-        self._committer.join(timeout)

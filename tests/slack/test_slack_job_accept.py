@@ -112,3 +112,90 @@ def test_a_job_is_claimed_only_once_the_acks_leave_a_quiet_moment(jobs):
     finally:
         quiet.set()
         runner.stop()
+
+
+class _HeldCommits:
+    """Wraps ``accept_many`` of a store: records the thread of each group commit and its size, and holds the
+    first one until ``release`` is set."""
+
+    def __init__(self, jobs: JobStore):
+        self.inner = jobs.accept_many
+        self.release, self.entered = threading.Event(), threading.Event()
+        self.calls: list[tuple[int, int]] = []  # (thread ident, items)
+        jobs.accept_many = self  # type: ignore[method-assign]
+
+    def __call__(self, items, now=None):
+        self.calls.append((threading.get_ident(), len(items)))
+        if len(self.calls) == 1:
+            self.entered.set()
+            self.release.wait(30)
+        return self.inner(items, now)
+
+
+def _accept_in_thread(runner: JobRunner, key: str, out: dict[str, str]) -> threading.Thread:
+    t = threading.Thread(target=lambda: out.__setitem__(key, runner.accept(key, "command", {})), daemon=True)
+    t.start()
+    return t
+
+
+def test_the_accepting_thread_commits_its_job_itself(jobs):
+    held = _HeldCommits(jobs)
+    held.release.set()
+    runner = JobRunner(jobs, {}, threads=1)  # not started: only the accept path runs
+    try:
+        assert runner.accept("a1", "command", {}) == "queued"
+        assert held.calls[0][0] == threading.get_ident()  # no hand-off to a committer thread
+    finally:
+        runner.stop()
+
+
+def test_accepts_arriving_during_a_commit_are_committed_together_next(jobs):
+    held = _HeldCommits(jobs)
+    runner = JobRunner(jobs, {}, threads=1)
+    out: dict[str, str] = {}
+    try:
+        threads = [_accept_in_thread(runner, "first", out)]
+        assert held.entered.wait(30)
+        threads += [_accept_in_thread(runner, f"k{i}", out) for i in range(5)]
+        wait_until(lambda: len(runner._waiting) == 5, what="five accepts waiting behind the first commit")
+        held.release.set()
+        for t in threads:
+            t.join(30)
+        assert [n for _, n in held.calls] == [1, 5]
+    finally:
+        held.release.set()
+        runner.stop()
+
+
+def test_every_accept_of_a_burst_is_answered_queued(jobs):
+    held = _HeldCommits(jobs)
+    runner = JobRunner(jobs, {}, threads=1)
+    out: dict[str, str] = {}
+    try:
+        threads = [_accept_in_thread(runner, "first", out)]
+        assert held.entered.wait(30)
+        threads += [_accept_in_thread(runner, f"k{i}", out) for i in range(5)]
+        wait_until(lambda: len(runner._waiting) == 5, what="five accepts waiting behind the first commit")
+        held.release.set()
+        for t in threads:
+            t.join(30)
+        assert sorted(out.values()) == ["queued"] * 6
+    finally:
+        held.release.set()
+        runner.stop()
+
+
+def test_an_accept_that_gave_up_waiting_is_not_committed_later(jobs):
+    held = _HeldCommits(jobs)
+    runner = JobRunner(jobs, {}, threads=1, accept_wait=0.2)
+    out: dict[str, str] = {}
+    try:
+        first = _accept_in_thread(runner, "first", out)
+        assert held.entered.wait(30)
+        assert runner.accept("late", "command", {}) == "failed"  # the ack said busy ...
+        held.release.set()
+        first.join(30)
+        assert [j.key for j in jobs.list()] == ["first"]  # ... so its job must not run
+    finally:
+        held.release.set()
+        runner.stop()
