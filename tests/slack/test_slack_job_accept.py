@@ -73,7 +73,6 @@ def test_accept_many_of_more_items_than_one_statement_takes(jobs):
 
 def test_a_lane_that_looks_full_is_counted_again_before_refusing(jobs):
     runner = JobRunner(jobs, {}, threads=1, max_queued=2)  # not started: only this test takes jobs
-    runner.COUNT_EVERY = 3600.0  # no scheduled count: only the one before refusing
     try:
         assert runner.accept("a1", "command", {}) == "queued"
         assert runner.accept("a2", "command", {}) == "queued"
@@ -83,9 +82,36 @@ def test_a_lane_that_looks_full_is_counted_again_before_refusing(jobs):
         runner.stop()
 
 
+def test_accepts_with_room_in_their_lane_count_nothing_after_the_first(jobs):
+    counts: list[int] = []
+    inner = jobs.runnable
+    jobs.runnable = lambda *a, **kw: counts.append(1) or inner(*a, **kw)  # type: ignore[method-assign]
+    runner = JobRunner(jobs, {}, threads=1, max_queued=100)  # not started: only the accept path runs
+    try:
+        for i in range(5):
+            assert runner.accept(f"a{i}", "command", {}) == "queued"
+        assert len(counts) == 1
+    finally:
+        runner.stop()
+
+
+def test_a_claim_by_the_runner_makes_room_without_a_count_on_the_accept_path(jobs):
+    runner = JobRunner(jobs, {"command": lambda p: None}, threads=1, max_queued=1).start()
+    try:
+        assert runner.accept("a1", "command", {}) == "queued"
+        assert runner.wait_idle(30)
+        counts: list[int] = []
+        inner = jobs.runnable
+        jobs.runnable = lambda *a, **kw: counts.append(1) or inner(*a, **kw)  # type: ignore[method-assign]
+        runner.stop()  # no job thread counts from here on: only the accept path could
+        assert runner._runnable_estimate("default", exact=False) == 0
+        assert counts == []
+    finally:
+        runner.stop()
+
+
 def test_a_full_lane_refuses_between_counts(jobs):
     runner = JobRunner(jobs, {}, threads=1, max_queued=2)
-    runner.COUNT_EVERY = 3600.0
     try:
         assert runner.accept("a1", "command", {}) == "queued"
         assert runner.accept("a2", "command", {}) == "queued"
