@@ -73,7 +73,7 @@ class SlackService:
     traffic: Traffic
     runner: JobRunner | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
-    accept_db: Database | None = None  # the job committer's own connection (closed last)
+    accept_db: Database | None = None  # the acks' job commits' own connection (closed last)
 
     def start_sweeper(self, every: float = 60.0) -> threading.Thread:
         """Expire overdue requests every ``every`` seconds (their cards update)."""
@@ -158,7 +158,7 @@ def accept_database(pipeline: Pipeline) -> Database | None:
         return Database(path, synchronous=pipeline.store.database.synchronous, migrate=False,
                         busy_timeout=ACCEPT_WAIT, checkpoints=False)
     except StoreOpenError as e:
-        log.warning("the job committer shares the database connection (%s)", e)
+        log.warning("the acks' job commits share the database connection (%s)", e)
         return None
 
 

@@ -141,9 +141,9 @@ class JobRunner:
     an execution's start. The ``threads`` of the default lane take every kind not in a lane.
     ``max_queued``: at most this many runnable jobs per lane; past it ``accept`` answers ``failed`` at once
     (the ack says "busy, try again") instead of queueing work nobody will get to in time.
-    ``accept_jobs``: the store the committer writes through, on a SQLite connection of its own (the acks' group
-    commits then do not queue behind the background work's reads and writes on the shared connection's lock;
-    SQLite still lets one write transaction run at a time, each short).
+    ``accept_jobs``: the store the acks' group commits write through, on a SQLite connection of its own (they then
+    do not queue behind the background work's reads and writes on the shared connection's lock; SQLite still lets
+    one write transaction run at a time, each short).
     """
 
     def __init__(self, jobs: JobStore, handlers: dict[str, Callable[[Any], None]], *, threads: int = 8,
@@ -316,18 +316,19 @@ class JobRunner:
             log.exception("taking back the jobs of a dead process failed (their leases will run out)")
 
     def _claim(self, lane: str = "default") -> Job | None:
-        """The lane's oldest runnable job; checked with a read first, so an idle thread takes no write lock, and
-        claimed once ``before_task`` lets it (a quiet moment between acks): a claim is a write transaction, and
-        the acks' commits should not share the database with it in the middle of a burst (measured in
-        bench/ack.py: claims woken by a burst's first commit held the file while the next group waited)."""
+        """The lane's oldest runnable job, looked for once ``before_task`` lets it (a quiet moment between acks):
+        a claim is a write transaction, and the acks' commits should not share the database with it in the middle
+        of a burst (measured in bench/ack.py: claims woken by a burst's first commit held the file while the next
+        group waited), nor the GIL with the read before it. Checked with a read first, so an idle thread takes no
+        write lock."""
         kinds, exclude = self._filter(lane)
         try:
+            if self._before is not None:
+                self._before()
             runnable = self.jobs.runnable(kinds=kinds, exclude=exclude)
             self._adjust(lane, 0, counted=runnable)
             if not runnable:
                 return None
-            if self._before is not None:
-                self._before()
             job = self.jobs.claim(self.owner, timedelta(seconds=self.lease), kinds=kinds, exclude=exclude)
             if job is not None:
                 self._adjust(lane, -1)

@@ -225,3 +225,22 @@ def test_an_accept_that_gave_up_waiting_is_not_committed_later(jobs):
     finally:
         held.release.set()
         runner.stop()
+
+
+def test_an_idle_job_thread_waits_for_a_quiet_moment_before_it_reads_the_queue(jobs):
+    quiet, asked = threading.Event(), threading.Event()
+    reads: list[int] = []
+    inner = jobs.runnable
+    jobs.runnable = lambda *a, **kw: reads.append(1) or inner(*a, **kw)  # type: ignore[method-assign]
+
+    def before_task() -> None:
+        asked.set()
+        quiet.wait(30)
+
+    runner = JobRunner(jobs, {"command": lambda p: None}, threads=1, before_task=before_task).start()
+    try:
+        assert asked.wait(30)
+        assert reads == []  # no read of the queue (the GIL, the file) while acks are being answered
+    finally:
+        quiet.set()
+        runner.stop()
