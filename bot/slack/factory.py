@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 
 EXECUTION_KINDS = ("approve",)  # jobs that run a change's execution (changes.approve executes at once)
+ACCEPT_WAIT = 2.0  # seconds an ack waits for its job's commit before saying "busy, try again"
 MAX_QUEUED = 5000  # runnable jobs per lane before acks say "busy" (a flood of 1,000 clicks still queues)
 
 
@@ -72,7 +73,7 @@ class SlackService:
     traffic: Traffic
     runner: JobRunner | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
-    accept_db: Database | None = None  # the job committer's own connection (closed last)
+    accept_db: Database | None = None  # the acks' job commits' own connection (closed last)
 
     def start_sweeper(self, every: float = 60.0) -> threading.Thread:
         """Expire overdue requests every ``every`` seconds (their cards update)."""
@@ -135,7 +136,8 @@ def build_slack_app(settings: Settings, pipeline: Pipeline, *, client: WebClient
     lanes = {"executions": (EXECUTION_KINDS, threads)} if threads > 0 else {}  # 0: one lane, jobs in order
     accept_db = accept_database(pipeline)
     runner = JobRunner(pipeline.store.jobs, {}, threads=workers, before_task=traffic.wait_quiet, lanes=lanes,
-                       max_queued=max_queued, accept_jobs=JobStore(accept_db) if accept_db is not None else None)
+                       max_queued=max_queued, accept_wait=ACCEPT_WAIT,
+                       accept_jobs=JobStore(accept_db) if accept_db is not None else None)
     bot = SlackBot(pipeline, client, notifier, Directory(client, ttl=usergroup_ttl), worker, runner)
     runner.on_error = bot.job_failed
     register(app, bot)
@@ -151,9 +153,12 @@ def accept_database(pipeline: Pipeline) -> Database | None:
     if path is None or str(path) == ":memory:":
         return None
     try:
-        return Database(path, synchronous=pipeline.store.database.synchronous, migrate=False)
+        # a listener thread commits the acks' jobs itself (JobRunner.accept): waiting for another process's write
+        # lock is bounded by the ack's own wait (ACCEPT_WAIT s, then "busy, try again"), not the 30 s busy timeout
+        return Database(path, synchronous=pipeline.store.database.synchronous, migrate=False,
+                        busy_timeout=ACCEPT_WAIT, checkpoints=False)
     except StoreOpenError as e:
-        log.warning("the job committer shares the database connection (%s)", e)
+        log.warning("the acks' job commits share the database connection (%s)", e)
         return None
 
 

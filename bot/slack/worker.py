@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import socket
 import threading
 import time
@@ -113,11 +112,13 @@ def dead_local_owner(owner: str, me: str | None = None) -> bool:
 
 
 class _Pending:
-    __slots__ = ("done", "item", "result")
+    __slots__ = ("done", "item", "lead", "result", "wake")
 
     def __init__(self, item: tuple[str, str, Any]):
         self.item = item
-        self.done = threading.Event()
+        self.wake = threading.Event()  # set when committed (``done``) or when asked to commit the next group (``lead``)
+        self.done = False
+        self.lead = False
         self.result: Accepted = "failed"
 
 
@@ -126,8 +127,9 @@ class JobRunner:
 
     ``accept(key, kind, payload)`` persists a job and its delivery id together, and returns ``queued``,
     ``duplicate`` (the id was seen before) or ``failed`` (not persisted within ``accept_wait`` seconds: the
-    ack must say "busy, try again"). Concurrent accepts are committed together by one committer thread (group
-    commit: a burst of 1,000 clicks costs a few fsyncs, not 1,000). Workers claim jobs from the database, not
+    ack must say "busy, try again"). Concurrent accepts are committed together (group commit: a burst of 1,000
+    clicks costs a few fsyncs, not 1,000) by one of the listener threads waiting for them (the leader; see
+    ``accept``), not by a committer thread of its own. Workers claim jobs from the database, not
     from memory, so a job accepted by a process that died is run by the next one (``start()`` picks up what
     is queued; a job a dead worker was running is taken again once its lease runs out, at once when that worker
     was a process on this host that is gone). Each kind has one
@@ -139,9 +141,9 @@ class JobRunner:
     an execution's start. The ``threads`` of the default lane take every kind not in a lane.
     ``max_queued``: at most this many runnable jobs per lane; past it ``accept`` answers ``failed`` at once
     (the ack says "busy, try again") instead of queueing work nobody will get to in time.
-    ``accept_jobs``: the store the committer writes through, on a SQLite connection of its own (the acks' group
-    commits then do not queue behind the background work's reads and writes on the shared connection's lock;
-    SQLite still lets one write transaction run at a time, each short).
+    ``accept_jobs``: the store the acks' group commits write through, on a SQLite connection of its own (they then
+    do not queue behind the background work's reads and writes on the shared connection's lock; SQLite still lets
+    one write transaction run at a time, each short).
     """
 
     def __init__(self, jobs: JobStore, handlers: dict[str, Callable[[Any], None]], *, threads: int = 8,
@@ -160,59 +162,81 @@ class JobRunner:
         # (waking every thread made each of them run a claim transaction in the middle of a burst)
         self._wake = {lane: threading.Condition() for lane in ("default", *self.lanes)}
         self.refused = 0  # accepts refused because a lane's queue was full (stats, tests)
+        # runnable jobs per lane for ``max_queued``, kept off the acks' path (see _runnable_estimate)
+        self._counts = threading.Lock()
+        self._estimate: dict[str, int | None] = {lane: None for lane in ("default", *self.lanes)}
         self._before, self.on_error = before_task, on_error
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._accepting = threading.Lock()
+        self._waiting: list[_Pending] = []  # accepted, not yet in a group being committed
+        self._leading = False  # a listener thread is committing a group (or has been asked to)
         self._cond = threading.Condition()
         self._running: set[int] = set()
         self._stop = threading.Event()
         self._started: list[threading.Thread] = []
         self.ran = 0  # jobs run by this runner (stats, tests)
-        self._committer = threading.Thread(target=self._commit_loop, name="fleetops-job-commit", daemon=True)
-        self._committer.start()
 
     # --- accepting (listener threads, before the ack) ---------------------------------------------------
     def accept(self, key: str, kind: str, payload: Any) -> Accepted:
+        """Persist one job; called by listener threads, before their ack.
+
+        The first caller while nothing is being committed becomes the leader: it commits every accept waiting
+        by then in one transaction, itself included, and hands the lead to the oldest accept that arrived
+        meanwhile (which commits the next group), or gives it up when none did. The others wait for their
+        group. Measured in bench/ack.py: with a committer thread each ack paid two thread hand-offs (listener ->
+        committer -> listener), each a wait for the GIL behind the other listener threads of a burst; the leader
+        pays none, the others one."""
         if self._stop.is_set():
             return "failed"
-        pending = _Pending((key, kind, payload))
-        self._queue.put(pending)
-        if not pending.done.wait(self.accept_wait):
-            log.warning("job %s was not persisted within %.1fs", key, self.accept_wait)
-            return "failed"
-        return pending.result
+        me = _Pending((key, kind, payload))
+        with self._accepting:
+            self._waiting.append(me)
+            if not self._leading:
+                self._leading = me.lead = True
+        deadline = time.monotonic() + self.accept_wait
+        while not me.lead:
+            me.wake.wait(max(0.0, deadline - time.monotonic()))
+            with self._accepting:
+                if me.done:
+                    return me.result
+                if not me.lead and time.monotonic() >= deadline:
+                    self._waiting.remove(me)  # not committed, and never will be: the ack says busy
+                    log.warning("job %s was not persisted within %.1fs", key, self.accept_wait)
+                    return "failed"
+                me.wake.clear()
+        self._commit_next()
+        return me.result
 
-    def _commit_loop(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            group = [first]
-            while len(group) < self.batch:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._queue.put(None)  # stop after this group
-                    break
-                group.append(more)
-            try:
-                admitted = self._admit(group)
-                results = self._accept_jobs.enqueue_many([p.item for p in admitted])
-                for p, job in zip(admitted, results, strict=True):
-                    p.result = "queued" if job is not None else "duplicate"
-            except Exception:
-                log.exception("persisting %d jobs failed", len(group))
+    def _commit_next(self) -> None:
+        """The leader's part: commit the accepts waiting now (its own first), then hand over the lead."""
+        with self._accepting:
+            group, self._waiting = self._waiting[:self.batch], self._waiting[self.batch:]
+        try:
+            admitted = self._admit(group)
+            results = self._accept_jobs.accept_many([p.item for p in admitted])
+            for p, queued_now in zip(admitted, results, strict=True):
+                p.result = "queued" if queued_now else "duplicate"
+                if queued_now:
+                    self._adjust(self.lane_of(p.item[1]), +1)
+        except Exception:
+            log.exception("persisting %d jobs failed", len(group))
+        with self._accepting:
             for p in group:
-                p.done.set()
-            queued: dict[str, int] = {}
-            for p in group:
-                if p.result == "queued":
-                    queued[self.lane_of(p.item[1])] = queued.get(self.lane_of(p.item[1]), 0) + 1
-            for lane, n in queued.items():
-                with self._wake[lane]:
-                    self._wake[lane].notify(n)
+                p.done = True
+                p.wake.set()
+            if self._waiting:
+                nxt = self._waiting[0]
+                nxt.lead = True
+                nxt.wake.set()
+            else:
+                self._leading = False
+        queued: dict[str, int] = {}
+        for p in group:
+            if p.result == "queued":
+                queued[self.lane_of(p.item[1])] = queued.get(self.lane_of(p.item[1]), 0) + 1
+        for lane, n in queued.items():
+            with self._wake[lane]:
+                self._wake[lane].notify(n)
 
     def lane_of(self, kind: str) -> str:
         return next((name for name, (kinds, _) in self.lanes.items() if kind in kinds), "default")
@@ -220,6 +244,27 @@ class JobRunner:
     def _filter(self, lane: str) -> tuple[frozenset[str] | None, frozenset[str]]:
         """(kinds, exclude) of a lane's jobs, as ``JobStore.claim`` takes them."""
         return (self.lanes[lane][0], frozenset()) if lane in self.lanes else (None, self._laned)
+
+    def _runnable_estimate(self, lane: str, exact: bool) -> int:
+        """Runnable jobs of ``lane``, without a query on the acks' path: the last count (the lane's job threads
+        count before each claim, a read they make anyway), plus what was queued since, minus what this runner's
+        threads took. Jobs taken by other processes make it high, so a lane that looks full is counted again
+        (``exact``) before refusing. Measured in bench/ack.py: the count the leader ran every 0.5 s took 10-15 ms
+        inside a burst (waiting for the GIL between its steps), and the group behind it waited as long."""
+        with self._counts:
+            estimate = self._estimate[lane]
+        if exact or estimate is None:
+            kinds, exclude = self._filter(lane)
+            estimate = self._accept_jobs.runnable(kinds=kinds, exclude=exclude)
+            with self._counts:
+                self._estimate[lane] = estimate
+        return estimate
+
+    def _adjust(self, lane: str, by: int, counted: int | None = None) -> None:
+        with self._counts:
+            base = self._estimate[lane] if counted is None else counted
+            if base is not None:
+                self._estimate[lane] = max(0, base + by)
 
     def _admit(self, group: list[_Pending]) -> list[_Pending]:
         """The part of ``group`` its lanes have room for (``max_queued``); the rest is refused (``failed``)."""
@@ -230,8 +275,9 @@ class JobRunner:
         for p in group:
             lane = self.lane_of(p.item[1])
             if lane not in room:
-                kinds, exclude = self._filter(lane)
-                room[lane] = self.max_queued - self._accept_jobs.runnable(kinds=kinds, exclude=exclude)
+                room[lane] = self.max_queued - self._runnable_estimate(lane, exact=False)
+                if room[lane] < len(group):
+                    room[lane] = self.max_queued - self._runnable_estimate(lane, exact=True)
             if room[lane] > 0:
                 room[lane] -= 1
                 admitted.append(p)
@@ -270,12 +316,23 @@ class JobRunner:
             log.exception("taking back the jobs of a dead process failed (their leases will run out)")
 
     def _claim(self, lane: str = "default") -> Job | None:
-        """The lane's oldest runnable job; checked with a read first, so an idle thread takes no write lock."""
+        """The lane's oldest runnable job, looked for once ``before_task`` lets it (a quiet moment between acks):
+        a claim is a write transaction, and the acks' commits should not share the database with it in the middle
+        of a burst (measured in bench/ack.py: claims woken by a burst's first commit held the file while the next
+        group waited), nor the GIL with the read before it. Checked with a read first, so an idle thread takes no
+        write lock."""
         kinds, exclude = self._filter(lane)
         try:
-            if not self.jobs.runnable(kinds=kinds, exclude=exclude):
+            if self._before is not None:
+                self._before()
+            runnable = self.jobs.runnable(kinds=kinds, exclude=exclude)
+            self._adjust(lane, 0, counted=runnable)
+            if not runnable:
                 return None
-            return self.jobs.claim(self.owner, timedelta(seconds=self.lease), kinds=kinds, exclude=exclude)
+            job = self.jobs.claim(self.owner, timedelta(seconds=self.lease), kinds=kinds, exclude=exclude)
+            if job is not None:
+                self._adjust(lane, -1)
+            return job
         except Exception:
             log.exception("claiming a job failed")
             return None
@@ -339,7 +396,9 @@ class JobRunner:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._cond:
-                busy = bool(self._running) or not self._queue.empty()
+                busy = bool(self._running)
+            with self._accepting:
+                busy = busy or bool(self._waiting) or self._leading
             if not busy and self.jobs.runnable() == 0:
                 with self._cond:
                     if not self._running:
@@ -358,5 +417,3 @@ class JobRunner:
         for t in self._started:
             t.join(timeout)
         self._started.clear()
-        self._queue.put(None)
-        self._committer.join(timeout)
